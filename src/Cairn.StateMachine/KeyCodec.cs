@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Cairn.StateMachine;
+
+/// <summary>
+/// Physical keys. A user key k lives in the data space under 0x01 | h(k) (8 bytes, big-endian) | k,
+/// where h is XxHash64 folded to [1, 2^63 - 1]. Ordering by hash gives SCAN an integer cursor that
+/// stays valid across writes (the cursor is the next hash to visit, as in Redis's reverse-binary
+/// cursor) and gives RANDOMKEY one seek. Prefix 0x01 leaves 0x02.. free for the sub-keys of
+/// hashes, lists, sets and sorted sets. Expiry index keys are expireAt (8 bytes, big-endian) | k.
+/// These formats are on disk: changing them needs a migration.
+/// </summary>
+public static class KeyCodec
+{
+    public const byte RecordPrefix = 0x01;
+    public const int DataKeyOverhead = 9;
+
+    public static readonly byte[] AppliedIndexKey = "applied_index"u8.ToArray();
+    public static readonly byte[] KeyCountKey = "key_count"u8.ToArray();
+    public static readonly byte[] ExpiresCountKey = "expires_count"u8.ToArray();
+
+    /// <summary>Bounds of all records, for range deletion: [0x01, 0x02).</summary>
+    public static readonly byte[] RecordsStart = [RecordPrefix];
+    public static readonly byte[] RecordsEnd = [RecordPrefix + 1];
+
+    /// <summary>Bounds of the whole expiry index: expiry times are positive, so their top bit is clear.</summary>
+    public static readonly byte[] ExpiryStart = new byte[8];
+    public static readonly byte[] ExpiryEnd = [0x80, 0, 0, 0, 0, 0, 0, 0];
+
+    public static long Hash(ReadOnlySpan<byte> userKey)
+    {
+        var folded = (long)(XxHash64.HashToUInt64(userKey) >> 1);
+        return folded == 0 ? 1 : folded;
+    }
+
+    public static byte[] DataKey(ReadOnlySpan<byte> userKey)
+    {
+        var key = new byte[userKey.Length + DataKeyOverhead];
+        WriteDataKey(userKey, key);
+        return key;
+    }
+
+    public static void WriteDataKey(ReadOnlySpan<byte> userKey, Span<byte> destination)
+    {
+        destination[0] = RecordPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(destination[1..], Hash(userKey));
+        userKey.CopyTo(destination[DataKeyOverhead..]);
+    }
+
+    /// <summary>The first data key with hash ≥ <paramref name="hash"/>.</summary>
+    public static byte[] HashSeekKey(long hash)
+    {
+        var key = new byte[DataKeyOverhead];
+        key[0] = RecordPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), hash);
+        return key;
+    }
+
+    public static bool IsRecordKey(ReadOnlySpan<byte> dataKey) => dataKey.Length >= DataKeyOverhead && dataKey[0] == RecordPrefix;
+
+    public static long HashOf(ReadOnlySpan<byte> dataKey) => BinaryPrimitives.ReadInt64BigEndian(dataKey[1..]);
+
+    public static ReadOnlySpan<byte> UserKey(ReadOnlySpan<byte> dataKey) => dataKey[DataKeyOverhead..];
+
+    public static byte[] ExpiryKey(long expireAt, ReadOnlySpan<byte> userKey)
+    {
+        var key = new byte[8 + userKey.Length];
+        BinaryPrimitives.WriteInt64BigEndian(key, expireAt);
+        userKey.CopyTo(key.AsSpan(8));
+        return key;
+    }
+
+    public static long ExpiryOf(ReadOnlySpan<byte> expiryKey) => BinaryPrimitives.ReadInt64BigEndian(expiryKey);
+}

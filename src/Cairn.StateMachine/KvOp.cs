@@ -1,0 +1,71 @@
+namespace Cairn.StateMachine;
+
+/// <summary>
+/// Operations of the key-value state machine. Writes change state and go through the log;
+/// queries only read. The operand layout of each op is documented on <see cref="KvCommand"/>.
+/// </summary>
+public enum KvOp : byte
+{
+    // Writes
+    Set = 1,
+    SetNx,
+    GetDel,
+    GetEx,
+    MSet,
+    MSetNx,
+    Append,
+    SetRange,
+    IncrBy,
+    IncrByFloat,
+    Del,
+    Rename,
+    RenameNx,
+    Expire,
+    Persist,
+    FlushAll,
+    ExpireKeys,
+
+    // Queries
+    Get = 64,
+    MGet,
+    StrLen,
+    GetRange,
+    Exists,
+    Type,
+    Ttl,
+    ExpireTime,
+    Keys,
+    Scan,
+    RandomKey,
+    DbSize,
+}
+
+/// <summary>Option bits of a <see cref="KvCommand"/>.</summary>
+[Flags]
+public enum KvFlags : ushort
+{
+    None = 0,
+    Nx = 1 << 0,
+    Xx = 1 << 1,
+    Gt = 1 << 2,
+    Lt = 1 << 3,
+
+    /// <summary>SET ... GET: reply with the old value.</summary>
+    Get = 1 << 4,
+    KeepTtl = 1 << 5,
+    Persist = 1 << 6,
+
+    /// <summary><see cref="KvCommand.Number"/> is an expiry in milliseconds relative to the entry's timestamp.</summary>
+    ExpireRelative = 1 << 7,
+
+    /// <summary><see cref="KvCommand.Number"/> is an absolute expiry in Unix milliseconds.</summary>
+    ExpireAbsolute = 1 << 8,
+
+    /// <summary>TTL/EXPIRETIME: answer in milliseconds rather than seconds.</summary>
+    Milliseconds = 1 << 9,
+}
+
+public static class KvOpExtensions
+{
+    public static bool IsWrite(this KvOp op) => (byte)op < (byte)KvOp.Get;
+}

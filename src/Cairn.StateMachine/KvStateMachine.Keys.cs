@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using Cairn.Storage;
+
+namespace Cairn.StateMachine;
+
+public sealed partial class KvStateMachine
+{
+    private KvReply Del(KvCommand c)
+    {
+        long deleted = 0;
+        foreach (var key in c.Args)
+        {
+            var slot = Lookup(key);
+            if (Live(slot) is not null)
+            {
+                deleted++;
+            }
+            Remove(slot);
+        }
+        return KvReply.Int(deleted);
+    }
+
+    private KvReply Rename(KvCommand c, bool onlyIfAbsent)
+    {
+        var source = Lookup(c.Args[0]);
+        var live = Live(source);
+        if (live is null)
+        {
+            return KvReply.Error(KvErrors.NoSuchKey);
+        }
+        if (c.Args[0].AsSpan().SequenceEqual(c.Args[1]))
+        {
+            return onlyIfAbsent ? KvReply.Int(0) : KvReply.Ok;
+        }
+        var destination = Lookup(c.Args[1]);
+        if (onlyIfAbsent && Live(destination) is not null)
+        {
+            return KvReply.Int(0);
+        }
+        Remove(source);
+        Store(destination, Restamp(live, ValueRecord.ExpireAt(live)));
+        return onlyIfAbsent ? KvReply.Int(1) : KvReply.Ok;
+    }
+
+    private KvReply Expire(KvCommand c)
+    {
+        var slot = Lookup(c.Args[0]);
+        var live = Live(slot);
+        if (live is null)
+        {
+            return KvReply.Int(0);
+        }
+        if (!TryResolveExpiry(c, out var when))
+        {
+            return KvReply.Error(KvErrors.InvalidExpire("expire"));
+        }
+        var current = ValueRecord.ExpireAt(live);
+        if ((c.Has(KvFlags.Nx) && current != 0)
+            || (c.Has(KvFlags.Xx) && current == 0)
+            || (c.Has(KvFlags.Gt) && (current == 0 || when <= current))
+            || (c.Has(KvFlags.Lt) && current != 0 && when >= current))
+        {
+            return KvReply.Int(0);
+        }
+        if (when <= _now)
+        {
+            Remove(slot);
+        }
+        else
+        {
+            Store(slot, Restamp(live, when));
+        }
+        return KvReply.Int(1);
+    }
+
+    private KvReply Persist(KvCommand c)
+    {
+        var slot = Lookup(c.Args[0]);
+        var live = Live(slot);
+        if (live is null || ValueRecord.ExpireAt(live) == 0)
+        {
+            return KvReply.Int(0);
+        }
+        Store(slot, Restamp(live, 0));
+        return KvReply.Int(1);
+    }
+
+    private KvReply FlushAll()
+    {
+        _batch!.DeleteRange(KvSpace.Data, KeyCodec.RecordsStart, KeyCodec.RecordsEnd);
+        _batch.DeleteRange(KvSpace.Expiry, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
+        _pending.Clear();
+        _pendingFlush = true;
+        _workKeys = 0;
+        _workExpires = 0;
+        return KvReply.Ok;
+    }
+
+    /// <summary>Deletes keys whose expiry has passed and is still the one the proposer saw (active expiry).</summary>
+    private KvReply ExpireKeys(KvCommand c)
+    {
+        long removed = 0;
+        for (var i = 0; i + 1 < c.Args.Length; i += 2)
+        {
+            var expected = BinaryPrimitives.ReadInt64BigEndian(c.Args[i + 1]);
+            var slot = Lookup(c.Args[i]);
+            if (slot.Stored is not null && ValueRecord.ExpireAt(slot.Stored) == expected && expected <= _now)
+            {
+                Remove(slot);
+                removed++;
+            }
+        }
+        return KvReply.Int(removed);
+    }
+
+    /// <summary>The command's expiry operand as absolute Unix ms; false when it overflows or is not positive.</summary>
+    private bool TryResolveExpiry(KvCommand c, out long expireAt)
+    {
+        expireAt = c.Number;
+        if (c.Has(KvFlags.ExpireRelative))
+        {
+            if (c.Number > 0 && _now > long.MaxValue - c.Number)
+            {
+                return false;
+            }
+            expireAt = _now + c.Number;
+        }
+        // A relative expiry of zero or less means "already expired", so any positive past instant will do.
+        if (expireAt <= 0)
+        {
+            expireAt = 1;
+        }
+        return true;
+    }
+
+    /// <summary>The same value under a new expiry, marked as modified by the current entry.</summary>
+    private byte[] Restamp(byte[] record, long expireAt) =>
+        ValueRecord.Create(ValueRecord.Type(record), expireAt, _index, ValueRecord.Payload(record));
+}

@@ -1,0 +1,210 @@
+using System.Buffers.Binary;
+using Cairn.Storage;
+
+namespace Cairn.StateMachine;
+
+/// <summary>
+/// Applies committed commands to the store. Apply is a pure function of (stored state, entries):
+/// the only clock is each entry's timestamp, and no unordered collection is iterated. A batch of
+/// entries becomes one engine write that also records the last applied index and the key count,
+/// so data and index never disagree. Not thread-safe: one applier at a time; queries
+/// (<see cref="Query"/>) may run concurrently with Apply: they read committed engine state only.
+/// </summary>
+public sealed partial class KvStateMachine
+{
+    private readonly IKvEngine _engine;
+
+    // Records written earlier in the current batch (null = deleted), so later entries read their own writes.
+    private readonly Dictionary<byte[], byte[]?> _pending = new(ByteArrayComparer.Instance);
+    private bool _pendingFlush;
+    private IWriteBatch? _batch;
+    private long _appliedIndex;
+    private long _keyCount;
+    private long _expiresCount;
+
+    // Counters as the batch being applied changes them; published once the batch is written.
+    private long _workKeys;
+    private long _workExpires;
+    private long _now;
+    private long _index;
+
+    public KvStateMachine(IKvEngine engine)
+    {
+        _engine = engine;
+        _appliedIndex = ReadMetaLong(KeyCodec.AppliedIndexKey);
+        _keyCount = ReadMetaLong(KeyCodec.KeyCountKey);
+        _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
+    }
+
+    /// <summary>Index of the last applied entry (0 when none); durable once Apply returns.</summary>
+    public long AppliedIndex => Volatile.Read(ref _appliedIndex);
+
+    /// <summary>Records stored, including expired ones not yet deleted (as Redis's DBSIZE counts).</summary>
+    public long KeyCount => Volatile.Read(ref _keyCount);
+
+    /// <summary>Stored records that carry a TTL.</summary>
+    public long ExpiresCount => Volatile.Read(ref _expiresCount);
+
+    /// <summary>
+    /// Applies <paramref name="entries"/> in order and writes <paramref name="replies"/>[i] for each.
+    /// Entries at or below <see cref="AppliedIndex"/> were applied before and are skipped with an error
+    /// reply. If the engine write fails, nothing of the batch is applied and the exception propagates.
+    /// </summary>
+    public void Apply(ReadOnlySpan<KvEntry> entries, Span<KvReply> replies, bool sync)
+    {
+        _batch ??= _engine.NewBatch();
+        _workKeys = _keyCount;
+        _workExpires = _expiresCount;
+        var applied = _appliedIndex;
+        try
+        {
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var entry = entries[i];
+                if (entry.Index <= applied)
+                {
+                    replies[i] = KvReply.Error("ERR entry already applied");
+                    continue;
+                }
+                _now = entry.Timestamp;
+                _index = entry.Index;
+                replies[i] = Execute(entry.Command);
+                applied = entry.Index;
+            }
+            Span<byte> buffer = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, applied);
+            _batch.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, _workKeys);
+            _batch.Put(KvSpace.Meta, KeyCodec.KeyCountKey, buffer);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, _workExpires);
+            _batch.Put(KvSpace.Meta, KeyCodec.ExpiresCountKey, buffer);
+            _engine.Write(_batch, sync);
+            Volatile.Write(ref _keyCount, _workKeys);
+            Volatile.Write(ref _expiresCount, _workExpires);
+            Volatile.Write(ref _appliedIndex, applied);
+        }
+        finally
+        {
+            _batch.Clear();
+            _pending.Clear();
+            _pendingFlush = false;
+        }
+    }
+
+    /// <summary>Up to <paramref name="max"/> keys whose expiry is at or before <paramref name="now"/>, oldest first.</summary>
+    public List<(byte[] Key, long ExpireAt)> FindExpired(long now, int max)
+    {
+        var found = new List<(byte[], long)>();
+        using var iterator = _engine.NewIterator(KvSpace.Expiry);
+        for (iterator.SeekToFirst(); iterator.Valid && found.Count < max; iterator.Next())
+        {
+            var key = iterator.Key;
+            var expireAt = KeyCodec.ExpiryOf(key);
+            if (expireAt > now)
+            {
+                break;
+            }
+            found.Add((key[8..].ToArray(), expireAt));
+        }
+        return found;
+    }
+
+    private KvReply Execute(KvCommand command) => command.Op switch
+    {
+        KvOp.Set => Set(command),
+        KvOp.SetNx => SetNx(command),
+        KvOp.GetDel => GetDel(command),
+        KvOp.GetEx => GetEx(command),
+        KvOp.MSet => MSet(command),
+        KvOp.MSetNx => MSetNx(command),
+        KvOp.Append => Append(command),
+        KvOp.SetRange => SetRange(command),
+        KvOp.IncrBy => IncrBy(command),
+        KvOp.IncrByFloat => IncrByFloat(command),
+        KvOp.Del => Del(command),
+        KvOp.Rename => Rename(command, onlyIfAbsent: false),
+        KvOp.RenameNx => Rename(command, onlyIfAbsent: true),
+        KvOp.Expire => Expire(command),
+        KvOp.Persist => Persist(command),
+        KvOp.FlushAll => FlushAll(),
+        KvOp.ExpireKeys => ExpireKeys(command),
+        _ => KvReply.Error($"ERR '{command.Op}' is not a write"),
+    };
+
+    /// <summary>The stored record of a key as this batch sees it, expired or not.</summary>
+    private Slot Lookup(byte[] userKey)
+    {
+        var dataKey = KeyCodec.DataKey(userKey);
+        if (_pending.TryGetValue(dataKey, out var pending))
+        {
+            return new Slot(userKey, dataKey, pending);
+        }
+        return new Slot(userKey, dataKey, _pendingFlush ? null : _engine.Get(KvSpace.Data, dataKey));
+    }
+
+    /// <summary>Stores <paramref name="record"/> for the slot's key, keeping the key count and expiry index true.</summary>
+    private void Store(in Slot slot, byte[] record)
+    {
+        var oldExpiry = slot.Stored is null ? 0 : ValueRecord.ExpireAt(slot.Stored);
+        var newExpiry = ValueRecord.ExpireAt(record);
+        if (slot.Stored is null)
+        {
+            _workKeys++;
+        }
+        if (oldExpiry != newExpiry)
+        {
+            if (oldExpiry != 0)
+            {
+                _workExpires--;
+                _batch!.Delete(KvSpace.Expiry, KeyCodec.ExpiryKey(oldExpiry, slot.UserKey));
+            }
+            if (newExpiry != 0)
+            {
+                _workExpires++;
+                _batch!.Put(KvSpace.Expiry, KeyCodec.ExpiryKey(newExpiry, slot.UserKey), []);
+            }
+        }
+        _batch!.Put(KvSpace.Data, slot.DataKey, record);
+        _pending[slot.DataKey] = record;
+    }
+
+    private void Remove(in Slot slot)
+    {
+        if (slot.Stored is null)
+        {
+            return;
+        }
+        _workKeys--;
+        var expiry = ValueRecord.ExpireAt(slot.Stored);
+        if (expiry != 0)
+        {
+            _workExpires--;
+            _batch!.Delete(KvSpace.Expiry, KeyCodec.ExpiryKey(expiry, slot.UserKey));
+        }
+        _batch!.Delete(KvSpace.Data, slot.DataKey);
+        _pending[slot.DataKey] = null;
+    }
+
+    private byte[] NewString(ReadOnlySpan<byte> value, long expireAt) =>
+        ValueRecord.Create(ValueType.String, expireAt, _index, value);
+
+    private long ReadMetaLong(byte[] key)
+    {
+        var value = _engine.Get(KvSpace.Meta, key);
+        return value is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(value) : 0;
+    }
+
+    /// <summary>A key's stored record; <see cref="Live"/> is null when absent or expired at the entry's time.</summary>
+    private readonly struct Slot(byte[] userKey, byte[] dataKey, byte[]? stored)
+    {
+        public byte[] UserKey { get; } = userKey;
+
+        public byte[] DataKey { get; } = dataKey;
+
+        public byte[]? Stored { get; } = stored;
+
+        public byte[]? LiveAt(long now) => Stored is not null && !ValueRecord.IsExpired(Stored, now) ? Stored : null;
+    }
+
+    private byte[]? Live(in Slot slot) => slot.LiveAt(_now);
+}

@@ -1,0 +1,57 @@
+namespace Cairn.Storage;
+
+/// <summary>
+/// An ordered, durable key-value store with atomic batches. Implementations are safe for
+/// concurrent readers alongside one writer; a batch becomes visible to readers all at once.
+/// </summary>
+public interface IKvEngine : IDisposable
+{
+    /// <summary>The value under <paramref name="key"/>, or null. The returned array belongs to the caller.</summary>
+    byte[]? Get(KvSpace space, ReadOnlySpan<byte> key);
+
+    /// <summary>An iterator over a consistent view of <paramref name="space"/> as of this call. Dispose it.</summary>
+    IKvIterator NewIterator(KvSpace space);
+
+    IWriteBatch NewBatch();
+
+    /// <summary>
+    /// Applies the batch atomically. With <paramref name="sync"/> the batch is on stable storage
+    /// (fsynced) before this returns; without it, a crash may lose it but never tears it.
+    /// </summary>
+    void Write(IWriteBatch batch, bool sync);
+
+    /// <summary>Operator-facing statistics (name → value) for INFO and metrics.</summary>
+    IReadOnlyList<KeyValuePair<string, string>> GetStats();
+}
+
+/// <summary>A forward cursor. Key and Value spans are valid until the next move or dispose.</summary>
+public interface IKvIterator : IDisposable
+{
+    /// <summary>Positions at the first key ≥ <paramref name="key"/>.</summary>
+    void Seek(ReadOnlySpan<byte> key);
+
+    void SeekToFirst();
+
+    bool Valid { get; }
+
+    ReadOnlySpan<byte> Key { get; }
+
+    ReadOnlySpan<byte> Value { get; }
+
+    void Next();
+}
+
+/// <summary>Buffered writes, applied in the order they were added.</summary>
+public interface IWriteBatch : IDisposable
+{
+    int Count { get; }
+
+    void Put(KvSpace space, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value);
+
+    void Delete(KvSpace space, ReadOnlySpan<byte> key);
+
+    /// <summary>Deletes every key k with <paramref name="from"/> ≤ k &lt; <paramref name="to"/>.</summary>
+    void DeleteRange(KvSpace space, ReadOnlySpan<byte> from, ReadOnlySpan<byte> to);
+
+    void Clear();
+}

@@ -1,0 +1,17 @@
+namespace Cairn.Storage;
+
+/// <summary>
+/// The independent key spaces of the state machine's store (column families in RocksDB).
+/// Each space is ordered by unsigned byte-wise key comparison.
+/// </summary>
+public enum KvSpace : byte
+{
+    /// <summary>User data records.</summary>
+    Data = 0,
+
+    /// <summary>State machine bookkeeping: applied index, key count.</summary>
+    Meta = 1,
+
+    /// <summary>Index of keys with a time to live, ordered by expiry time.</summary>
+    Expiry = 2,
+}

@@ -10,9 +10,14 @@ namespace Cairn.Resp;
 /// </summary>
 public sealed class RespRequestReader(RespLimits? limits = null)
 {
-    private readonly RespLimits _limits = limits ?? new RespLimits();
+    private RespLimits _limits = limits ?? new RespLimits();
 
-    public RespLimits Limits => _limits;
+    /// <summary>The limits in force; may be replaced between requests (CONFIG SET).</summary>
+    public RespLimits Limits
+    {
+        get => _limits;
+        set => _limits = value;
+    }
 
     /// <summary>
     /// Parses one request from the front of <paramref name="buffer"/>.

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Net;
+using Cairn.Server;
+
+namespace Cairn.Host;
+
+/// <summary>
+/// The settings a node starts with, as merged from defaults, the TOML file, CAIRN_* environment
+/// variables and command-line flags (later sources win). See docs/configuration.md.
+/// </summary>
+public sealed record CairnConfig
+{
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Empty = use the id stored in the data directory, or create one there.</summary>
+    public string NodeId { get; init; } = "";
+
+    public IPAddress Bind { get; init; } = IPAddress.Loopback;
+
+    public int Port { get; init; } = 6379;
+
+    public string DataPath { get; init; } = "./data";
+
+    public int MaxOpenFiles { get; init; } = 1000;
+
+    public long BlockCacheBytes { get; init; } = 256L * 1024 * 1024;
+
+    public string LogLevel { get; init; } = "info";
+
+    public long ProtoMaxBulkLength { get; init; } = 512L * 1024 * 1024;
+
+    public long ClientQueryBufferLimit { get; init; } = 1024L * 1024 * 1024;
+
+    public int MaxClients { get; init; } = 10000;
+
+    public CairnConfig WithServerAddress(string value, string source)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new ConfigException($"{source}: server_addr must be host:port, got '{value}'");
+        }
+        return this with { Bind = ParseAddress(value[..colon].Trim('[', ']'), source), Port = port };
+    }
+
+    public static IPAddress ParseAddress(string text, string source)
+    {
+        if (text.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+        if (text is "*" or "")
+        {
+            return IPAddress.Any;
+        }
+        return IPAddress.TryParse(text, out var address)
+            ? address
+            : throw new ConfigException($"{source}: '{text}' is not an IP address");
+    }
+
+    public static int ParsePort(string text, string source) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new ConfigException($"{source}: port must be a number from 0 to 65535, got '{text}'");
+
+    public void Validate()
+    {
+        if (!LogLevelSwitch.TryParse(LogLevel, out _))
+        {
+            throw new ConfigException($"log level must be one of trace, debug, info, warn, error, off; got '{LogLevel}'");
+        }
+        if (MaxOpenFiles is < -1 or 0)
+        {
+            throw new ConfigException($"max_open_files must be -1 (unlimited) or positive, got {MaxOpenFiles}");
+        }
+        if (NodeId.Length > 0 && !NodeIdentity.IsValid(NodeId))
+        {
+            throw new ConfigException($"node_id may hold only letters, digits, '-', '_' and '.', at most 64 characters; got '{NodeId}'");
+        }
+    }
+
+    public ServerOptions ToServerOptions(string nodeId) => new()
+    {
+        NodeId = nodeId,
+        BindAddress = Bind,
+        Port = Port,
+        DataDirectory = DataPath,
+        ConfigFile = ConfigFile,
+        MaxOpenFiles = MaxOpenFiles,
+        ProtoMaxBulkLength = ProtoMaxBulkLength,
+        ClientQueryBufferLimit = ClientQueryBufferLimit,
+        MaxClients = MaxClients,
+        LogLevel = LogLevel,
+    };
+
+    public override string ToString() =>
+        $"node_id={NodeId} server_addr={Bind}:{Port} data_path={Path.GetFullPath(DataPath)} max_open_files={MaxOpenFiles} " +
+        $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
+        $"maxclients={MaxClients} config={ConfigFile ?? "(none)"}";
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+
+namespace Cairn.Host;
+
+/// <summary>The cairn-server flags; each overrides the file and the environment.</summary>
+public sealed class CommandLine
+{
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "TOML configuration file (env CAIRN_CONFIG)" };
+
+    public Option<string?> Bind { get; } = new("--bind") { Description = "Address to listen on for RESP clients (default 127.0.0.1)" };
+
+    public Option<string?> Port { get; } = new("--port", "-p") { Description = "RESP port (default 6379; 0 picks a free port)" };
+
+    public Option<string?> DataDir { get; } = new("--data-dir", "-d") { Description = "Data directory (default ./data)" };
+
+    public Option<string?> NodeId { get; } = new("--node-id") { Description = "Stable node id (default: stored in the data directory, created on first start)" };
+
+    public Option<string?> LogLevel { get; } = new("--log-level") { Description = "trace, debug, info, warn, error or off (default info)" };
+
+    public RootCommand Root { get; }
+
+    public CommandLine()
+    {
+        Root = new RootCommand("cairn-server: a Raft-replicated, Redis-compatible key-value database");
+        foreach (var option in new Option[] { Config, Bind, Port, DataDir, NodeId, LogLevel })
+        {
+            Root.Options.Add(option);
+        }
+    }
+
+    /// <summary>Merges defaults, file, environment and flags, in that order of precedence (last wins).</summary>
+    public CairnConfig Resolve(ParseResult parsed, Func<string, string?> environment)
+    {
+        var config = new CairnConfig();
+        var file = parsed.GetValue(Config) ?? environment("CAIRN_CONFIG");
+        if (!string.IsNullOrEmpty(file))
+        {
+            config = TomlConfigFile.Apply(config, file);
+        }
+        config = EnvironmentConfig.Apply(config, environment);
+        if (parsed.GetValue(NodeId) is { } nodeId)
+        {
+            config = config with { NodeId = nodeId };
+        }
+        if (parsed.GetValue(Bind) is { } bind)
+        {
+            config = config with { Bind = CairnConfig.ParseAddress(bind, "--bind") };
+        }
+        if (parsed.GetValue(Port) is { } port)
+        {
+            config = config with { Port = CairnConfig.ParsePort(port, "--port") };
+        }
+        if (parsed.GetValue(DataDir) is { } dataDir)
+        {
+            config = config with { DataPath = dataDir };
+        }
+        if (parsed.GetValue(LogLevel) is { } level)
+        {
+            config = config with { LogLevel = level };
+        }
+        config.Validate();
+        return config;
+    }
+}

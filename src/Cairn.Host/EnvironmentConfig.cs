@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace Cairn.Host;
+
+/// <summary>CAIRN_* environment variables, applied over the file and under the flags.</summary>
+public static class EnvironmentConfig
+{
+    public static CairnConfig Apply(CairnConfig config, Func<string, string?> get)
+    {
+        string? Value(string name) => get(name) is { Length: > 0 } value ? value : null;
+
+        if (Value("CAIRN_NODE_ID") is { } nodeId)
+        {
+            config = config with { NodeId = nodeId };
+        }
+        if (Value("CAIRN_SERVER_ADDR") is { } serverAddr)
+        {
+            config = config.WithServerAddress(serverAddr, "CAIRN_SERVER_ADDR");
+        }
+        if (Value("CAIRN_BIND") is { } bind)
+        {
+            config = config with { Bind = CairnConfig.ParseAddress(bind, "CAIRN_BIND") };
+        }
+        if (Value("CAIRN_PORT") is { } port)
+        {
+            config = config with { Port = CairnConfig.ParsePort(port, "CAIRN_PORT") };
+        }
+        if (Value("CAIRN_DATA_DIR") is { } dataDir)
+        {
+            config = config with { DataPath = dataDir };
+        }
+        if (Value("CAIRN_MAX_OPEN_FILES") is { } maxOpenFiles)
+        {
+            config = config with
+            {
+                MaxOpenFiles = int.TryParse(maxOpenFiles, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+                    ? n
+                    : throw new ConfigException($"CAIRN_MAX_OPEN_FILES must be an integer, got '{maxOpenFiles}'"),
+            };
+        }
+        if (Value("CAIRN_LOG_LEVEL") is { } level)
+        {
+            config = config with { LogLevel = level };
+        }
+        return config;
+    }
+}

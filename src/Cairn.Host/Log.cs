@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Host;
+
+/// <summary>Host log messages with stable event ids (100–199).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Cairn {Version} starting (pid {Pid}) with {Config}")]
+    public static partial void Starting(ILogger logger, string version, int pid, string config);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Opened store at {Path}: {Keys} keys, applied index {Applied}")]
+    public static partial void StoreOpened(ILogger logger, string path, long keys, long applied);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Ready to accept connections tcp on {Address}:{Port}")]
+    public static partial void Ready(ILogger logger, string address, int port);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Shutting down: finishing queued writes")]
+    public static partial void ShuttingDown(ILogger logger);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Stopped; store closed cleanly")]
+    public static partial void Stopped(ILogger logger);
+}

@@ -1,0 +1,92 @@
+using Cairn.Replication;
+using Cairn.Resp;
+using Cairn.Server.Connections;
+using Cairn.StateMachine;
+
+namespace Cairn.Server.Commands;
+
+/// <summary>
+/// What a handler works with: the request's arguments, the client, the reply writer, and the
+/// façade. One instance per connection, refilled for each command. A handler either writes its
+/// reply now or hands over a pending write (<see cref="Submit"/>) whose reply is written later,
+/// in request order.
+/// </summary>
+internal sealed class CommandContext(ServerContext server, ClientSession client, RespWriter writer, Queue<ValueTask<KvReply>> pending)
+{
+    public ServerContext Server { get; } = server;
+
+    public ClientSession Client { get; } = client;
+
+    public RespWriter Writer { get; } = writer;
+
+    public RespRequest Args { get; set; } = null!;
+
+    public CommandDef Command { get; set; } = null!;
+
+    public int Count => Args.Count;
+
+    public IKvService Kv => Server.Kv;
+
+    /// <summary>Sends a write through the façade; its reply is written after the replies before it.</summary>
+    public void Submit(KvCommand command)
+    {
+        ValueTask<KvReply> reply;
+        try
+        {
+            reply = Kv.WriteAsync(command);
+        }
+        catch (Exception ex)
+        {
+            reply = new ValueTask<KvReply>(KvReply.Error($"ERR {ex.Message}"));
+        }
+        pending.Enqueue(reply);
+    }
+
+    /// <summary>Runs a query; the caller has already waited for this client's earlier writes.</summary>
+    public void Query(KvCommand command)
+    {
+        var reply = Kv.ReadAsync(command, Client.Consistency);
+        if (reply.IsCompletedSuccessfully && pending.Count == 0)
+        {
+            WriteReply(reply.Result);
+        }
+        else
+        {
+            Defer(reply);
+        }
+    }
+
+    /// <summary>Queues a reply that is not ready yet; it is written in request order.</summary>
+    public void Defer(ValueTask<KvReply> reply) => pending.Enqueue(reply);
+
+    public void WriteReply(in KvReply reply) => ReplyWriter.Write(Writer, reply);
+
+    public void Error(string message) => Writer.WriteError(message);
+
+    public void WrongArity() => Writer.WriteError($"ERR wrong number of arguments for '{Command.FullName}' command");
+
+    public void SyntaxError() => Writer.WriteError(KvErrors.Syntax);
+
+    public bool TryGetInteger(int index, out long value)
+    {
+        if (RespNumbers.TryParseInt64(Args[index], out value))
+        {
+            return true;
+        }
+        Writer.WriteError(KvErrors.NotInteger);
+        return false;
+    }
+
+    public byte[] Bytes(int index) => Args.ToArray(index);
+
+    /// <summary>Arguments [from, Count) copied out, step by step.</summary>
+    public byte[][] BytesFrom(int from)
+    {
+        var result = new byte[Count - from][];
+        for (var i = from; i < Count; i++)
+        {
+            result[i - from] = Args.ToArray(i);
+        }
+        return result;
+    }
+}

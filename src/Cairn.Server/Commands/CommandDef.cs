@@ -1,0 +1,66 @@
+namespace Cairn.Server.Commands;
+
+/// <summary>COMMAND INFO flags, by Redis's names.</summary>
+[Flags]
+public enum CommandFlags
+{
+    None = 0,
+    Write = 1 << 0,
+    ReadOnly = 1 << 1,
+    DenyOom = 1 << 2,
+    Admin = 1 << 3,
+    NoScript = 1 << 4,
+    Loading = 1 << 5,
+    Stale = 1 << 6,
+    Fast = 1 << 7,
+    NoAuth = 1 << 8,
+    AllowBusy = 1 << 9,
+}
+
+internal delegate void CommandHandler(CommandContext context);
+
+/// <summary>
+/// A command as the table knows it: how it is called (arity as Redis counts it, the command name
+/// included; negative = at least), where its keys are, how it is documented, and its handler.
+/// A container command (CLIENT, CONFIG, COMMAND) has subcommands instead of a handler.
+/// </summary>
+internal sealed class CommandDef
+{
+    public required string Name { get; init; }
+
+    public required int Arity { get; init; }
+
+    public CommandFlags Flags { get; init; }
+
+    public int FirstKey { get; init; }
+
+    public int LastKey { get; init; }
+
+    public int Step { get; init; }
+
+    public required string Group { get; init; }
+
+    public required string Summary { get; init; }
+
+    public string Since { get; init; } = "1.0.0";
+
+    public string Complexity { get; init; } = "O(1)";
+
+    /// <summary>Argument syntax, parsed for COMMAND DOCS: "key value [NX|XX] [EX seconds:integer|KEEPTTL]".</summary>
+    public string Syntax { get; init; } = "";
+
+    public string[] AclCategories { get; init; } = [];
+
+    public CommandHandler? Handler { get; init; }
+
+    public CommandDef? Parent { get; set; }
+
+    public Dictionary<string, CommandDef>? Subcommands { get; init; }
+
+    /// <summary>"get", or "client|setname" for a subcommand: the name Redis's errors use.</summary>
+    public string FullName => Parent is null ? Name : $"{Parent.Name}|{Name}";
+
+    public bool IsWrite => (Flags & CommandFlags.Write) != 0;
+
+    public bool AcceptsArgumentCount(int count) => Arity > 0 ? count == Arity : count >= -Arity;
+}

@@ -1,0 +1,393 @@
+using System.Text;
+using Cairn.Replication;
+using Cairn.Server.Connections;
+
+namespace Cairn.Server.Commands;
+
+internal static class ConnectionCommands
+{
+    private const CommandFlags F = CommandFlags.Fast;
+
+    public static IEnumerable<CommandDef> Definitions() =>
+    [
+        Def("ping", -1, F | CommandFlags.Stale, "Ping the server", "[message]", Ping),
+        Def("echo", 2, F, "Echo the given string", "message", c => c.Writer.WriteBulk(c.Args[1])),
+        Def("hello", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Handshake with Redis", "[protover:integer] [AUTH username password] [SETNAME clientname]", Hello, since: "6.0.0"),
+        Def("quit", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Close the connection", "", Quit),
+        Def("select", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Change the selected database for the current connection", "index:integer", Select),
+        Def("readonly", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Enables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Stale), since: "3.0.0"),
+        Def("readwrite", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Disables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Linearizable), since: "3.0.0"),
+        new CommandDef
+        {
+            Name = "client",
+            Arity = -2,
+            Group = "connection",
+            Summary = "A container for client connection commands",
+            Since = "2.4.0",
+            Subcommands = CommandTable.Subs(
+                Sub("id", 2, "Returns the client ID for the current connection", "", c => c.Writer.WriteInteger(c.Client.Id), "5.0.0"),
+                Sub("setname", 3, "Set the current connection name", "connection-name", SetName, "2.6.9"),
+                Sub("getname", 2, "Get the current connection name", "", GetName, "2.6.9"),
+                Sub("info", 2, "Returns information about the current client connection.", "", c => c.Writer.WriteVerbatim(Describe(c, c.Client) + "\n"), "6.2.0"),
+                Sub("list", -2, "Get the list of client connections", "[TYPE NORMAL|TYPE MASTER|TYPE REPLICA|TYPE PUBSUB] [ID client-id:integer...]", List, "2.4.0", "O(N) where N is the number of client connections"),
+                Sub("setinfo", 4, "Set client or connection specific info", "LIB-NAME libname|LIB-VER libver", SetInfo, "7.2.0"),
+                Sub("kill", -3, "Kill the connection of a client", "[ID client-id:integer] [ADDR ip:port]", Kill, "2.4.0", "O(N) where N is the number of client connections"),
+                Sub("help", 2, "Show helpful text about the different subcommands", "", Help, "5.0.0")),
+        },
+    ];
+
+    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler, string since = "1.0.0") => new()
+    {
+        Name = name,
+        Arity = arity,
+        Flags = flags,
+        Group = "connection",
+        Summary = summary,
+        Syntax = syntax,
+        Since = since,
+        Handler = handler,
+        AclCategories = ["@connection"],
+    };
+
+    private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") => new()
+    {
+        Name = name,
+        Arity = arity,
+        Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
+        Group = "connection",
+        Summary = summary,
+        Syntax = syntax,
+        Since = since,
+        Complexity = complexity,
+        Handler = handler,
+        AclCategories = ["@connection"],
+    };
+
+    private static void Ping(CommandContext c)
+    {
+        if (c.Count > 2)
+        {
+            c.WrongArity();
+        }
+        else if (c.Count == 2)
+        {
+            c.Writer.WriteBulk(c.Args[1]);
+        }
+        else
+        {
+            c.Writer.WriteSimple("PONG"u8);
+        }
+    }
+
+    private static void Quit(CommandContext c)
+    {
+        c.Writer.WriteOk();
+        c.Client.CloseAfterReply = true;
+    }
+
+    private static void Select(CommandContext c)
+    {
+        if (!c.TryGetInteger(1, out var index))
+        {
+            return;
+        }
+        if (index != 0)
+        {
+            c.Error("ERR DB index is out of range");
+            return;
+        }
+        c.Writer.WriteOk();
+    }
+
+    private static void SetConsistency(CommandContext c, ReadConsistency consistency)
+    {
+        c.Client.Consistency = consistency;
+        c.Writer.WriteOk();
+    }
+
+    /// <summary>networking.c helloCommand, Redis 7.0. There is no authentication yet: the default user has no password.</summary>
+    private static void Hello(CommandContext c)
+    {
+        var protocol = c.Client.Protocol;
+        var next = 1;
+        if (c.Count >= 2)
+        {
+            if (!Resp.RespNumbers.TryParseInt64(c.Args[1], out var version) || version is < 0 or > int.MaxValue)
+            {
+                c.Error("ERR Protocol version is not an integer or out of range");
+                return;
+            }
+            if (version is < 2 or > 3)
+            {
+                c.Error("NOPROTO unsupported protocol version");
+                return;
+            }
+            protocol = (int)version;
+            next = 2;
+        }
+        string? name = null;
+        for (var i = next; i < c.Count; i++)
+        {
+            var more = c.Count - i - 1;
+            if (c.Args.Is(i, "AUTH"u8) && more >= 2)
+            {
+                if (!c.Args.Is(i + 1, "DEFAULT"u8))
+                {
+                    c.Error("WRONGPASS invalid username-password pair or user is disabled.");
+                    return;
+                }
+                i += 2;
+            }
+            else if (c.Args.Is(i, "SETNAME"u8) && more >= 1)
+            {
+                name = c.Args.GetString(++i);
+                if (!IsValidName(name))
+                {
+                    c.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+                    return;
+                }
+            }
+            else
+            {
+                c.Error($"ERR Syntax error in HELLO option '{c.Args.GetString(i)}'");
+                return;
+            }
+        }
+        if (name is not null)
+        {
+            c.Client.Name = name.Length == 0 ? null : name;
+        }
+        c.Client.Protocol = protocol;
+        c.Writer.Protocol = protocol;
+        var w = c.Writer;
+        w.WriteMapHeader(7);
+        w.WriteBulk("server"u8);
+        w.WriteBulk("redis"u8);
+        w.WriteBulk("version"u8);
+        w.WriteBulk(ServerContext.RedisVersion);
+        w.WriteBulk("proto"u8);
+        w.WriteInteger(protocol);
+        w.WriteBulk("id"u8);
+        w.WriteInteger(c.Client.Id);
+        w.WriteBulk("mode"u8);
+        w.WriteBulk("standalone"u8);
+        w.WriteBulk("role"u8);
+        w.WriteBulk("master"u8);
+        w.WriteBulk("modules"u8);
+        w.WriteArrayHeader(0);
+    }
+
+    private static void SetName(CommandContext c)
+    {
+        var name = c.Args.GetString(2);
+        if (!IsValidName(name))
+        {
+            c.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+            return;
+        }
+        c.Client.Name = name.Length == 0 ? null : name;
+        c.Writer.WriteOk();
+    }
+
+    private static void GetName(CommandContext c)
+    {
+        if (c.Client.Name is null)
+        {
+            c.Writer.WriteNull();
+        }
+        else
+        {
+            c.Writer.WriteBulk(c.Client.Name);
+        }
+    }
+
+    private static void SetInfo(CommandContext c)
+    {
+        var value = c.Args.GetString(3);
+        if (!IsValidName(value))
+        {
+            c.Error($"ERR {c.Args.GetString(2)} cannot contain spaces, newlines or special characters.");
+            return;
+        }
+        if (c.Args.Is(2, "LIB-NAME"u8))
+        {
+            c.Client.LibName = value;
+        }
+        else if (c.Args.Is(2, "LIB-VER"u8))
+        {
+            c.Client.LibVersion = value;
+        }
+        else
+        {
+            c.Error($"ERR Unrecognized option '{c.Args.GetString(2)}'");
+            return;
+        }
+        c.Writer.WriteOk();
+    }
+
+    private static void List(CommandContext c)
+    {
+        IEnumerable<ClientSession> clients = c.Server.Clients.All;
+        if (c.Count > 2)
+        {
+            if (c.Count == 4 && c.Args.Is(2, "TYPE"u8))
+            {
+                if (c.Args.Is(3, "NORMAL"u8))
+                {
+                    // Every Cairn client connection is a normal one.
+                }
+                else if (c.Args.Is(3, "MASTER"u8) || c.Args.Is(3, "REPLICA"u8) || c.Args.Is(3, "SLAVE"u8) || c.Args.Is(3, "PUBSUB"u8))
+                {
+                    clients = [];
+                }
+                else
+                {
+                    c.Error($"ERR Unknown client type '{c.Args.GetString(3)}'");
+                    return;
+                }
+            }
+            else if (c.Count > 3 && c.Args.Is(2, "ID"u8))
+            {
+                var ids = new HashSet<long>();
+                for (var i = 3; i < c.Count; i++)
+                {
+                    if (!Resp.RespNumbers.TryParseInt64(c.Args[i], out var id) || id <= 0)
+                    {
+                        c.Error("ERR Invalid client ID");
+                        return;
+                    }
+                    ids.Add(id);
+                }
+                clients = clients.Where(s => ids.Contains(s.Id));
+            }
+            else
+            {
+                c.SyntaxError();
+                return;
+            }
+        }
+        var text = new StringBuilder();
+        foreach (var client in clients)
+        {
+            text.Append(Describe(c, client)).Append('\n');
+        }
+        c.Writer.WriteVerbatim(text.ToString());
+    }
+
+    private static void Kill(CommandContext c)
+    {
+        IEnumerable<ClientSession> targets;
+        if (c.Count == 3)
+        {
+            // Old form: CLIENT KILL addr:port.
+            var address = c.Args.GetString(2);
+            var target = c.Server.Clients.All.FirstOrDefault(s => s.Address == address);
+            if (target is null)
+            {
+                c.Error("ERR No such client");
+                return;
+            }
+            KillOne(c, target);
+            c.Writer.WriteOk();
+            return;
+        }
+        if (c.Count % 2 != 0)
+        {
+            c.SyntaxError();
+            return;
+        }
+        targets = c.Server.Clients.All;
+        for (var i = 2; i < c.Count; i += 2)
+        {
+            if (c.Args.Is(i, "ID"u8))
+            {
+                if (!Resp.RespNumbers.TryParseInt64(c.Args[i + 1], out var id) || id <= 0)
+                {
+                    c.Error("ERR client-id should be greater than 0");
+                    return;
+                }
+                targets = targets.Where(s => s.Id == id);
+            }
+            else if (c.Args.Is(i, "ADDR"u8))
+            {
+                var address = c.Args.GetString(i + 1);
+                targets = targets.Where(s => s.Address == address);
+            }
+            else if (c.Args.Is(i, "LADDR"u8))
+            {
+                var address = c.Args.GetString(i + 1);
+                targets = targets.Where(s => s.LocalAddress == address);
+            }
+            else
+            {
+                c.SyntaxError();
+                return;
+            }
+        }
+        var killed = 0;
+        foreach (var target in targets.ToList())
+        {
+            KillOne(c, target);
+            killed++;
+        }
+        c.Writer.WriteInteger(killed);
+    }
+
+    private static void KillOne(CommandContext c, ClientSession target)
+    {
+        if (target == c.Client)
+        {
+            c.Client.CloseAfterReply = true;
+        }
+        else
+        {
+            target.Kill?.Invoke();
+        }
+    }
+
+    private static void Help(CommandContext c)
+    {
+        string[] lines =
+        [
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME", "    Return the name of the current connection.",
+            "ID", "    Return the ID of the current connection.",
+            "INFO", "    Return information about the current client connection.",
+            "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>.",
+            "LIST [options ...]", "    Return information about client connections. Options: TYPE NORMAL|MASTER|REPLICA|PUBSUB, ID <id> [<id> ...].",
+            "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
+            "SETNAME <name>", "    Assign the name <name> to the current connection.",
+            "HELP", "    Print this help.",
+        ];
+        c.Writer.WriteArrayHeader(lines.Length);
+        foreach (var line in lines)
+        {
+            c.Writer.WriteSimple(line);
+        }
+    }
+
+    /// <summary>One line of CLIENT LIST, with the fields Redis 7 prints.</summary>
+    internal static string Describe(CommandContext c, ClientSession client)
+    {
+        var now = c.Server.NowMilliseconds;
+        var age = (now - client.CreatedMilliseconds) / 1000;
+        var idle = (now - client.LastCommandMilliseconds) / 1000;
+        return $"id={client.Id} addr={client.Address} laddr={client.LocalAddress} fd=-1 name={client.Name} age={age} idle={idle} " +
+            $"flags={(client.Consistency == ReadConsistency.Stale ? "r" : "N")} db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf={client.QueryBufferBytes} " +
+            $"qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={client.LastCommand} " +
+            $"user=default redir=-1 resp={client.Protocol} lib-name={client.LibName} lib-ver={client.LibVersion}";
+    }
+
+    private static bool IsValidName(string name)
+    {
+        foreach (var ch in name)
+        {
+            if (ch < '!' || ch > '~')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,160 @@
+using System.Buffers.Text;
+using Cairn.StateMachine;
+
+namespace Cairn.Server.Commands;
+
+internal static class KeyCommands
+{
+    private const CommandFlags W = CommandFlags.Write;
+    private const CommandFlags R = CommandFlags.ReadOnly;
+    private const CommandFlags F = CommandFlags.Fast;
+    private const string ExpireOptions = "[NX|XX|GT|LT]";
+
+    public static IEnumerable<CommandDef> Definitions() =>
+    [
+        Def("del", -2, W, "Delete a key", "key...", c => c.Submit(new KvCommand(KvOp.Del, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys that will be removed."),
+        Def("unlink", -2, W | F, "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "key...", c => c.Submit(new KvCommand(KvOp.Del, c.BytesFrom(1))), lastKey: -1, since: "4.0.0"),
+        Def("exists", -2, R | F, "Determine if a key exists", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to check."),
+        Def("touch", -2, R | F, "Alters the last access time of a key(s). Returns the number of existing keys specified.", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, since: "3.2.1"),
+        Def("type", 2, R | F, "Determine the type stored at key", "key", c => c.Query(new KvCommand(KvOp.Type, [c.Bytes(1)]))),
+        Def("keys", 2, R, "Find all keys matching the given pattern", "pattern:pattern", c => c.Query(new KvCommand(KvOp.Keys, [c.Bytes(1)])), firstKey: 0, complexity: "O(N) with N being the number of keys in the database"),
+        Def("scan", -2, R, "Incrementally iterate the keys space", "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]", Scan, firstKey: 0, since: "2.8.0", complexity: "O(1) for every call. O(N) for a complete iteration."),
+        Def("randomkey", 1, R, "Return a random key from the keyspace", "", c => c.Query(new KvCommand(KvOp.RandomKey, []))),
+        Def("rename", 3, W, "Rename a key", "key newkey:key", c => c.Submit(new KvCommand(KvOp.Rename, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
+        Def("renamenx", 3, W | F, "Rename a key, only if the new key does not exist", "key newkey:key", c => c.Submit(new KvCommand(KvOp.RenameNx, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
+        Def("expire", -3, W | F, "Set a key's time to live in seconds", $"key seconds:integer {ExpireOptions}", c => Expire(c, 1000, absolute: false)),
+        Def("pexpire", -3, W | F, "Set a key's time to live in milliseconds", $"key milliseconds:integer {ExpireOptions}", c => Expire(c, 1, absolute: false), since: "2.6.0"),
+        Def("expireat", -3, W | F, "Set the expiration for a key as a UNIX timestamp", $"key unix-time-seconds:unix-time {ExpireOptions}", c => Expire(c, 1000, absolute: true), since: "1.2.0"),
+        Def("pexpireat", -3, W | F, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", $"key unix-time-milliseconds:unix-time {ExpireOptions}", c => Expire(c, 1, absolute: true), since: "2.6.0"),
+        Def("ttl", 2, R | F, "Get the time to live for a key in seconds", "key", c => c.Query(new KvCommand(KvOp.Ttl, [c.Bytes(1)]))),
+        Def("pttl", 2, R | F, "Get the time to live for a key in milliseconds", "key", c => c.Query(new KvCommand(KvOp.Ttl, [c.Bytes(1)], flags: KvFlags.Milliseconds)), since: "2.6.0"),
+        Def("expiretime", 2, R | F, "Get the expiration Unix timestamp for a key", "key", c => c.Query(new KvCommand(KvOp.ExpireTime, [c.Bytes(1)])), since: "7.0.0"),
+        Def("pexpiretime", 2, R | F, "Get the expiration Unix timestamp for a key in milliseconds", "key", c => c.Query(new KvCommand(KvOp.ExpireTime, [c.Bytes(1)], flags: KvFlags.Milliseconds)), since: "7.0.0"),
+        Def("persist", 2, W | F, "Remove the expiration from a key", "key", c => c.Submit(new KvCommand(KvOp.Persist, [c.Bytes(1)])), since: "2.2.0"),
+    ];
+
+    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler,
+        int firstKey = 1, int lastKey = 1, string since = "1.0.0", string complexity = "O(1)") => new()
+        {
+            Name = name,
+            Arity = arity,
+            Flags = flags,
+            FirstKey = firstKey,
+            LastKey = firstKey == 0 ? 0 : lastKey,
+            Step = firstKey == 0 ? 0 : 1,
+            Group = "generic",
+            Summary = summary,
+            Syntax = syntax,
+            Since = since,
+            Complexity = complexity,
+            Handler = handler,
+            AclCategories = ["@keyspace"],
+        };
+
+    /// <summary>expire.c expireGenericCommand / parseExtendedExpireArgumentsOrReply, Redis 7.0.</summary>
+    private static void Expire(CommandContext c, long unitMilliseconds, bool absolute)
+    {
+        var flags = absolute ? KvFlags.ExpireAbsolute : KvFlags.ExpireRelative;
+        for (var i = 3; i < c.Count; i++)
+        {
+            if (c.Args.Is(i, "NX"u8))
+            {
+                flags |= KvFlags.Nx;
+            }
+            else if (c.Args.Is(i, "XX"u8))
+            {
+                flags |= KvFlags.Xx;
+            }
+            else if (c.Args.Is(i, "GT"u8))
+            {
+                flags |= KvFlags.Gt;
+            }
+            else if (c.Args.Is(i, "LT"u8))
+            {
+                flags |= KvFlags.Lt;
+            }
+            else
+            {
+                c.Error($"ERR Unsupported option {c.Args.GetString(i)}");
+                return;
+            }
+        }
+        if ((flags & KvFlags.Nx) != 0 && (flags & (KvFlags.Xx | KvFlags.Gt | KvFlags.Lt)) != 0)
+        {
+            c.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+            return;
+        }
+        if ((flags & KvFlags.Gt) != 0 && (flags & KvFlags.Lt) != 0)
+        {
+            c.Error("ERR GT and LT options at the same time are not compatible");
+            return;
+        }
+        if (!c.TryGetInteger(2, out var when))
+        {
+            return;
+        }
+        if (when > long.MaxValue / unitMilliseconds || when < long.MinValue / unitMilliseconds)
+        {
+            c.Error(KvErrors.InvalidExpire(c.Command.Name));
+            return;
+        }
+        when *= unitMilliseconds;
+        if (!absolute && when > long.MaxValue - c.Server.NowMilliseconds)
+        {
+            c.Error(KvErrors.InvalidExpire(c.Command.Name));
+            return;
+        }
+        c.Submit(new KvCommand(KvOp.Expire, [c.Bytes(1)], when, flags: flags));
+    }
+
+    private static void Scan(CommandContext c)
+    {
+        // Redis parses the cursor as an unsigned 64-bit number; ours are key hashes below 2^63.
+        if (!Utf8Parser.TryParse(c.Args[1], out ulong cursor, out var consumed) || consumed != c.Args[1].Length)
+        {
+            c.Error("ERR invalid cursor");
+            return;
+        }
+        long count = 10;
+        byte[] pattern = [], type = [];
+        for (var i = 2; i < c.Count; i++)
+        {
+            var hasValue = i + 1 < c.Count;
+            if (hasValue && c.Args.Is(i, "COUNT"u8))
+            {
+                if (!c.TryGetInteger(++i, out count))
+                {
+                    return;
+                }
+                if (count < 1)
+                {
+                    c.SyntaxError();
+                    return;
+                }
+            }
+            else if (hasValue && c.Args.Is(i, "MATCH"u8))
+            {
+                pattern = c.Bytes(++i);
+                if (pattern is [(byte)'*'])
+                {
+                    pattern = [];
+                }
+            }
+            else if (hasValue && c.Args.Is(i, "TYPE"u8))
+            {
+                type = c.Bytes(++i);
+                for (var j = 0; j < type.Length; j++)
+                {
+                    type[j] = (byte)char.ToLowerInvariant((char)type[j]);
+                }
+            }
+            else
+            {
+                c.SyntaxError();
+                return;
+            }
+        }
+        var start = cursor > long.MaxValue ? long.MaxValue : (long)cursor;
+        c.Query(new KvCommand(KvOp.Scan, [pattern, type], start, count));
+    }
+}

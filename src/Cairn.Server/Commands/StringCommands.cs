@@ -1,0 +1,174 @@
+using Cairn.Resp;
+using Cairn.StateMachine;
+
+namespace Cairn.Server.Commands;
+
+internal static class StringCommands
+{
+    private const CommandFlags W = CommandFlags.Write | CommandFlags.DenyOom;
+    private const CommandFlags R = CommandFlags.ReadOnly;
+    private const CommandFlags F = CommandFlags.Fast;
+    private const string ExpirySyntax = "EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time";
+
+    public static IEnumerable<CommandDef> Definitions() =>
+    [
+        Def("get", 2, R | F, "Get the value of a key", "key", Get),
+        Def("set", -3, W, "Set the string value of a key", $"key value [NX|XX] [GET] [{ExpirySyntax}|KEEPTTL]", Set),
+        Def("setnx", 3, W | F, "Set the value of a key, only if the key does not exist", "key value", SetNx),
+        Def("setex", 4, W, "Set the value and expiration of a key", "key seconds:integer value", c => SetEx(c, 1000), since: "2.0.0"),
+        Def("psetex", 4, W, "Set the value and expiration in milliseconds of a key", "key milliseconds:integer value", c => SetEx(c, 1), since: "2.6.0"),
+        Def("getset", 3, W | F, "Set the string value of a key and return its old value", "key value", GetSet),
+        Def("getdel", 2, CommandFlags.Write | F, "Get the value of a key and delete the key", "key", c => c.Submit(new KvCommand(KvOp.GetDel, [c.Bytes(1)])), since: "6.2.0"),
+        Def("getex", -2, CommandFlags.Write | F, "Get the value of a key and optionally set its expiration", $"key [{ExpirySyntax}|PERSIST]", GetEx, since: "6.2.0"),
+        Def("mget", -2, R | F, "Get the values of all the given keys", "key...", c => c.Query(new KvCommand(KvOp.MGet, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to retrieve."),
+        Def("mset", -3, W, "Set multiple keys to multiple values", "(key value)...", c => MSet(c, KvOp.MSet), lastKey: -1, step: 2, since: "1.0.1", complexity: "O(N) where N is the number of keys to set."),
+        Def("msetnx", -3, W, "Set multiple keys to multiple values, only if none of the keys exist", "(key value)...", c => MSet(c, KvOp.MSetNx), lastKey: -1, step: 2, since: "1.0.1", complexity: "O(N) where N is the number of keys to set."),
+        Def("append", 3, W | F, "Append a value to a key", "key value", c => c.Submit(new KvCommand(KvOp.Append, [c.Bytes(1), c.Bytes(2)])), since: "2.0.0"),
+        Def("strlen", 2, R | F, "Get the length of the value stored in a key", "key", c => c.Query(new KvCommand(KvOp.StrLen, [c.Bytes(1)])), since: "2.2.0"),
+        Def("getrange", 4, R, "Get a substring of the string stored at a key", "key start:integer end:integer", GetRange, since: "2.4.0", complexity: "O(N) where N is the length of the returned string."),
+        Def("setrange", 4, W, "Overwrite part of a string at key starting at the specified offset", "key offset:integer value", SetRange, since: "2.2.0"),
+        Def("incr", 2, W | F, "Increment the integer value of a key by one", "key", c => Incr(c, 1)),
+        Def("decr", 2, W | F, "Decrement the integer value of a key by one", "key", c => Incr(c, -1)),
+        Def("incrby", 3, W | F, "Increment the integer value of a key by the given amount", "key increment:integer", c => IncrBy(c, negate: false)),
+        Def("decrby", 3, W | F, "Decrement the integer value of a key by the given number", "key decrement:integer", c => IncrBy(c, negate: true)),
+        Def("incrbyfloat", 3, W | F, "Increment the float value of a key by the given amount", "key increment:double", IncrByFloat, since: "2.6.0"),
+    ];
+
+    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler,
+        int lastKey = 1, int step = 1, string since = "1.0.0", string complexity = "O(1)") => new()
+        {
+            Name = name,
+            Arity = arity,
+            Flags = flags,
+            FirstKey = 1,
+            LastKey = lastKey,
+            Step = step,
+            Group = "string",
+            Summary = summary,
+            Syntax = syntax,
+            Since = since,
+            Complexity = complexity,
+            Handler = handler,
+            AclCategories = ["@string"],
+        };
+
+    private static void Get(CommandContext c)
+    {
+        var reply = c.Kv.ReadAsync(new KvCommand(KvOp.Get, [c.Bytes(1)]), c.Client.Consistency);
+        if (reply.IsCompletedSuccessfully)
+        {
+            var result = reply.Result;
+            Interlocked.Increment(ref result.Kind == KvReplyKind.Null ? ref c.Server.Stats.KeyspaceMisses : ref c.Server.Stats.KeyspaceHits);
+            c.WriteReply(result);
+            return;
+        }
+        c.Defer(reply);
+    }
+
+    private static void Set(CommandContext c)
+    {
+        if (ExpiryArguments.TryParse(c, 3, isSet: true, out var flags, out var milliseconds))
+        {
+            c.Submit(new KvCommand(KvOp.Set, [c.Bytes(1), c.Bytes(2)], milliseconds, flags: flags));
+        }
+    }
+
+    private static void SetNx(CommandContext c) => c.Submit(new KvCommand(KvOp.SetNx, [c.Bytes(1), c.Bytes(2)]));
+
+    private static void SetEx(CommandContext c, long unitMilliseconds)
+    {
+        if (!c.TryGetInteger(2, out var value))
+        {
+            return;
+        }
+        if (value <= 0 || value > long.MaxValue / unitMilliseconds || value * unitMilliseconds > long.MaxValue - c.Server.NowMilliseconds)
+        {
+            c.Error(KvErrors.InvalidExpire(c.Command.Name));
+            return;
+        }
+        c.Submit(new KvCommand(KvOp.Set, [c.Bytes(1), c.Bytes(3)], value * unitMilliseconds, flags: KvFlags.ExpireRelative));
+    }
+
+    private static void GetSet(CommandContext c) => c.Submit(new KvCommand(KvOp.Set, [c.Bytes(1), c.Bytes(2)], flags: KvFlags.Get));
+
+    private static void GetEx(CommandContext c)
+    {
+        if (!ExpiryArguments.TryParse(c, 2, isSet: false, out var flags, out var milliseconds))
+        {
+            return;
+        }
+        if (flags == KvFlags.None)
+        {
+            c.Query(new KvCommand(KvOp.Get, [c.Bytes(1)]));
+            return;
+        }
+        c.Submit(new KvCommand(KvOp.GetEx, [c.Bytes(1)], milliseconds, flags: flags));
+    }
+
+    private static void MSet(CommandContext c, KvOp op)
+    {
+        if (c.Count % 2 == 0)
+        {
+            c.WrongArity();
+            return;
+        }
+        c.Submit(new KvCommand(op, c.BytesFrom(1)));
+    }
+
+    private static void GetRange(CommandContext c)
+    {
+        if (c.TryGetInteger(2, out var start) && c.TryGetInteger(3, out var end))
+        {
+            c.Query(new KvCommand(KvOp.GetRange, [c.Bytes(1)], start, end));
+        }
+    }
+
+    private static void SetRange(CommandContext c)
+    {
+        if (!c.TryGetInteger(2, out var offset))
+        {
+            return;
+        }
+        if (offset < 0)
+        {
+            c.Error("ERR offset is out of range");
+            return;
+        }
+        if (offset + (long)c.Args[3].Length > KvStateMachine.MaxStringLength)
+        {
+            c.Error(KvErrors.TooBig);
+            return;
+        }
+        c.Submit(new KvCommand(KvOp.SetRange, [c.Bytes(1), c.Bytes(3)], offset));
+    }
+
+    private static void Incr(CommandContext c, long delta) => c.Submit(new KvCommand(KvOp.IncrBy, [c.Bytes(1)], delta));
+
+    private static void IncrBy(CommandContext c, bool negate)
+    {
+        if (!c.TryGetInteger(2, out var delta))
+        {
+            return;
+        }
+        if (negate)
+        {
+            if (delta == long.MinValue)
+            {
+                c.Error("ERR decrement would overflow");
+                return;
+            }
+            delta = -delta;
+        }
+        Incr(c, delta);
+    }
+
+    private static void IncrByFloat(CommandContext c)
+    {
+        if (!RedisNumbers.TryParseDouble(c.Args[2], out var delta))
+        {
+            c.Error(KvErrors.NotFloat);
+            return;
+        }
+        c.Submit(new KvCommand(KvOp.IncrByFloat, [c.Bytes(1)], @float: delta));
+    }
+}

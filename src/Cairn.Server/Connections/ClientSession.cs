@@ -1,0 +1,46 @@
+using System.Net;
+using Cairn.Replication;
+
+namespace Cairn.Server.Connections;
+
+/// <summary>Per-connection state visible to commands and to CLIENT LIST.</summary>
+public sealed class ClientSession(long id, EndPoint? remote, EndPoint? local, long createdMilliseconds)
+{
+    public long Id { get; } = id;
+
+    public string Address { get; } = Format(remote);
+
+    public string LocalAddress { get; } = Format(local);
+
+    public long CreatedMilliseconds { get; } = createdMilliseconds;
+
+    public long LastCommandMilliseconds { get; set; } = createdMilliseconds;
+
+    public string LastCommand { get; set; } = "NULL";
+
+    public string? Name { get; set; }
+
+    public string? LibName { get; set; }
+
+    public string? LibVersion { get; set; }
+
+    public int Protocol { get; set; } = 2;
+
+    /// <summary>READONLY switches a connection to local, possibly stale reads; READWRITE back.</summary>
+    public ReadConsistency Consistency { get; set; } = ReadConsistency.Linearizable;
+
+    /// <summary>Set by QUIT or by an error that ends the connection: close once replies are flushed.</summary>
+    public bool CloseAfterReply { get; set; }
+
+    public long QueryBufferBytes { get; set; }
+
+    /// <summary>Asks the connection to close (CLIENT KILL, shutdown).</summary>
+    public Action? Kill { get; set; }
+
+    private static string Format(EndPoint? endPoint) => endPoint switch
+    {
+        IPEndPoint ip => $"{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}",
+        null => "",
+        _ => endPoint.ToString() ?? "",
+    };
+}

@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Cairn.Resp;
+using Cairn.Server.Commands;
+using Cairn.StateMachine;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Server.Connections;
+
+/// <summary>
+/// Serves one RESP client. Each read, it handles every complete request in the buffer (up to
+/// <see cref="MaxCommandsPerBatch"/>), then writes the replies in request order and flushes once.
+/// Consecutive writes are submitted without waiting, so a pipeline of writes shares group commits;
+/// any other command first waits for the writes before it, so a pipelined read sees them.
+/// </summary>
+public sealed class RespConnectionHandler(ServerContext server, IHostApplicationLifetime lifetime, ILogger<RespConnectionHandler> logger)
+    : ConnectionHandler
+{
+    private const int MaxCommandsPerBatch = 1024;
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var now = server.NowMilliseconds;
+        var session = new ClientSession(server.Clients.NextId(), connection.RemoteEndPoint, connection.LocalEndPoint, now);
+        Interlocked.Increment(ref server.Stats.ConnectionsReceived);
+        var input = connection.Transport.Input;
+        var output = connection.Transport.Output;
+        if (server.Clients.Count >= server.Config.MaxClients)
+        {
+            Interlocked.Increment(ref server.Stats.RejectedConnections);
+            Log.MaxClients(logger, session.Address);
+            new RespWriter(output).WriteError("ERR max number of clients reached");
+            await output.FlushAsync();
+            return;
+        }
+        server.Clients.Add(session);
+        session.Kill = () => input.CancelPendingRead();
+        Log.ClientConnected(logger, session.Id, session.Address);
+        using var stopping = lifetime.ApplicationStopping.Register(() => input.CancelPendingRead());
+        try
+        {
+            await ServeAsync(session, input, output);
+        }
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
+        {
+            // The client went away; nothing to answer.
+        }
+        finally
+        {
+            server.Clients.Remove(session);
+            Log.ClientDisconnected(logger, session.Id);
+        }
+    }
+
+    private async Task ServeAsync(ClientSession session, PipeReader input, PipeWriter output)
+    {
+        var writer = new RespWriter(output);
+        var reader = new RespRequestReader(server.Config.Limits);
+        var request = new RespRequest();
+        var pending = new Queue<ValueTask<KvReply>>();
+        var context = new CommandContext(server, session, writer, pending) { Args = request };
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            if (result.IsCanceled)
+            {
+                return;
+            }
+            var buffer = result.Buffer;
+            var examinedAll = true;
+            reader.Limits = server.Config.Limits;
+            Interlocked.Add(ref server.Stats.TotalNetInputBytes, buffer.Length);
+            try
+            {
+                var handled = 0;
+                while (true)
+                {
+                    if (handled == MaxCommandsPerBatch)
+                    {
+                        // Answer what we have; the rest is read again at once without waiting for the network.
+                        examinedAll = false;
+                        break;
+                    }
+                    bool parsed;
+                    try
+                    {
+                        parsed = reader.TryRead(ref buffer, request);
+                    }
+                    catch (RespProtocolException ex)
+                    {
+                        await DrainAsync(pending, writer);
+                        Interlocked.Increment(ref server.Stats.ProtocolErrors);
+                        Log.ProtocolError(logger, session.Id, session.Address, ex.Message);
+                        writer.WriteError("ERR " + ex.Message);
+                        session.CloseAfterReply = true;
+                        break;
+                    }
+                    if (!parsed)
+                    {
+                        session.QueryBufferBytes = buffer.Length;
+                        if (buffer.Length > reader.Limits.MaxQueryBuffer)
+                        {
+                            Log.QueryBufferExceeded(logger, session.Id, session.Address, buffer.Length);
+                            session.CloseAfterReply = true;
+                        }
+                        break;
+                    }
+                    if (request.Count == 0)
+                    {
+                        continue;
+                    }
+                    handled++;
+                    await ExecuteAsync(context, pending);
+                    if (session.CloseAfterReply)
+                    {
+                        break;
+                    }
+                }
+                await DrainAsync(pending, writer);
+            }
+            finally
+            {
+                if (examinedAll)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                else
+                {
+                    input.AdvanceTo(buffer.Start);
+                }
+            }
+            Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
+            var flush = await output.FlushAsync();
+            if (session.CloseAfterReply || flush.IsCompleted || (result.IsCompleted && examinedAll))
+            {
+                return;
+            }
+        }
+    }
+
+    private async ValueTask ExecuteAsync(CommandContext context, Queue<ValueTask<KvReply>> pending)
+    {
+        var request = context.Args;
+        var command = server.Commands.Find(request[0]);
+        Interlocked.Increment(ref server.Stats.CommandsProcessed);
+        if (command is null)
+        {
+            await DrainAsync(pending, context.Writer);
+            context.Error(UnknownCommand(request));
+            return;
+        }
+        if (command.Subcommands is not null && (request.Count > 1 || command.Handler is null))
+        {
+            if (request.Count < 2)
+            {
+                context.Command = command;
+                await DrainAsync(pending, context.Writer);
+                context.WrongArity();
+                return;
+            }
+            var sub = CommandTable.FindSubcommand(command, request[1]);
+            if (sub is null)
+            {
+                await DrainAsync(pending, context.Writer);
+                context.Error($"ERR unknown subcommand '{Truncate(request.GetString(1))}'. Try {command.Name.ToUpperInvariant()} HELP.");
+                return;
+            }
+            command = sub;
+        }
+        context.Command = command;
+        if (!command.IsWrite && pending.Count > 0)
+        {
+            await DrainAsync(pending, context.Writer);
+        }
+        if (!command.AcceptsArgumentCount(request.Count))
+        {
+            context.WrongArity();
+            return;
+        }
+        context.Client.LastCommand = command.FullName;
+        context.Client.LastCommandMilliseconds = server.NowMilliseconds;
+        try
+        {
+            command.Handler!(context);
+        }
+        catch (Exception ex)
+        {
+            // A handler bug must cost one error reply, never the connection or the node.
+            Log.CommandFailed(logger, ex, command.FullName, context.Client.Id);
+            await DrainAsync(pending, context.Writer);
+            context.Error($"ERR internal error: {ex.Message}");
+        }
+    }
+
+    private static async ValueTask DrainAsync(Queue<ValueTask<KvReply>> pending, RespWriter writer)
+    {
+        while (pending.Count > 0)
+        {
+            var task = pending.Dequeue();
+            KvReply reply;
+            try
+            {
+                reply = task.IsCompletedSuccessfully ? task.Result : await task;
+            }
+            catch (Exception ex)
+            {
+                reply = KvReply.Error($"ERR {ex.Message}");
+            }
+            ReplyWriter.Write(writer, reply);
+        }
+    }
+
+    /// <summary>server.c processCommand: "unknown command 'x', with args beginning with: 'a' 'b' ".</summary>
+    private static string UnknownCommand(RespRequest request)
+    {
+        var args = new System.Text.StringBuilder();
+        for (var i = 1; i < request.Count && args.Length < 128; i++)
+        {
+            var arg = request.GetString(i);
+            args.Append('\'').Append(arg.AsSpan(0, Math.Min(arg.Length, 128 - args.Length))).Append("' ");
+        }
+        return $"ERR unknown command '{Truncate(request.GetString(0))}', with args beginning with: {args}";
+    }
+
+    private static string Truncate(string text) => text.Length <= 128 ? text : text[..128];
+}

@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using Cairn.Replication;
+using Cairn.Server.Commands;
+using Cairn.Server.Connections;
+
+namespace Cairn.Server;
+
+/// <summary>Everything the connection handler and commands share: one per server process.</summary>
+public sealed class ServerContext
+{
+    public const string RedisVersion = "7.0.0";
+    public static readonly string CairnVersion =
+        typeof(ServerContext).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
+
+    public ServerContext(ServerOptions options, IKvService kv, LogLevelSwitch logLevel, TimeProvider? time = null)
+    {
+        Kv = kv;
+        LogLevel = logLevel;
+        Time = time ?? TimeProvider.System;
+        StartedAt = Time.GetUtcNow();
+        Config = new ServerConfig(options, logLevel);
+        Commands = CommandTable.Create();
+    }
+
+    public IKvService Kv { get; }
+
+    public ServerConfig Config { get; }
+
+    public LogLevelSwitch LogLevel { get; }
+
+    public TimeProvider Time { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public string RunId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
+    public ClientRegistry Clients { get; } = new();
+
+    public ServerStats Stats { get; } = new();
+
+    internal CommandTable Commands { get; }
+
+    public long NowMilliseconds => Time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -6,11 +6,20 @@ namespace Cairn.StateMachine;
 /// </summary>
 public static class GlobPattern
 {
-    public static bool IsMatch(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text) => Match(pattern, text, 0);
-
-    private static bool Match(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, int depth)
+    public static bool IsMatch(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text)
     {
-        // Deep recursion on patterns like "*a*a*a*..." is bounded as in Redis.
+        var skipLongerMatches = false;
+        return Match(pattern, text, 0, ref skipLongerMatches);
+    }
+
+    /// <summary>
+    /// <paramref name="skipLongerMatches"/> is Redis's fix for CVE-2022-36021: once the rest of a pattern
+    /// after a '*' matched nowhere in the rest of the text, no earlier '*' can help by matching more, so
+    /// the search stops instead of going exponential. Recursion depth (one level per '*') is also bounded,
+    /// so a pattern of many stars cannot exhaust the stack.
+    /// </summary>
+    private static bool Match(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, int depth, ref bool skipLongerMatches)
+    {
         if (depth > 1000)
         {
             return false;
@@ -30,11 +39,16 @@ public static class GlobPattern
                     }
                     for (var i = 0; i < text.Length; i++)
                     {
-                        if (Match(pattern[1..], text[i..], depth + 1))
+                        if (Match(pattern[1..], text[i..], depth + 1, ref skipLongerMatches))
                         {
                             return true;
                         }
+                        if (skipLongerMatches)
+                        {
+                            return false;
+                        }
                     }
+                    skipLongerMatches = true;
                     return false;
                 case (byte)'?':
                     text = text[1..];

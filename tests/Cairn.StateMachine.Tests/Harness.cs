@@ -1,0 +1,75 @@
+using System.Text;
+using Cairn.Storage;
+using Cairn.Storage.RocksDb;
+
+namespace Cairn.StateMachine.Tests;
+
+/// <summary>A state machine over a real engine, with a controllable clock and log index.</summary>
+public sealed class Harness : IDisposable
+{
+    private readonly string? _directory;
+    private long _index;
+
+    public Harness(string engine)
+    {
+        if (engine == "rocksdb")
+        {
+            _directory = Path.Combine(Path.GetTempPath(), "cairn-sm-" + Guid.NewGuid().ToString("N"));
+            Engine = new RocksKvEngine(_directory);
+        }
+        else
+        {
+            Engine = new InMemoryKvEngine();
+        }
+        Machine = new KvStateMachine(Engine);
+    }
+
+    public static TheoryData<string> Engines => new() { "memory", "rocksdb" };
+
+    public IKvEngine Engine { get; private set; }
+
+    public KvStateMachine Machine { get; private set; }
+
+    /// <summary>The proposer's clock for the next entries, Unix ms.</summary>
+    public long Now { get; set; } = 1_700_000_000_000;
+
+    public KvReply Write(KvCommand command) => WriteBatch(command)[0];
+
+    public KvReply[] WriteBatch(params KvCommand[] commands)
+    {
+        var entries = commands.Select(c => new KvEntry(++_index, Now, c)).ToArray();
+        var replies = new KvReply[entries.Length];
+        Machine.Apply(entries, replies, sync: false);
+        return replies;
+    }
+
+    public KvReply Read(KvCommand command, long? at = null) => Machine.Query(command, at ?? Now);
+
+    public string? Get(string key, long? at = null)
+    {
+        var reply = Read(new KvCommand(KvOp.Get, [B(key)]), at);
+        return reply.Kind == KvReplyKind.Null ? null : reply.ToString();
+    }
+
+    /// <summary>Reopens the store from disk, as after a restart (RocksDB only).</summary>
+    public void Reopen()
+    {
+        Engine.Dispose();
+        Engine = new RocksKvEngine(_directory!);
+        Machine = new KvStateMachine(Engine);
+    }
+
+    public static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
+
+    public static KvCommand Set(string key, string value, KvFlags flags = KvFlags.None, long number = 0) =>
+        new(KvOp.Set, [B(key), B(value)], number, flags: flags);
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        if (_directory is not null)
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}

@@ -147,43 +147,49 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
         Array.Clear(replies, 0, batch.Count);
     }
 
-    /// <summary>Active expiry: proposes deletion of keys whose TTL has passed, like a Redis primary.</summary>
+    /// <summary>
+    /// Active expiry: proposes deletion of keys whose TTL has passed, like a Redis primary. At most one
+    /// cycle is in flight; the flag is cleared when its proposal completes (or when there is none).
+    /// </summary>
     private void ExpireCycle()
     {
         if (Interlocked.Exchange(ref _expireCycleRunning, 1) == 1)
         {
             return;
         }
+        Task<KvReply>? proposal = null;
         try
         {
             var expired = _machine.FindExpired(_time.GetUtcNow().ToUnixTimeMilliseconds(), ExpireCycleKeys);
-            if (expired.Count == 0)
+            if (expired.Count > 0)
             {
-                return;
-            }
-            var args = new byte[expired.Count * 2][];
-            for (var i = 0; i < expired.Count; i++)
-            {
-                args[2 * i] = expired[i].Key;
-                args[2 * i + 1] = new byte[8];
-                BinaryPrimitives.WriteInt64BigEndian(args[2 * i + 1], expired[i].ExpireAt);
-            }
-            var task = WriteAsync(new KvCommand(KvOp.ExpireKeys, args)).AsTask();
-            task.ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully && !t.Result.IsError)
+                var args = new byte[expired.Count * 2][];
+                for (var i = 0; i < expired.Count; i++)
                 {
-                    Interlocked.Add(ref _expiredKeys, t.Result.Integer);
+                    args[2 * i] = expired[i].Key;
+                    args[2 * i + 1] = new byte[8];
+                    BinaryPrimitives.WriteInt64BigEndian(args[2 * i + 1], expired[i].ExpireAt);
                 }
-                Volatile.Write(ref _expireCycleRunning, 0);
-            }, TaskScheduler.Default);
-            return;
+                proposal = WriteAsync(new KvCommand(KvOp.ExpireKeys, args)).AsTask();
+            }
         }
         catch (Exception ex)
         {
             LogExpireFailed(ex);
         }
-        Volatile.Write(ref _expireCycleRunning, 0);
+        if (proposal is null)
+        {
+            Volatile.Write(ref _expireCycleRunning, 0);
+            return;
+        }
+        proposal.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && !t.Result.IsError)
+            {
+                Interlocked.Add(ref _expiredKeys, t.Result.Integer);
+            }
+            Volatile.Write(ref _expireCycleRunning, 0);
+        }, TaskScheduler.Default);
     }
 
     public async ValueTask DisposeAsync()

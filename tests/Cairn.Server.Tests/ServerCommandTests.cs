@@ -1,0 +1,138 @@
+using StackExchange.Redis;
+
+namespace Cairn.Server.Tests;
+
+public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private ServerProcess Server => fixture.Server;
+
+    [Fact]
+    public void SelectOnlyDatabaseZero()
+    {
+        using var client = Server.Raw();
+        Assert.Equal("+OK", client.Call("SELECT", "0"));
+        Assert.Equal("-ERR DB index is out of range", client.Call("SELECT", "1"));
+        Assert.Equal("-ERR value is not an integer or out of range", client.Call("SELECT", "x"));
+    }
+
+    [Fact]
+    public void ClientCommands()
+    {
+        using var client = Server.Raw();
+        var id = client.Call("CLIENT", "ID");
+        Assert.Matches(@"^:\d+$", id);
+        Assert.Equal("$nil", client.Call("CLIENT", "GETNAME"));
+        Assert.Equal("+OK", client.Call("CLIENT", "SETNAME", "worker-1"));
+        Assert.Equal("$worker-1", client.Call("CLIENT", "GETNAME"));
+        Assert.Equal("-ERR Client names cannot contain spaces, newlines or special characters.", client.Call("CLIENT", "SETNAME", "a b"));
+        Assert.Equal("+OK", client.Call("CLIENT", "SETINFO", "LIB-NAME", "mylib"));
+        var info = client.Call("CLIENT", "INFO");
+        Assert.Contains($"id={id[1..]} ", info);
+        Assert.Contains("name=worker-1 ", info);
+        Assert.Contains("lib-name=mylib", info);
+        Assert.Contains("cmd=client|info", info);
+        using var other = Server.Raw();
+        other.Call("CLIENT", "SETNAME", "other");
+        var list = client.Call("CLIENT", "LIST");
+        Assert.Contains("name=worker-1 ", list);
+        Assert.Contains("name=other ", list);
+        Assert.DoesNotContain("name=other", client.Call("CLIENT", "LIST", "ID", id[1..]));
+        var otherId = other.Call("CLIENT", "ID")[1..];
+        Assert.Equal(":1", client.Call("CLIENT", "KILL", "ID", otherId));
+        Assert.True(other.IsClosedByServer());
+    }
+
+    [Fact]
+    public void ConfigGetAndSet()
+    {
+        using var client = Server.Raw();
+        Assert.Equal($"*[$port, ${Server.Port}]", client.Call("CONFIG", "GET", "port"));
+        Assert.Equal("*[]", client.Call("CONFIG", "GET", "no-such-*"));
+        Assert.Equal("*[$databases, $1]", client.Call("CONFIG", "GET", "DATABASES"));
+        Assert.Contains("$appendfsync, $always", client.Call("CONFIG", "GET", "append*"));
+        Assert.Equal("-ERR Unknown option or number of arguments for CONFIG SET - 'nope'", client.Call("CONFIG", "SET", "nope", "1"));
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config", client.Call("CONFIG", "SET", "port", "1"));
+        Assert.Equal("+OK", client.Call("CONFIG", "SET", "proto-max-bulk-len", "2mb"));
+        Assert.Equal("*[$proto-max-bulk-len, $2097152]", client.Call("CONFIG", "GET", "proto-max-bulk-len"));
+        using (var limited = Server.Raw())
+        {
+            limited.Send("*2\r\n$4\r\nECHO\r\n$3000000\r\n");
+            Assert.Equal("-ERR Protocol error: invalid bulk length", limited.ReadReply());
+        }
+        Assert.Equal("+OK", client.Call("CONFIG", "SET", "proto-max-bulk-len", "512mb", "loglevel", "warning"));
+        Assert.Equal("*[$loglevel, $warning]", client.Call("CONFIG", "GET", "loglevel"));
+        Assert.StartsWith("-ERR CONFIG SET failed (possibly related to argument 'loglevel')", client.Call("CONFIG", "SET", "loglevel", "loud"));
+        Assert.Equal("+OK", client.Call("CONFIG", "SET", "loglevel", "notice"));
+        Assert.Equal("-ERR wrong number of arguments for 'config|set' command", client.Call("CONFIG", "SET", "loglevel"));
+    }
+
+    [Fact]
+    public void InfoHasTheUsualSections()
+    {
+        using var client = Server.Raw();
+        client.Call("SET", "info:k", "v");
+        var info = client.Call("INFO");
+        foreach (var section in new[] { "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# Keyspace" })
+        {
+            Assert.Contains(section, info);
+        }
+        Assert.Contains("redis_version:", info);
+        Assert.Contains($"tcp_port:{Server.Port}", info);
+        Assert.Contains("role:master", info);
+        Assert.Matches(@"db0:keys=\d+,expires=\d+,avg_ttl=0", info);
+        var stats = client.Call("INFO", "STATS");
+        Assert.Contains("# Stats", stats);
+        Assert.DoesNotContain("# Server", stats);
+        Assert.Equal("$", client.Call("INFO", "nosuchsection"));
+    }
+
+    [Fact]
+    public void CommandIntrospection()
+    {
+        using var client = Server.Raw();
+        var count = int.Parse(client.Call("COMMAND", "COUNT")[1..]);
+        Assert.True(count >= 50);
+        var get = client.Call("COMMAND", "INFO", "get", "nosuch");
+        Assert.StartsWith("*[*[$get, :2, *[+readonly, +fast], :1, :1, :1, *[", get);
+        Assert.EndsWith("*nil]", get);
+        var docs = client.Call("COMMAND", "DOCS", "set");
+        Assert.Contains("$summary, $Set the string value of a key", docs);
+        Assert.Contains("$token, $NX", docs);
+        Assert.Contains("$type, $oneof", docs);
+        Assert.StartsWith("*[", client.Call("COMMAND"));
+        Assert.Contains("$config|get", client.Call("COMMAND", "DOCS", "config"));
+    }
+
+    [Fact]
+    public void TimePingEchoDbsize()
+    {
+        using var client = Server.Raw();
+        var time = client.Call("TIME");
+        var seconds = long.Parse(time.Split(',')[0][3..]);
+        Assert.InRange(seconds, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
+        Assert.Equal("$hi", client.Call("PING", "hi"));
+        Assert.Equal("-ERR wrong number of arguments for 'ping' command", client.Call("PING", "a", "b"));
+        Assert.Equal("$x y", client.Call("ECHO", "x y"));
+        Assert.Matches(@"^:\d+$", client.Call("DBSIZE"));
+    }
+
+    [Fact]
+    public async Task StackExchangeRedisServerApisWork()
+    {
+        var server = Server.Redis.GetServer("127.0.0.1", Server.Port);
+        Assert.Equal(new Version(7, 0, 0), server.Version);
+        Assert.Equal(ServerType.Standalone, server.ServerType);
+        var ping = await server.PingAsync();
+        Assert.True(ping < TimeSpan.FromSeconds(5));
+        Assert.Contains(server.Info(), g => g.Key == "Server");
+        Assert.Equal("1", server.ConfigGet("databases").Single().Value);
+        Assert.NotEmpty(server.ClientList());
+        var resp3 = Server.Connect(o => o.Protocol = RedisProtocol.Resp3);
+        var db = resp3.GetDatabase();
+        await db.StringSetAsync("se:resp3", "v");
+        Assert.Equal("v", (string?)await db.StringGetAsync("se:resp3"));
+        Assert.True((await db.StringGetAsync("se:none")).IsNull);
+        Assert.Equal(RedisProtocol.Resp3, resp3.GetServer("127.0.0.1", Server.Port).Protocol);
+        resp3.Dispose();
+    }
+}

@@ -1,0 +1,135 @@
+using StackExchange.Redis;
+
+namespace Cairn.Server.Tests;
+
+public class HostTests
+{
+    [Theory]
+    [InlineData(new[] { "--port", "abc" }, "port must be a number")]
+    [InlineData(new[] { "--log-level", "loud" }, "log level must be one of")]
+    [InlineData(new[] { "--bind", "not-an-ip" }, "is not an IP address")]
+    [InlineData(new[] { "--no-such-flag" }, "--no-such-flag")]
+    [InlineData(new[] { "--node-id", "bad id!" }, "node_id may hold only")]
+    public async Task BadFlagsExitWithCode2AndOneLine(string[] args, string message)
+    {
+        await using var server = ServerProcess.Launch(args: args);
+        Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var lines = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("cairn-server: ", lines[0]);
+        Assert.Contains(message, lines[0]);
+    }
+
+    [Theory]
+    [InlineData("server_addr = \"127.0.0.1:0\"\nbogus = 1\n", "unknown key 'bogus'")]
+    [InlineData("[rocksdb]\nmax_open_files = \"many\"\n", "'[rocksdb] max_open_files' must be an integer")]
+    [InlineData("server_addr = \n", "is not valid TOML")]
+    [InlineData("server_addr = \"nope\"\n", "server_addr must be host:port")]
+    public async Task BadConfigFilesExitWithCode2(string toml, string message)
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, toml);
+        try
+        {
+            await using var server = ServerProcess.Launch(args: ["--config", file]);
+            Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(message, server.Output);
+            Assert.Single(server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task FileThenEnvironmentThenFlags()
+    {
+        var directory = ServerProcess.NewDataDirectory();
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, $"""
+            node_id = "from-file"
+            server_addr = "127.0.0.1:0"
+
+            [rocksdb]
+            data_path = "{directory}"
+            max_open_files = 321
+
+            [log]
+            level = "warn"
+
+            [limits]
+            proto_max_bulk_len = "8mb"
+            """);
+        try
+        {
+            var environment = new Dictionary<string, string> { ["CAIRN_LOG_LEVEL"] = "info", ["CAIRN_NODE_ID"] = "from-env" };
+            await using var server = await ServerProcess.StartAsync(directory, ["--config", file, "--node-id", "from-flag"], environment);
+            Assert.Contains("node_id=from-flag", server.Output);
+            Assert.Contains("log_level=info", server.Output);
+            Assert.Contains("max_open_files=321", server.Output);
+            var db = server.Redis.GetDatabase();
+            Assert.Contains("cairn_node_id:from-flag", (string)(await db.ExecuteAsync("INFO", "server"))!);
+            Assert.Equal("8388608", server.Redis.GetServer("127.0.0.1", server.Port).ConfigGet("proto-max-bulk-len").Single().Value);
+            Assert.Equal("from-flag", (await File.ReadAllTextAsync(Path.Combine(directory, "node_id"))).Trim());
+        }
+        finally
+        {
+            File.Delete(file);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task RefusesADataDirectoryAnotherProcessHolds()
+    {
+        await using var first = await ServerProcess.StartAsync();
+        await using var second = ServerProcess.Launch(first.DataDirectory);
+        Assert.Equal(1, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("is in use by another process", second.Output);
+        Assert.Equal("PONG", (await first.Redis.GetDatabase().ExecuteAsync("PING")).ToString());
+    }
+
+    [Fact]
+    public async Task RefusesAnotherNodesDataDirectory()
+    {
+        var directory = ServerProcess.NewDataDirectory();
+        try
+        {
+            await using (var first = await ServerProcess.StartAsync(directory, ["--node-id", "alpha"]))
+            {
+                first.Terminate();
+                await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            }
+            await using var second = ServerProcess.Launch(directory, ["--node-id", "beta"]);
+            Assert.Equal(2, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("belongs to node 'alpha'", second.Output);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SigtermShutsDownGracefullyWithConnectedClients()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var db = server.Redis.GetDatabase();
+        await db.StringSetAsync("k", "v");
+        using var idle = server.Raw();
+        Assert.Equal("+PONG", idle.Call("PING"));
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Stopped; store closed cleanly", server.Output);
+    }
+
+    [Fact]
+    public async Task ReportsAPortInUse()
+    {
+        await using var first = await ServerProcess.StartAsync();
+        await using var second = ServerProcess.Launch(args: ["--port", first.Port.ToString()]);
+        Assert.Equal(1, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"cannot listen on 127.0.0.1:{first.Port}", second.Output);
+    }
+}

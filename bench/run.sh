@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Cairn against redis-server in the same run, on the same machine, with the same redis-benchmark
+# matrix: SET and GET, -c 50 -d 100 -r 100000, at -P 1 and -P 16. Prints a Markdown table with each
+# Cairn figure as a ratio to its Redis baseline (SET vs appendfsync always, GET vs no persistence).
+#   bench/run.sh            # N=200000 requests per cell
+#   N=500000 bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200000}
+CLIENTS=${CLIENTS:-50}
+
+if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+  else
+    echo "bench: needs redis-server and redis-benchmark (apt-get install redis-server redis-tools)" >&2
+    exit 1
+  fi
+fi
+
+dotnet build src/Cairn.Host -c Release -v quiet -nologo >/dev/null
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_ready() {
+  for _ in $(seq 1 300); do
+    redis-cli -p "$1" PING 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  echo "bench: server on port $1 did not start" >&2
+  exit 1
+}
+
+cairn_port=$(free_port)
+dotnet exec src/Cairn.Host/bin/Release/net10.0/cairn-server.dll --port "$cairn_port" --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
+pids+=($!)
+always_port=$(free_port)
+mkdir -p "$work/always" "$work/memory"
+redis-server --port "$always_port" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always --dir "$work/always" --daemonize no >"$work/always.log" 2>&1 &
+pids+=($!)
+memory_port=$(free_port)
+redis-server --port "$memory_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/memory" --daemonize no >"$work/memory.log" 2>&1 &
+pids+=($!)
+wait_ready "$cairn_port"
+wait_ready "$always_port"
+wait_ready "$memory_port"
+
+# Prints "rps p50 p99" for one test on one server.
+measure() {
+  local port=$1 test=$2 pipeline=$3
+  redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d 100 -r 100000 -n "$N" -P "$pipeline" -t "$test" --csv -q 2>/dev/null \
+    | awk -F'","' -v t="${test^^}" 'index($1, t) { print $2, $5, $7 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+echo "# Cairn vs redis-server — $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m)"
+echo
+echo "redis-benchmark -c $CLIENTS -d 100 -r 100000 -n $N; rps = requests/s, latencies in ms (p50 / p99)."
+echo
+echo "| test | pipeline | Cairn rps | Cairn p50/p99 | Redis baseline | Redis rps | Redis p50/p99 | ratio |"
+echo "|---|---|---|---|---|---|---|---|"
+for pipeline in 1 16; do
+  # Warm the key space and the JIT once per pipeline depth, then measure.
+  redis-benchmark -h 127.0.0.1 -p "$cairn_port" -c "$CLIENTS" -d 100 -r 100000 -n 20000 -P "$pipeline" -t set,get -q >/dev/null 2>&1
+  redis-benchmark -h 127.0.0.1 -p "$memory_port" -c "$CLIENTS" -d 100 -r 100000 -n 20000 -P "$pipeline" -t set -q >/dev/null 2>&1
+  for test in set get; do
+    if [ "$test" = set ]; then baseline_port=$always_port; baseline="appendfsync always"; else baseline_port=$memory_port; baseline="no persistence"; fi
+    read -r c_rps c_p50 c_p99 <<<"$(measure "$cairn_port" "$test" "$pipeline")"
+    read -r r_rps r_p50 r_p99 <<<"$(measure "$baseline_port" "$test" "$pipeline")"
+    echo "| ${test^^} | $pipeline | $c_rps | $c_p50 / $c_p99 | $baseline | $r_rps | $r_p50 / $r_p99 | $(ratio "$c_rps" "$r_rps")× |"
+  done
+done
+echo
+echo "Cairn group commit: $(redis-cli -p "$cairn_port" INFO persistence | tr -d '\r' | grep -E '^cairn_(write_batches|write_commands|avg_batch_size):' | tr '\n' ' ')"

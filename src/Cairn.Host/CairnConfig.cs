@@ -25,6 +25,9 @@ public sealed record CairnConfig
 
     public long BlockCacheBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>Committed records kept in memory for reads, in front of RocksDB; 0 = none.</summary>
+    public long RecordCacheBytes { get; init; } = 256L * 1024 * 1024;
+
     public string LogLevel { get; init; } = "info";
 
     public long ProtoMaxBulkLength { get; init; } = 512L * 1024 * 1024;
@@ -96,5 +99,5 @@ public sealed record CairnConfig
     public override string ToString() =>
         $"node_id={NodeId} server_addr={Bind}:{Port} data_path={Path.GetFullPath(DataPath)} max_open_files={MaxOpenFiles} " +
         $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
-        $"maxclients={MaxClients} config={ConfigFile ?? "(none)"}";
+        $"maxclients={MaxClients} cache_size={RecordCacheBytes} config={ConfigFile ?? "(none)"}";
 }

@@ -38,6 +38,15 @@ public static class EnvironmentConfig
                     : throw new ConfigException($"CAIRN_MAX_OPEN_FILES must be an integer, got '{maxOpenFiles}'"),
             };
         }
+        if (Value("CAIRN_CACHE_SIZE") is { } cacheSize)
+        {
+            config = config with
+            {
+                RecordCacheBytes = Cairn.Server.ServerConfig.TryParseMemory(cacheSize, out var bytes)
+                    ? bytes
+                    : throw new ConfigException($"CAIRN_CACHE_SIZE must be a size like 256mb, got '{cacheSize}'"),
+            };
+        }
         if (Value("CAIRN_LOG_LEVEL") is { } level)
         {
             config = config with { LogLevel = level };

@@ -82,7 +82,7 @@ async Task<int> RunAsync(ParseResult result)
         return 1;
     }
     using var engineScope = engine;
-    builder.Services.AddSingleton(sp => new LocalKvService(engine, sp.GetRequiredService<ILogger<LocalKvService>>()));
+    builder.Services.AddSingleton(sp => new LocalKvService(engine, sp.GetRequiredService<ILogger<LocalKvService>>(), config.RecordCacheBytes));
     builder.Services.AddSingleton<IKvService>(sp => sp.GetRequiredService<LocalKvService>());
     builder.Services.AddSingleton(sp => new ServerContext(config.ToServerOptions(nodeId), sp.GetRequiredService<IKvService>(), logLevel));
 

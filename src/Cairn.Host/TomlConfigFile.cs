@@ -41,6 +41,7 @@ public static class TomlConfigFile
                 "rocksdb" => ApplyRocks(config, reader, reader.Table(key, value)),
                 "log" => ApplyLog(config, reader, reader.Table(key, value)),
                 "limits" => ApplyLimits(config, reader, reader.Table(key, value)),
+                "cache" => ApplyCache(config, reader, reader.Table(key, value)),
                 _ => throw reader.Unknown(key, null),
             };
         }
@@ -75,6 +76,19 @@ public static class TomlConfigFile
         return config;
     }
 
+    private static CairnConfig ApplyCache(CairnConfig config, Reader reader, TomlTable table)
+    {
+        foreach (var (key, value) in table)
+        {
+            config = key switch
+            {
+                "size" => config with { RecordCacheBytes = reader.Memory(key, value, "cache", allowZero: true) },
+                _ => throw reader.Unknown(key, "cache"),
+            };
+        }
+        return config;
+    }
+
     private static CairnConfig ApplyLimits(CairnConfig config, Reader reader, TomlTable table)
     {
         foreach (var (key, value) in table)
@@ -98,10 +112,10 @@ public static class TomlConfigFile
         public long Integer(string key, object value, string? table, long min, long max) =>
             value is long number && number >= min && number <= max ? number : throw Wrong(key, table, $"an integer from {min} to {max}");
 
-        public long Memory(string key, object value, string? table) => value switch
+        public long Memory(string key, object value, string? table, bool allowZero = false) => value switch
         {
-            long number when number > 0 => number,
-            string text when ServerConfig.TryParseMemory(text, out var bytes) && bytes > 0 => bytes,
+            long number when number > 0 || (allowZero && number == 0) => number,
+            string text when ServerConfig.TryParseMemory(text, out var bytes) && (bytes > 0 || (allowZero && bytes == 0)) => bytes,
             _ => throw Wrong(key, table, "a size in bytes or a string like \"512mb\""),
         };
 

@@ -37,10 +37,11 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
     private int _expireCycleRunning;
     private int _disposed;
 
-    public LocalKvService(IKvEngine engine, ILogger<LocalKvService> logger, TimeProvider? time = null)
+    /// <param name="recordCacheBytes">Memory for committed records kept for reads (0 = none).</param>
+    public LocalKvService(IKvEngine engine, ILogger<LocalKvService> logger, long recordCacheBytes = 0, TimeProvider? time = null)
     {
         _engine = engine;
-        _machine = new KvStateMachine(engine);
+        _machine = new KvStateMachine(engine, new RecordCache(recordCacheBytes));
         _time = time ?? TimeProvider.System;
         _logger = logger;
         _applyThread = new Thread(ApplyLoop) { IsBackground = true, Name = "cairn-apply" };
@@ -74,7 +75,14 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
         ExpiredKeys = Interlocked.Read(ref _expiredKeys),
         LastWriteMilliseconds = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _lastWriteTicks)).TotalMilliseconds,
         LastWriteError = _lastWriteError,
-        EngineStats = _engine.GetStats(),
+        EngineStats =
+        [
+            .. _engine.GetStats(),
+            new("cairn_record_cache_bytes", _machine.Cache.Bytes.ToString()),
+            new("cairn_record_cache_entries", _machine.Cache.Count.ToString()),
+            new("cairn_record_cache_hits", _machine.Cache.Hits.ToString()),
+            new("cairn_record_cache_misses", _machine.Cache.Misses.ToString()),
+        ],
     };
 
     private void ApplyLoop()

@@ -30,7 +30,7 @@ public sealed partial class KvStateMachine
         var length = userKey.Length + KeyCodec.DataKeyOverhead;
         var dataKey = length <= 256 ? stackalloc byte[length] : new byte[length];
         KeyCodec.WriteDataKey(userKey, dataKey);
-        var record = _engine.Get(KvSpace.Data, dataKey);
+        var record = _cache.Get(_engine, KvSpace.Data, dataKey);
         return record is null || ValueRecord.IsExpired(record, now) ? null : record;
     }
 

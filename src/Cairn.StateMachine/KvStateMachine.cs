@@ -13,6 +13,7 @@ namespace Cairn.StateMachine;
 public sealed partial class KvStateMachine
 {
     private readonly IKvEngine _engine;
+    private readonly RecordCache _cache;
 
     // Records written earlier in the current batch (null = deleted), so later entries read their own writes.
     private readonly Dictionary<byte[], byte[]?> _pending = new(ByteArrayComparer.Instance);
@@ -28,9 +29,11 @@ public sealed partial class KvStateMachine
     private long _now;
     private long _index;
 
-    public KvStateMachine(IKvEngine engine)
+    /// <param name="cache">Committed records kept in memory for reads; none when null.</param>
+    public KvStateMachine(IKvEngine engine, RecordCache? cache = null)
     {
         _engine = engine;
+        _cache = cache ?? new RecordCache(0);
         _appliedIndex = ReadMetaLong(KeyCodec.AppliedIndexKey);
         _keyCount = ReadMetaLong(KeyCodec.KeyCountKey);
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
@@ -41,6 +44,8 @@ public sealed partial class KvStateMachine
 
     /// <summary>Records stored, including expired ones not yet deleted (as Redis's DBSIZE counts).</summary>
     public long KeyCount => Volatile.Read(ref _keyCount);
+
+    public RecordCache Cache => _cache;
 
     /// <summary>Stored records that carry a TTL.</summary>
     public long ExpiresCount => Volatile.Read(ref _expiresCount);
@@ -78,13 +83,23 @@ public sealed partial class KvStateMachine
             _batch.Put(KvSpace.Meta, KeyCodec.KeyCountKey, buffer);
             BinaryPrimitives.WriteInt64LittleEndian(buffer, _workExpires);
             _batch.Put(KvSpace.Meta, KeyCodec.ExpiresCountKey, buffer);
+            _cache.BeginWrite();
             _engine.Write(_batch, sync);
+            if (_pendingFlush)
+            {
+                _cache.Clear();
+            }
+            foreach (var (dataKey, record) in _pending)
+            {
+                _cache.Written(dataKey, record);
+            }
             Volatile.Write(ref _keyCount, _workKeys);
             Volatile.Write(ref _expiresCount, _workExpires);
             Volatile.Write(ref _appliedIndex, applied);
         }
         finally
         {
+            _cache.EndWrite();
             _batch.Clear();
             _pending.Clear();
             _pendingFlush = false;
@@ -139,7 +154,7 @@ public sealed partial class KvStateMachine
         {
             return new Slot(userKey, dataKey, pending);
         }
-        return new Slot(userKey, dataKey, _pendingFlush ? null : _engine.Get(KvSpace.Data, dataKey));
+        return new Slot(userKey, dataKey, _pendingFlush ? null : _cache.Get(_engine, KvSpace.Data, dataKey));
     }
 
     /// <summary>Stores <paramref name="record"/> for the slot's key, keeping the key count and expiry index true.</summary>

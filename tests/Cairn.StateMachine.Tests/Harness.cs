@@ -8,11 +8,12 @@ namespace Cairn.StateMachine.Tests;
 public sealed class Harness : IDisposable
 {
     private readonly string? _directory;
+    private readonly long _cacheBytes;
     private long _index;
 
-    public Harness(string engine)
+    public Harness(string engine, long? cacheBytes = null)
     {
-        if (engine == "rocksdb")
+        if (engine.StartsWith("rocksdb", StringComparison.Ordinal))
         {
             _directory = Path.Combine(Path.GetTempPath(), "cairn-sm-" + Guid.NewGuid().ToString("N"));
             Engine = new RocksKvEngine(_directory);
@@ -21,10 +22,12 @@ public sealed class Harness : IDisposable
         {
             Engine = new InMemoryKvEngine();
         }
-        Machine = new KvStateMachine(Engine);
+        _cacheBytes = cacheBytes ?? (engine.EndsWith("+cache", StringComparison.Ordinal) ? 1 << 20 : 0);
+        Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes));
     }
 
-    public static TheoryData<string> Engines => new() { "memory", "rocksdb" };
+    /// <summary>The engines every state machine test runs on; "+cache" puts a record cache in front.</summary>
+    public static TheoryData<string> Engines => new() { "memory", "rocksdb", "rocksdb+cache" };
 
     public IKvEngine Engine { get; private set; }
 
@@ -56,7 +59,7 @@ public sealed class Harness : IDisposable
     {
         Engine.Dispose();
         Engine = new RocksKvEngine(_directory!);
-        Machine = new KvStateMachine(Engine);
+        Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes));
     }
 
     public static byte[] B(string text) => Encoding.UTF8.GetBytes(text);

@@ -108,7 +108,7 @@ internal static class InfoBuilder
             ("maxmemory_human", "0B"),
             ("maxmemory_policy", "noeviction"),
             ("mem_allocator", "dotnet-gc"),
-            .. status.EngineStats.Where(s => s.Key.Contains("memtable") || s.Key.Contains("cache")).Select(s => (s.Key, (object)s.Value)),
+            .. status.EngineStats.Where(s => s.Key.Contains("memtable") || s.Key.Contains("block_cache") || s.Key.Contains("record_cache")).Select(s => (s.Key, (object)s.Value)),
         ];
     }
 
@@ -131,7 +131,7 @@ internal static class InfoBuilder
         ("cairn_avg_batch_size", status.WriteBatches == 0 ? "0.00" : ((double)status.WriteCommands / status.WriteBatches).ToString("F2", CultureInfo.InvariantCulture)),
         ("cairn_last_write_ms", status.LastWriteMilliseconds.ToString("F3", CultureInfo.InvariantCulture)),
         ("cairn_last_write_error", status.LastWriteError ?? ""),
-        .. status.EngineStats.Select(s => (s.Key, (object)s.Value)),
+        .. status.EngineStats.Where(s => s.Key.StartsWith("rocksdb_", StringComparison.Ordinal)).Select(s => (s.Key, (object)s.Value)),
     ];
 
     private static IEnumerable<(string, object)> StatsSection(ServerContext server, Replication.KvServiceStatus status)

@@ -1,0 +1,99 @@
+using Cairn.Storage;
+using static Cairn.StateMachine.Tests.Harness;
+
+namespace Cairn.StateMachine.Tests;
+
+public class RecordCacheTests
+{
+    [Fact]
+    public async Task ConcurrentReadersNeverSeeAValueGoBackwards()
+    {
+        using var h = new Harness("rocksdb+cache");
+        const int writes = 3000;
+        using var stop = new CancellationTokenSource();
+        using var started = new CountdownEvent(3);
+        var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            long last = 0;
+            var reads = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var text = h.Get("counter");
+                var value = text is null ? 0 : long.Parse(text);
+                Assert.True(value >= last, $"read {value} after {last}");
+                last = value;
+                if (reads++ == 0)
+                {
+                    started.Signal();
+                }
+            }
+            return reads;
+        })).ToList();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
+        for (var i = 0; i < writes; i++)
+        {
+            // Other keys churn the cache so evictions race with the readers too.
+            h.WriteBatch(new KvCommand(KvOp.IncrBy, [B("counter")], 1), Set($"filler:{i}", new string('x', 2000)));
+        }
+        stop.Cancel();
+        var counts = await Task.WhenAll(readers);
+        Assert.All(counts, c => Assert.True(c > 0));
+        Assert.Equal(writes.ToString(), h.Get("counter"));
+        Assert.True(h.Machine.Cache.Bytes <= 1 << 20 + 64 * 1024);
+        Assert.True(h.Machine.Cache.Hits > 0);
+    }
+
+    [Fact]
+    public void AReadThatRacesAWriteDoesNotCacheWhatItRead()
+    {
+        // The reader fetches k's old record from the engine; before it can cache it, a batch deletes k.
+        var engine = new InterleavingEngine(new InMemoryKvEngine());
+        var machine = new KvStateMachine(engine, new RecordCache(1 << 20));
+        var replies = new KvReply[1];
+        machine.Apply([new KvEntry(1, 1, Set("k", "old"))], replies, sync: false);
+        machine.Cache.Clear();
+        engine.AfterNextGet = () => machine.Apply([new KvEntry(2, 1, new KvCommand(KvOp.Del, [B("k")]))], replies, sync: false);
+        Assert.Equal("old", machine.Query(new KvCommand(KvOp.Get, [B("k")]), 1).ToString());
+        Assert.Equal(KvReplyKind.Null, machine.Query(new KvCommand(KvOp.Get, [B("k")]), 1).Kind);
+        Assert.Equal(0, machine.Cache.Count);
+    }
+
+    private sealed class InterleavingEngine(IKvEngine inner) : IKvEngine
+    {
+        public Action? AfterNextGet { get; set; }
+
+        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
+        {
+            var value = inner.Get(space, key);
+            var after = AfterNextGet;
+            AfterNextGet = null;
+            after?.Invoke();
+            return value;
+        }
+
+        public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
+
+        public IWriteBatch NewBatch() => inner.NewBatch();
+
+        public void Write(IWriteBatch batch, bool sync) => inner.Write(batch, sync);
+
+        public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public void FlushAllAndDeletesLeaveNothingBehindInTheCache()
+    {
+        using var h = new Harness("rocksdb+cache");
+        h.Write(Set("a", "1"));
+        h.Write(Set("b", "2"));
+        Assert.Equal("1", h.Get("a"));
+        h.Write(new KvCommand(KvOp.Del, [B("a")]));
+        Assert.Null(h.Get("a"));
+        h.WriteBatch(new KvCommand(KvOp.FlushAll, []), Set("c", "3"));
+        Assert.Null(h.Get("b"));
+        Assert.Equal("3", h.Get("c"));
+        Assert.Equal(1, h.Machine.Cache.Count);
+    }
+}

@@ -74,7 +74,7 @@ async Task<int> RunAsync(ParseResult result)
     var storePath = Path.Combine(dataDirectory, "db");
     try
     {
-        engine = new RocksKvEngine(storePath, new RocksOptions { MaxOpenFiles = config.MaxOpenFiles, BlockCacheBytes = config.BlockCacheBytes });
+        engine = new RocksKvEngine(storePath, new RocksOptions { MaxOpenFiles = config.MaxOpenFiles, BlockCacheBytes = config.BlockCacheBytes, WriteBufferBytes = config.WriteBufferBytes });
     }
     catch (Exception ex)
     {

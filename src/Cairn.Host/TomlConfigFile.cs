@@ -57,6 +57,7 @@ public static class TomlConfigFile
                 "data_path" => config with { DataPath = reader.String(key, value, "rocksdb") },
                 "max_open_files" => config with { MaxOpenFiles = (int)reader.Integer(key, value, "rocksdb", int.MinValue, int.MaxValue) },
                 "block_cache_size" => config with { BlockCacheBytes = reader.Memory(key, value, "rocksdb") },
+                "write_buffer_size" => config with { WriteBufferBytes = reader.Memory(key, value, "rocksdb") },
                 _ => throw reader.Unknown(key, "rocksdb"),
             };
         }

@@ -145,21 +145,12 @@ public sealed class ServerConfig
         }
     }
 
-    private string? SetProtoMaxBulkLength(string value)
-    {
-        if (!TryParseMemory(value, out var bytes))
-        {
-            return "argument must be a memory value";
-        }
-        if (bytes < 1024 * 1024)
-        {
-            return "argument must be between 1048576 and 9223372036854775807 inclusive";
-        }
-        _limits = _limits with { MaxBulkLength = bytes };
-        return null;
-    }
+    private string? SetProtoMaxBulkLength(string value) => SetLimit(value, bytes => _limits = _limits with { MaxBulkLength = bytes });
 
-    private string? SetQueryBufferLimit(string value)
+    private string? SetQueryBufferLimit(string value) => SetLimit(value, bytes => _limits = _limits with { MaxQueryBuffer = bytes });
+
+    /// <summary>Parses a memory value of at least 1 MB (Redis's floor for both limits) and applies it.</summary>
+    private static string? SetLimit(string value, Action<long> apply)
     {
         if (!TryParseMemory(value, out var bytes))
         {
@@ -169,7 +160,7 @@ public sealed class ServerConfig
         {
             return "argument must be between 1048576 and 9223372036854775807 inclusive";
         }
-        _limits = _limits with { MaxQueryBuffer = bytes };
+        apply(bytes);
         return null;
     }
 

@@ -107,17 +107,6 @@ public class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
-    public void WrongTypeIsReportedForNonStrings()
-    {
-        // Only strings exist yet; a key of another type cannot be made, so the check is covered by unit
-        // tests of the state machine. Here: commands on strings never report WRONGTYPE.
-        using var client = Server.Raw();
-        client.Call("SET", "proto:s", "x");
-        Assert.Equal(":1", client.Call("APPEND", "proto:s2", "y"));
-        Assert.Equal("+string", client.Call("TYPE", "proto:s"));
-    }
-
-    [Fact]
     public void Resp3RepliesAfterHello3()
     {
         using var client = Server.Raw();

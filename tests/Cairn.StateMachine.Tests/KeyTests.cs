@@ -105,6 +105,37 @@ public class KeyTests
         Assert.StartsWith("key:", h.Read(new KvCommand(KvOp.RandomKey, [])).ToString());
     }
 
+    [Theory]
+    [MemberData(nameof(Engines), MemberType = typeof(Harness))]
+    public void StringCommandsOnAnotherTypeGetWrongType(string engine)
+    {
+        // No command makes a non-string yet, so the record is planted in the store directly.
+        using var h = new Harness(engine);
+        var batch = h.Engine.NewBatch();
+        batch.Put(KvSpace.Data, KeyCodec.DataKey(B("h")), ValueRecord.Create(ValueType.Hash, 0, 1, []));
+        h.Engine.Write(batch, sync: false);
+        foreach (var command in new[]
+        {
+            new KvCommand(KvOp.Get, [B("h")]), new KvCommand(KvOp.StrLen, [B("h")]), new KvCommand(KvOp.GetRange, [B("h")], 0, 1),
+        })
+        {
+            Assert.Equal(KvErrors.WrongType, h.Read(command).Text);
+        }
+        foreach (var command in new[]
+        {
+            new KvCommand(KvOp.IncrBy, [B("h")], 1), new KvCommand(KvOp.Append, [B("h"), B("x")]), new KvCommand(KvOp.GetDel, [B("h")]),
+            new KvCommand(KvOp.SetRange, [B("h"), B("x")], 0), new KvCommand(KvOp.IncrByFloat, [B("h")], @float: 1),
+            Set("h", "v", KvFlags.Get), new KvCommand(KvOp.GetEx, [B("h")], 0, flags: KvFlags.Persist),
+        })
+        {
+            Assert.Equal(KvErrors.WrongType, h.Write(command).Text);
+        }
+        Assert.Equal("hash", h.Read(new KvCommand(KvOp.Type, [B("h")])).ToString());
+        Assert.Equal("[(nil)]", h.Read(new KvCommand(KvOp.MGet, [B("h")])).ToString());
+        Assert.Equal(KvReplyKind.Ok, h.Write(Set("h", "now a string")).Kind);
+        Assert.Equal("now a string", h.Get("h"));
+    }
+
     [Fact]
     public void StateSurvivesReopeningTheStore()
     {

@@ -1,0 +1,34 @@
+namespace Cairn.Raft;
+
+public enum EntryType : byte
+{
+    Normal = 0,
+    ConfChange = 1,
+}
+
+/// <summary>
+/// A log entry. A value type so a log of them costs no allocation per entry beyond the payload.
+/// <see cref="Data"/> is owned by whoever proposed it and never mutated afterwards.
+/// </summary>
+public readonly record struct Entry(ulong Term, ulong Index, EntryType Type, ReadOnlyMemory<byte> Data)
+{
+    /// <summary>Approximate encoded size, for message size limits.</summary>
+    public int Size => Data.Length + 24;
+}
+
+/// <summary>What must be on stable storage before any message that depends on it is sent.</summary>
+public readonly record struct HardState(ulong Term, ulong Vote, ulong Commit)
+{
+    public bool IsEmpty => Term == 0 && Vote == 0 && Commit == 0;
+}
+
+public enum StateType : byte
+{
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+/// <summary>Volatile state worth reporting (not persisted): who leads and our role.</summary>
+public readonly record struct SoftState(ulong Lead, StateType State);

@@ -1,0 +1,73 @@
+namespace Cairn.Raft.Log;
+
+/// <summary>
+/// <see cref="IRaftStorage"/> in memory, with the write side a driver uses: for tests and the
+/// simulator. Holds a sentinel at position 0 (index FirstIndex - 1) so Term(FirstIndex - 1) works.
+/// </summary>
+public sealed class MemoryStorage(IEnumerable<ulong> voters) : IRaftStorage
+{
+    private readonly List<Entry> _entries = [new Entry(0, 0, EntryType.Normal, default)];
+    private readonly ulong[] _voters = voters.ToArray();
+    private HardState _hardState;
+
+    public HardState InitialState() => _hardState;
+
+    public IReadOnlyList<ulong> Voters() => _voters;
+
+    public ulong FirstIndex() => _entries[0].Index + 1;
+
+    public ulong LastIndex() => _entries[0].Index + (ulong)_entries.Count - 1;
+
+    public ulong Term(ulong index)
+    {
+        var offset = _entries[0].Index;
+        if (index < offset || index > LastIndex())
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), $"index {index} outside [{offset}, {LastIndex()}]");
+        }
+        return _entries[(int)(index - offset)].Term;
+    }
+
+    public void Entries(ulong lo, ulong hi, long maxBytes, List<Entry> into)
+    {
+        var offset = _entries[0].Index;
+        long size = 0;
+        for (var i = lo; i < hi; i++)
+        {
+            var entry = _entries[(int)(i - offset)];
+            size += entry.Size;
+            if (i > lo && size > maxBytes)
+            {
+                return;
+            }
+            into.Add(entry);
+        }
+    }
+
+    public void SetHardState(HardState state) => _hardState = state;
+
+    /// <summary>Appends, replacing any existing suffix from the first new index (a conflict truncation).</summary>
+    public void Append(IReadOnlyList<Entry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        var offset = _entries[0].Index;
+        var first = entries[0].Index;
+        if (first <= offset)
+        {
+            throw new InvalidOperationException($"append at {first} overlaps the compacted prefix ending {offset}");
+        }
+        var keep = (int)(first - offset);
+        if (keep > _entries.Count)
+        {
+            throw new InvalidOperationException($"append at {first} leaves a gap after {LastIndex()}");
+        }
+        _entries.RemoveRange(keep, _entries.Count - keep);
+        _entries.AddRange(entries);
+    }
+
+    /// <summary>All persisted entries, for checks in tests.</summary>
+    public IReadOnlyList<Entry> All => _entries.Skip(1).ToList();
+}

@@ -1,0 +1,84 @@
+namespace Cairn.Raft.Log;
+
+/// <summary>
+/// Entries accepted but not yet persisted, starting at <see cref="Offset"/>. They move to storage
+/// when the driver reports them persisted (StableTo).
+/// </summary>
+internal sealed class UnstableLog(ulong offset)
+{
+    private readonly List<Entry> _entries = [];
+
+    public ulong Offset { get; private set; } = offset;
+
+    public int Count => _entries.Count;
+
+    public IReadOnlyList<Entry> Entries => _entries;
+
+    public bool TryLastIndex(out ulong index)
+    {
+        index = Offset + (ulong)_entries.Count - 1;
+        return _entries.Count > 0;
+    }
+
+    public bool TryTerm(ulong index, out ulong term)
+    {
+        term = 0;
+        if (index < Offset || index >= Offset + (ulong)_entries.Count)
+        {
+            return false;
+        }
+        term = _entries[(int)(index - Offset)].Term;
+        return true;
+    }
+
+    /// <summary>Entries up to <paramref name="index"/> of term <paramref name="term"/> are on storage now.</summary>
+    public void StableTo(ulong index, ulong term)
+    {
+        if (!TryTerm(index, out var t) || t != term)
+        {
+            // Replaced since it was handed out for persistence: the newer entries are still unstable.
+            return;
+        }
+        var count = (int)(index + 1 - Offset);
+        _entries.RemoveRange(0, count);
+        Offset = index + 1;
+    }
+
+    /// <summary>Appends, first dropping any unstable suffix from the first new index (a conflict).</summary>
+    public void TruncateAndAppend(IReadOnlyList<Entry> entries)
+    {
+        var first = entries[0].Index;
+        if (first == Offset + (ulong)_entries.Count)
+        {
+            // Directly after what we have.
+        }
+        else if (first <= Offset)
+        {
+            // Replaces everything unstable (and shadows storage from `first` on).
+            Offset = first;
+            _entries.Clear();
+        }
+        else
+        {
+            _entries.RemoveRange((int)(first - Offset), _entries.Count - (int)(first - Offset));
+        }
+        for (var i = 0; i < entries.Count; i++)
+        {
+            _entries.Add(entries[i]);
+        }
+    }
+
+    public void Slice(ulong lo, ulong hi, long maxBytes, ref long size, List<Entry> into)
+    {
+        for (var i = lo; i < hi; i++)
+        {
+            var entry = _entries[(int)(i - Offset)];
+            size += entry.Size;
+            if (into.Count > 0 && size > maxBytes)
+            {
+                return;
+            }
+            into.Add(entry);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace Cairn.Raft;
+
+public enum MessageType : byte
+{
+    // Local: never sent over the network.
+    Hup,
+    Beat,
+    CheckQuorum,
+
+    // Forwarded from followers to the leader, or local.
+    Propose,
+
+    App,
+    AppResp,
+    Vote,
+    VoteResp,
+    PreVote,
+    PreVoteResp,
+    Heartbeat,
+    HeartbeatResp,
+}
+
+/// <summary>
+/// A Raft message. Every message names its group, so one transport can carry many groups.
+/// Field meaning by type follows etcd's raftpb: for App, Index/LogTerm identify the entry before
+/// <see cref="Entries"/>; for AppResp, Index is the last matching index or, with Reject, the probed
+/// one, and RejectHint/LogTerm give the follower's hint for fast back-off.
+/// </summary>
+public sealed class Message
+{
+    public ulong GroupId { get; init; }
+
+    public MessageType Type { get; init; }
+
+    public ulong From { get; init; }
+
+    public ulong To { get; init; }
+
+    public ulong Term { get; init; }
+
+    public ulong LogTerm { get; init; }
+
+    public ulong Index { get; init; }
+
+    public Entry[] Entries { get; init; } = [];
+
+    public ulong Commit { get; init; }
+
+    public bool Reject { get; init; }
+
+    public ulong RejectHint { get; init; }
+
+    public static bool IsLocal(MessageType type) => type is MessageType.Hup or MessageType.Beat or MessageType.CheckQuorum;
+
+    public static bool IsResponse(MessageType type) =>
+        type is MessageType.AppResp or MessageType.VoteResp or MessageType.PreVoteResp or MessageType.HeartbeatResp;
+
+    public override string ToString() =>
+        $"{Type} {From}->{To} t{Term} i{Index} lt{LogTerm} c{Commit} n{Entries.Length}{(Reject ? " reject hint " + RejectHint : "")}";
+}

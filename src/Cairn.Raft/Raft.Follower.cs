@@ -1,0 +1,117 @@
+using Cairn.Raft.Quorum;
+
+namespace Cairn.Raft;
+
+internal sealed partial class Raft
+{
+    private void StepFollower(Message m)
+    {
+        switch (m.Type)
+        {
+            case MessageType.Propose:
+                if (Lead == None)
+                {
+                    DropProposal(m);
+                    return;
+                }
+                Send(new Message { GroupId = GroupId, To = Lead, From = Id, Term = 0, Type = MessageType.Propose, Entries = m.Entries });
+                break;
+            case MessageType.App:
+                _electionElapsed = 0;
+                Lead = m.From;
+                HandleAppend(m);
+                break;
+            case MessageType.Heartbeat:
+                _electionElapsed = 0;
+                Lead = m.From;
+                HandleHeartbeat(m);
+                break;
+        }
+    }
+
+    /// <summary>Shared by pre-candidates and candidates; the votes counted are those of the current kind.</summary>
+    private void StepCandidate(Message m)
+    {
+        var myResponse = State == StateType.PreCandidate ? MessageType.PreVoteResp : MessageType.VoteResp;
+        switch (m.Type)
+        {
+            case MessageType.Propose:
+                DropProposal(m);
+                return;
+            case MessageType.App:
+                BecomeFollower(m.Term, m.From);
+                HandleAppend(m);
+                break;
+            case MessageType.Heartbeat:
+                BecomeFollower(m.Term, m.From);
+                HandleHeartbeat(m);
+                break;
+            default:
+                if (m.Type != myResponse)
+                {
+                    return;
+                }
+                switch (Poll(m.From, m.Type, !m.Reject))
+                {
+                    case VoteResult.Won:
+                        if (State == StateType.PreCandidate)
+                        {
+                            Campaign(StateType.Candidate);
+                        }
+                        else
+                        {
+                            BecomeLeader();
+                            BroadcastAppend();
+                        }
+                        break;
+                    case VoteResult.Lost:
+                        BecomeFollower(Term, None);
+                        break;
+                }
+                break;
+        }
+    }
+
+    /// <summary>A local proposal with nowhere to go fails to its caller; a forwarded one is dropped silently (the client times out).</summary>
+    private void DropProposal(Message m)
+    {
+        if (m.From == Id)
+        {
+            throw new ProposalDroppedException("no leader");
+        }
+    }
+
+    private void HandleAppend(Message m)
+    {
+        if (m.Index < Log.Committed)
+        {
+            Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.AppResp, Index = Log.Committed });
+            return;
+        }
+        var lastNew = Log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries);
+        if (lastNew is { } matched)
+        {
+            // Sent only after the appended entries are persisted (Ready contract), so the leader may count it.
+            Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.AppResp, Index = matched });
+            return;
+        }
+        // Fast back-off: point the leader at the last index whose term could match.
+        var hint = Math.Min(m.Index, Log.LastIndex());
+        var (hintIndex, hintTerm) = Log.FindConflictByTerm(hint, m.LogTerm);
+        Send(new Message
+        {
+            GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.AppResp,
+            Index = m.Index, Reject = true, RejectHint = hintIndex, LogTerm = hintTerm,
+        });
+    }
+
+    private void HandleHeartbeat(Message m)
+    {
+        // The leader sends min(our match, its commit), so this never commits what we lack.
+        Log.CommitTo(Math.Min(m.Commit, Log.LastIndex()));
+        Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.HeartbeatResp });
+    }
+}
+
+/// <summary>A proposal that cannot be accepted now (no leader known); the caller may retry.</summary>
+public sealed class ProposalDroppedException(string reason) : Exception($"proposal dropped: {reason}");

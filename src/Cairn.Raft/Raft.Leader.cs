@@ -1,0 +1,172 @@
+using Cairn.Raft.Tracker;
+
+namespace Cairn.Raft;
+
+internal sealed partial class Raft
+{
+    private void StepLeader(Message m)
+    {
+        switch (m.Type)
+        {
+            case MessageType.Beat:
+                BroadcastHeartbeat();
+                return;
+            case MessageType.CheckQuorum:
+                if (!QuorumActive())
+                {
+                    BecomeFollower(Term, None);
+                    return;
+                }
+                foreach (var (id, member) in Progress)
+                {
+                    member.RecentActive = id == Id;
+                }
+                return;
+            case MessageType.Propose:
+                if (m.Entries.Length == 0)
+                {
+                    return;
+                }
+                AppendEntries(m.Entries);
+                BroadcastAppend();
+                return;
+        }
+
+        if (!Progress.TryGetValue(m.From, out var progress))
+        {
+            return;
+        }
+        switch (m.Type)
+        {
+            case MessageType.AppResp:
+                progress.RecentActive = true;
+                if (m.Reject)
+                {
+                    var next = m.RejectHint;
+                    if (m.LogTerm > 0)
+                    {
+                        // Skip every entry of ours whose term is above the follower's term at the hint.
+                        next = Log.FindConflictByTerm(m.RejectHint, m.LogTerm).Index;
+                    }
+                    if (progress.MaybeDecrTo(m.Index, next))
+                    {
+                        if (progress.State == ProgressState.Replicate)
+                        {
+                            progress.BecomeProbe();
+                        }
+                        SendAppend(m.From, progress);
+                    }
+                    return;
+                }
+                var wasPaused = progress.IsPaused;
+                if (!progress.MaybeUpdate(m.Index))
+                {
+                    return;
+                }
+                if (progress.State == ProgressState.Probe)
+                {
+                    progress.BecomeReplicate();
+                }
+                else
+                {
+                    progress.Inflights.FreeLE(m.Index);
+                }
+                if (MaybeCommit())
+                {
+                    // Everyone learns the new commit index, with an empty append where nothing else is due.
+                    BroadcastAppend();
+                }
+                else if (wasPaused)
+                {
+                    SendAppend(m.From, progress);
+                }
+                // Keep the pipeline full while the window allows.
+                while (SendAppend(m.From, progress, sendIfEmpty: false))
+                {
+                }
+                return;
+            case MessageType.HeartbeatResp:
+                progress.RecentActive = true;
+                progress.ProbeSent = false;
+                if (progress.State == ProgressState.Replicate && progress.Inflights.Full)
+                {
+                    // The appends in flight may all be lost; let one more through, which the follower
+                    // either accepts or rejects back into Probe.
+                    progress.Inflights.FreeFirstOne();
+                }
+                if (progress.Match < Log.LastIndex())
+                {
+                    SendAppend(m.From, progress);
+                }
+                return;
+        }
+    }
+
+    /// <summary>Appends entries stamped with the current term and the next indexes; the leader's own match moves at once.</summary>
+    private void AppendEntries(Entry[] entries)
+    {
+        var last = Log.LastIndex();
+        var stamped = new Entry[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            stamped[i] = entries[i] with { Term = Term, Index = last + 1 + (ulong)i };
+        }
+        last = Log.Append(stamped);
+        Progress[Id].MaybeUpdate(last);
+        MaybeCommit();
+    }
+
+    private bool MaybeCommit() => Log.MaybeCommit(Voters.CommittedIndex(id => Progress.TryGetValue(id, out var p) ? p.Match : 0), Term);
+
+    private bool QuorumActive() =>
+        Voters.Tally(id => id == Id || (Progress.TryGetValue(id, out var p) && p.RecentActive) ? true : null) == Quorum.VoteResult.Won;
+
+    private void BroadcastAppend()
+    {
+        foreach (var (id, progress) in Progress)
+        {
+            if (id != Id)
+            {
+                SendAppend(id, progress);
+            }
+        }
+    }
+
+    private void BroadcastHeartbeat()
+    {
+        foreach (var (id, progress) in Progress)
+        {
+            if (id != Id)
+            {
+                Send(new Message
+                {
+                    GroupId = GroupId, To = id, From = Id, Term = Term, Type = MessageType.Heartbeat,
+                    Commit = Math.Min(progress.Match, Log.Committed),
+                });
+            }
+        }
+    }
+
+    /// <summary>Sends the entries after Next - 1 (or an empty probe carrying the commit index); false when paused or nothing to send.</summary>
+    private bool SendAppend(ulong to, Progress progress, bool sendIfEmpty = true)
+    {
+        if (progress.IsPaused)
+        {
+            return false;
+        }
+        var prevIndex = progress.Next - 1;
+        var prevTerm = Log.Term(prevIndex);
+        var entries = Log.Slice(progress.Next, Log.LastIndex() + 1, _config.MaxMessageBytes);
+        if (entries.Count == 0 && !sendIfEmpty)
+        {
+            return false;
+        }
+        Send(new Message
+        {
+            GroupId = GroupId, To = to, From = Id, Term = Term, Type = MessageType.App,
+            Index = prevIndex, LogTerm = prevTerm, Entries = [.. entries], Commit = Log.Committed,
+        });
+        progress.SentEntries(entries.Count, entries.Count > 0 ? entries[^1].Index : prevIndex);
+        return true;
+    }
+}

@@ -1,0 +1,119 @@
+using Cairn.Raft.Log;
+
+namespace Cairn.Raft;
+
+/// <summary>
+/// The driver's handle on one Raft node. Single-threaded: the driver calls Tick, Step, Propose and
+/// Campaign, then, when <see cref="HasReady"/>, takes a <see cref="Ready"/>, does what it says in its
+/// order (persist, send, apply) and calls <see cref="Advance"/> before stepping again.
+/// </summary>
+public sealed class RawNode
+{
+    private const long MaxCommittedBytesPerReady = 64L * 1024 * 1024;
+
+    private readonly Raft _raft;
+    private SoftState _previousSoft;
+    private HardState _previousHard;
+
+    public RawNode(RaftConfig config, IRaftStorage storage)
+    {
+        _raft = new Raft(config, storage);
+        _previousSoft = _raft.SoftState;
+        _previousHard = storage.InitialState();
+    }
+
+    public ulong Id => _raft.Id;
+
+    public SoftState SoftState => _raft.SoftState;
+
+    public HardState HardState => _raft.HardState;
+
+    public ulong LastIndex => _raft.Log.LastIndex();
+
+    public ulong Applied => _raft.Log.Applied;
+
+    /// <summary>Advances logical time by one tick (election and heartbeat timers).</summary>
+    public void Tick() => _raft.Tick();
+
+    /// <summary>Starts an election now (with a pre-vote round first when PreVote is on).</summary>
+    public void Campaign() => _raft.Step(new Message { Type = MessageType.Hup, From = Id });
+
+    /// <summary>
+    /// Proposes an entry. A follower forwards it to the leader; with no leader known it throws
+    /// <see cref="ProposalDroppedException"/>. Acceptance is not commitment: watch CommittedEntries.
+    /// </summary>
+    public void Propose(ReadOnlyMemory<byte> data) => _raft.Step(new Message
+    {
+        GroupId = _raft.GroupId,
+        Type = MessageType.Propose,
+        From = Id,
+        Entries = [new Entry(0, 0, EntryType.Normal, data)],
+    });
+
+    /// <summary>
+    /// Steps a message from the network. Messages for another group, local-only types and responses
+    /// from non-members are ignored (returns false): a peer can never drive internal transitions.
+    /// </summary>
+    public bool Step(Message message)
+    {
+        if (message.GroupId != _raft.GroupId || Message.IsLocal(message.Type) || message.To != Id)
+        {
+            return false;
+        }
+        if (Message.IsResponse(message.Type) && !_raft.Voters.Contains(message.From))
+        {
+            return false;
+        }
+        _raft.Step(message);
+        return true;
+    }
+
+    public bool HasReady =>
+        _raft.SoftState != _previousSoft
+        || (!_raft.HardState.IsEmpty && _raft.HardState != _previousHard)
+        || _raft.Log.Unstable.Count > 0
+        || _raft.HasMessages
+        || _raft.Log.HasNextCommitted;
+
+    public Ready Ready()
+    {
+        var soft = _raft.SoftState;
+        var hard = _raft.HardState;
+        var entries = _raft.Log.Unstable.Entries.ToArray();
+        return new Ready
+        {
+            SoftState = soft != _previousSoft ? soft : null,
+            HardState = hard != _previousHard && !hard.IsEmpty ? hard : null,
+            Entries = entries,
+            CommittedEntries = _raft.Log.NextCommitted(MaxCommittedBytesPerReady),
+            Messages = _raft.TakeMessages(),
+            MustSync = entries.Length > 0 || hard.Term != _previousHard.Term || hard.Vote != _previousHard.Vote,
+        };
+    }
+
+    /// <summary>Reports a Ready as done: its entries persisted, its hard state written, its committed entries applied.</summary>
+    public void Advance(Ready ready)
+    {
+        if (ready.SoftState is { } soft)
+        {
+            _previousSoft = soft;
+        }
+        if (ready.HardState is { } hard)
+        {
+            _previousHard = hard;
+        }
+        if (ready.Entries.Count > 0)
+        {
+            var last = ready.Entries[^1];
+            _raft.Log.StableTo(last.Index, last.Term);
+        }
+        if (ready.CommittedEntries.Count > 0)
+        {
+            _raft.Log.AppliedTo(ready.CommittedEntries[^1].Index);
+        }
+    }
+
+    /// <summary>The leader's view of each member (empty on followers), for introspection.</summary>
+    public IReadOnlyDictionary<ulong, string> Progress =>
+        _raft.State == StateType.Leader ? _raft.Progress.ToDictionary(p => p.Key, p => p.Value.ToString()) : new Dictionary<ulong, string>();
+}

@@ -1,0 +1,32 @@
+namespace Cairn.Raft;
+
+/// <summary>
+/// Work for the driver, to be done in this order before calling <see cref="RawNode.Advance"/>:
+/// <list type="number">
+/// <item><see cref="HardState"/> (when set) and <see cref="Entries"/> must be written to stable storage
+/// (fsynced) first: <see cref="Messages"/> may include votes and append acknowledgements that promise them.</item>
+/// <item>Then send <see cref="Messages"/>.</item>
+/// <item>Then apply <see cref="CommittedEntries"/> in order; they may include entries from
+/// <see cref="Entries"/>, which step 1 has made durable.</item>
+/// </list>
+/// </summary>
+public sealed class Ready
+{
+    /// <summary>Role and leader, when they changed since the last Ready; informational.</summary>
+    public SoftState? SoftState { get; init; }
+
+    /// <summary>Term, vote and commit to persist, when they changed; null otherwise.</summary>
+    public HardState? HardState { get; init; }
+
+    /// <summary>Entries to append to stable storage (replacing any suffix from the first one's index).</summary>
+    public required IReadOnlyList<Entry> Entries { get; init; }
+
+    /// <summary>Entries committed by a quorum, to apply to the state machine.</summary>
+    public required IReadOnlyList<Entry> CommittedEntries { get; init; }
+
+    /// <summary>Messages to send, only after the entries and hard state above are durable.</summary>
+    public required IReadOnlyList<Message> Messages { get; init; }
+
+    /// <summary>Whether the writes of this Ready must be synced (false when only the commit index moved).</summary>
+    public bool MustSync { get; init; }
+}

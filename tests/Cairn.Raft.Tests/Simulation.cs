@@ -1,0 +1,390 @@
+using System.Text;
+using Cairn.Raft.Log;
+
+namespace Cairn.Raft.Tests;
+
+/// <summary>
+/// A whole cluster in one process, driven by one seed: a network that drops, duplicates, reorders
+/// and partitions; crashes that lose whatever was not yet persisted (even mid-Ready); restarts;
+/// client proposals. After every step the safety invariants are checked; <see cref="CheckLiveness"/>
+/// then requires a leader and a commit once faults stop. The same seed replays the same run.
+/// </summary>
+public sealed class Simulation
+{
+    public const int ElectionTicks = 10;
+
+    private readonly Random _random;
+    private readonly int _seed;
+    private readonly SimNode[] _nodes;
+    private readonly List<Message> _network = [];
+    private readonly HashSet<(ulong, ulong)> _cut = [];
+    private readonly Dictionary<ulong, ulong> _leaderOfTerm = [];
+    // The one sequence every node's applied entries must be a prefix of, by log index.
+    private readonly List<(ulong Term, string Data)> _applied = [(0, "")];
+    private readonly HashSet<string> _acknowledged = [];
+    private readonly StringBuilder _trace = new();
+    private int _step;
+    private int _proposals;
+
+    public Simulation(int seed, int nodes)
+    {
+        _seed = seed;
+        _random = new Random(seed);
+        var ids = Enumerable.Range(1, nodes).Select(i => (ulong)i).ToArray();
+        _nodes = ids.Select(id => new SimNode(id, new MemoryStorage(ids))).ToArray();
+        foreach (var node in _nodes)
+        {
+            Start(node);
+        }
+    }
+
+    public bool Faults { get; set; } = true;
+
+    public int Steps => _step;
+
+    public int Acknowledged => _acknowledged.Count;
+
+    public void Run(int steps)
+    {
+        for (var i = 0; i < steps; i++)
+        {
+            _step++;
+            var roll = _random.Next(100);
+            if (roll < 40)
+            {
+                Tick(_nodes[_random.Next(_nodes.Length)]);
+            }
+            else if (roll < 85)
+            {
+                Deliver();
+            }
+            else if (roll < 95)
+            {
+                Propose(_nodes[_random.Next(_nodes.Length)]);
+            }
+            else if (Faults)
+            {
+                Fault();
+            }
+            ProcessReadies();
+            if (_step % 50 == 0)
+            {
+                CheckLogMatching();
+            }
+        }
+        CheckLogMatching();
+    }
+
+    /// <summary>Stops faults, restarts and reconnects everyone, and requires progress within a bound.</summary>
+    public void CheckLiveness()
+    {
+        Faults = false;
+        _cut.Clear();
+        foreach (var node in _nodes.Where(n => n.Raft is null))
+        {
+            Start(node);
+        }
+        var marker = $"liveness-{_seed}";
+        var proposedAt = -1;
+        for (var round = 0; round < 60 * ElectionTicks; round++)
+        {
+            foreach (var node in _nodes)
+            {
+                Tick(node);
+            }
+            for (var pass = 0; pass < 4 && _network.Count > 0; pass++)
+            {
+                while (_network.Count > 0)
+                {
+                    Deliver();
+                    ProcessReadies();
+                }
+            }
+            ProcessReadies();
+            var leader = _nodes.FirstOrDefault(n => n.Raft!.SoftState.State == StateType.Leader);
+            // Like a client, retry a proposal that a deposed leader may have lost.
+            if (leader is not null && (proposedAt < 0 || round - proposedAt > 5 * ElectionTicks))
+            {
+                leader.Raft!.Propose(Encoding.UTF8.GetBytes(marker));
+                proposedAt = round;
+                ProcessReadies();
+            }
+            if (proposedAt >= 0 && _nodes.All(n => n.AppliedData.Contains(marker)))
+            {
+                CheckLogMatching();
+                foreach (var node in _nodes)
+                {
+                    foreach (var ack in _acknowledged)
+                    {
+                        Require(node.AppliedData.Contains(ack), $"node {node.Id} lacks acknowledged proposal {ack}");
+                    }
+                }
+                return;
+            }
+        }
+        Fail($"no progress after faults stopped: {string.Join("; ", _nodes.Select(n => $"{n.Id}:{n.Raft!.SoftState.State} t{n.Raft.HardState.Term} last{n.Raft.LastIndex} applied{n.Raft.Applied}"))}");
+    }
+
+    private void Start(SimNode node)
+    {
+        node.Restarts++;
+        node.Raft = new RawNode(new RaftConfig
+        {
+            Id = node.Id,
+            ElectionTicks = ElectionTicks,
+            HeartbeatTicks = 1,
+            // Vary flow control by seed: one entry per append on some, batches on others.
+            MaxInflightMessages = 1 + _seed % 8,
+            MaxMessageBytes = _seed % 3 == 0 ? 1 : 200,
+            Seed = _seed * 1000 + (int)node.Id * 10 + node.Restarts,
+        }, node.Storage);
+        // The state machine is volatile: a restarted node replays committed entries from the start.
+        node.AppliedEntries.Clear();
+        node.AppliedData.Clear();
+    }
+
+    private void Tick(SimNode node) => node.Raft?.Tick();
+
+    private void Propose(SimNode node)
+    {
+        if (node.Raft is null)
+        {
+            return;
+        }
+        var data = $"p{_seed}-{++_proposals}";
+        try
+        {
+            node.Raft.Propose(Encoding.UTF8.GetBytes(data));
+        }
+        catch (ProposalDroppedException)
+        {
+            // No leader known: a client would retry elsewhere.
+        }
+    }
+
+    private void Deliver()
+    {
+        if (_network.Count == 0)
+        {
+            return;
+        }
+        // Any in-flight message may go next: delivery order is arbitrary (reordering).
+        var index = _random.Next(_network.Count);
+        var message = _network[index];
+        _network.RemoveAt(index);
+        var target = _nodes[(int)message.To - 1];
+        if (target.Raft is null || _cut.Contains((message.From, message.To)))
+        {
+            return;
+        }
+        if (Faults && _random.Next(100) < 5)
+        {
+            _network.Add(message);
+        }
+        target.Raft.Step(message);
+    }
+
+    private void Fault()
+    {
+        switch (_random.Next(4))
+        {
+            case 0:
+                var victim = _nodes[_random.Next(_nodes.Length)];
+                if (victim.Raft is not null)
+                {
+                    Note($"crash {victim.Id}");
+                    victim.Raft = null;
+                }
+                break;
+            case 1:
+                var down = _nodes.Where(n => n.Raft is null).ToList();
+                if (down.Count > 0)
+                {
+                    var node = down[_random.Next(down.Count)];
+                    Note($"restart {node.Id}");
+                    Start(node);
+                }
+                break;
+            case 2:
+                _cut.Clear();
+                var side = _nodes.Where(_ => _random.Next(2) == 0).Select(n => n.Id).ToHashSet();
+                foreach (var a in _nodes)
+                {
+                    foreach (var b in _nodes)
+                    {
+                        if (side.Contains(a.Id) != side.Contains(b.Id))
+                        {
+                            _cut.Add((a.Id, b.Id));
+                        }
+                    }
+                }
+                Note($"partition {{{string.Join(",", side)}}}");
+                break;
+            default:
+                _cut.Clear();
+                Note("heal");
+                break;
+        }
+    }
+
+    private void ProcessReadies()
+    {
+        bool any;
+        do
+        {
+            any = false;
+            foreach (var node in _nodes)
+            {
+                if (node.Raft is { HasReady: true } raft)
+                {
+                    any = true;
+                    HandleReady(node, raft);
+                }
+            }
+        }
+        while (any);
+    }
+
+    private void HandleReady(SimNode node, RawNode raft)
+    {
+        var ready = raft.Ready();
+        if (Faults && _random.Next(1000) < 3)
+        {
+            // Crash before anything of this Ready reached the disk: its entries, vote and term are lost.
+            Note($"crash {node.Id} before persisting");
+            node.Raft = null;
+            return;
+        }
+        node.Storage.Append(ready.Entries);
+        if (ready.HardState is { } hard)
+        {
+            node.Storage.SetHardState(hard);
+        }
+        if (ready.SoftState is { State: StateType.Leader })
+        {
+            CheckNewLeader(node, raft.HardState.Term);
+        }
+        foreach (var message in ready.Messages)
+        {
+            if (Faults && _random.Next(100) < 10)
+            {
+                continue;
+            }
+            _network.Add(message);
+        }
+        foreach (var entry in ready.CommittedEntries)
+        {
+            Apply(node, entry);
+        }
+        raft.Advance(ready);
+    }
+
+    private void Apply(SimNode node, Entry entry)
+    {
+        var expected = node.AppliedEntries.Count + 1;
+        Require(entry.Index == (ulong)expected, $"node {node.Id} applied index {entry.Index}, expected {expected}");
+        var data = Encoding.UTF8.GetString(entry.Data.Span);
+        if (entry.Index < (ulong)_applied.Count)
+        {
+            var known = _applied[(int)entry.Index];
+            Require(known.Term == entry.Term && known.Data == data,
+                $"node {node.Id} applied ({entry.Term}, '{data}') at {entry.Index} where ({known.Term}, '{known.Data}') was applied");
+        }
+        else
+        {
+            _applied.Add((entry.Term, data));
+        }
+        node.AppliedEntries.Add(entry);
+        if (data.Length > 0)
+        {
+            node.AppliedData.Add(data);
+            _acknowledged.Add(data);
+        }
+    }
+
+    /// <summary>Election safety (§5.2) and leader completeness (§5.4): one leader per term, holding every applied entry.</summary>
+    private void CheckNewLeader(SimNode node, ulong term)
+    {
+        if (_leaderOfTerm.TryGetValue(term, out var other))
+        {
+            Require(other == node.Id, $"two leaders in term {term}: {other} and {node.Id}");
+        }
+        _leaderOfTerm[term] = node.Id;
+        Note($"leader {node.Id} term {term}");
+        var log = node.Storage;
+        for (var i = 1; i < _applied.Count; i++)
+        {
+            Require((ulong)i <= log.LastIndex() && log.Term((ulong)i) == _applied[i].Term,
+                $"leader {node.Id} of term {term} lacks applied entry {i} (term {_applied[i].Term})");
+        }
+    }
+
+    /// <summary>Log matching (§5.3): two logs with an entry of the same index and term agree on everything up to it.</summary>
+    private void CheckLogMatching()
+    {
+        var logs = _nodes.Select(n => n.Storage.All).ToArray();
+        for (var a = 0; a < logs.Length; a++)
+        {
+            for (var b = a + 1; b < logs.Length; b++)
+            {
+                var common = Math.Min(logs[a].Count, logs[b].Count);
+                var agreeUpTo = -1;
+                for (var i = common - 1; i >= 0; i--)
+                {
+                    if (logs[a][i].Term == logs[b][i].Term)
+                    {
+                        agreeUpTo = i;
+                        break;
+                    }
+                }
+                for (var i = 0; i <= agreeUpTo; i++)
+                {
+                    Require(logs[a][i].Term == logs[b][i].Term && logs[a][i].Data.Span.SequenceEqual(logs[b][i].Data.Span),
+                        $"logs of {a + 1} and {b + 1} match at {agreeUpTo + 1} but differ at {i + 1}");
+                }
+            }
+        }
+    }
+
+    private void Note(string what)
+    {
+        if (_trace.Length < 200_000)
+        {
+            _trace.Append(_step).Append(": ").Append(what).Append('\n');
+        }
+    }
+
+    private void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            Fail(message);
+        }
+    }
+
+    private void Fail(string message) =>
+        throw new SimulationFailure($"seed {_seed}, step {_step}: {message}\nreplay: CAIRN_SIM_SEED={_seed}\ntrace tail:\n{TraceTail()}");
+
+    private string TraceTail()
+    {
+        var lines = _trace.ToString().Split('\n');
+        return string.Join('\n', lines.TakeLast(40));
+    }
+
+    private sealed class SimNode(ulong id, MemoryStorage storage)
+    {
+        public ulong Id { get; } = id;
+
+        public MemoryStorage Storage { get; } = storage;
+
+        public RawNode? Raft { get; set; }
+
+        public int Restarts { get; set; }
+
+        public List<Entry> AppliedEntries { get; } = [];
+
+        public HashSet<string> AppliedData { get; } = [];
+    }
+}
+
+public sealed class SimulationFailure(string message) : Exception(message);

@@ -30,5 +30,25 @@ public enum StateType : byte
     Leader,
 }
 
+/// <summary>
+/// A linearizable read point: once the state machine has applied <see cref="Index"/>, a read for the
+/// request identified by <see cref="Context"/> reflects every write committed before the request.
+/// </summary>
+public readonly record struct ReadState(ulong Index, byte[] Context);
+
+/// <summary>How the leader confirms it still leads before answering a read index.</summary>
+public enum ReadOnlyOption : byte
+{
+    /// <summary>A heartbeat round acknowledged by a quorum (thesis §6.4). Safe under any clock behaviour.</summary>
+    Safe,
+
+    /// <summary>
+    /// The leader's lease (thesis §6.4.1): answer at once. Assumes clocks that drift less than the election
+    /// timeout's margin, so no other leader is elected before this one notices (CheckQuorum) it lost its
+    /// quorum. Requires CheckQuorum.
+    /// </summary>
+    LeaseBased,
+}
+
 /// <summary>Volatile state worth reporting (not persisted): who leads and our role.</summary>
 public readonly record struct SoftState(ulong Lead, StateType State);

@@ -18,6 +18,10 @@ public enum MessageType : byte
     PreVoteResp,
     Heartbeat,
     HeartbeatResp,
+
+    /// <summary>A read-index request: local, or forwarded by a follower; its single entry's data is the request context.</summary>
+    ReadIndex,
+    ReadIndexResp,
 }
 
 /// <summary>
@@ -50,10 +54,13 @@ public sealed class Message
 
     public ulong RejectHint { get; init; }
 
+    /// <summary>Heartbeats of a read-index round carry the round's context; responses echo it.</summary>
+    public byte[]? Context { get; init; }
+
     public static bool IsLocal(MessageType type) => type is MessageType.Hup or MessageType.Beat or MessageType.CheckQuorum;
 
     public static bool IsResponse(MessageType type) =>
-        type is MessageType.AppResp or MessageType.VoteResp or MessageType.PreVoteResp or MessageType.HeartbeatResp;
+        type is MessageType.AppResp or MessageType.VoteResp or MessageType.PreVoteResp or MessageType.HeartbeatResp or MessageType.ReadIndexResp;
 
     public override string ToString() =>
         $"{Type} {From}->{To} t{Term} i{Index} lt{LogTerm} c{Commit} n{Entries.Length}{(Reject ? " reject hint " + RejectHint : "")}";

@@ -26,6 +26,20 @@ internal sealed partial class Raft
                 Lead = m.From;
                 HandleHeartbeat(m);
                 break;
+            case MessageType.ReadIndex:
+                if (Lead == None)
+                {
+                    DropProposal(m);
+                    return;
+                }
+                Send(new Message { GroupId = GroupId, To = Lead, From = Id, Type = MessageType.ReadIndex, Entries = m.Entries });
+                break;
+            case MessageType.ReadIndexResp:
+                if (m.Entries.Length == 1)
+                {
+                    _readStates.Add(new ReadState(m.Index, m.Entries[0].Data.ToArray()));
+                }
+                break;
         }
     }
 
@@ -35,7 +49,7 @@ internal sealed partial class Raft
         var myResponse = State == StateType.PreCandidate ? MessageType.PreVoteResp : MessageType.VoteResp;
         switch (m.Type)
         {
-            case MessageType.Propose:
+            case MessageType.Propose or MessageType.ReadIndex:
                 DropProposal(m);
                 return;
             case MessageType.App:
@@ -109,7 +123,7 @@ internal sealed partial class Raft
     {
         // The leader sends min(our match, its commit), so this never commits what we lack.
         Log.CommitTo(Math.Min(m.Commit, Log.LastIndex()));
-        Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.HeartbeatResp });
+        Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.HeartbeatResp, Context = m.Context });
     }
 }
 

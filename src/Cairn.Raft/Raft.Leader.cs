@@ -9,7 +9,7 @@ internal sealed partial class Raft
         switch (m.Type)
         {
             case MessageType.Beat:
-                BroadcastHeartbeat();
+                BroadcastHeartbeat(_readOnly.LastContext);
                 return;
             case MessageType.CheckQuorum:
                 if (!QuorumActive())
@@ -29,6 +29,19 @@ internal sealed partial class Raft
                 }
                 AppendEntries(m.Entries);
                 BroadcastAppend();
+                return;
+            case MessageType.ReadIndex:
+                if (m.Entries.Length != 1)
+                {
+                    return;
+                }
+                // Thesis §6.4: our commit index is only known to be current once an entry of our term is committed.
+                if (!CommittedEntryInCurrentTerm)
+                {
+                    _pendingReadIndex.Add(m);
+                    return;
+                }
+                HandleReadIndex(m);
                 return;
         }
 
@@ -88,6 +101,14 @@ internal sealed partial class Raft
             case MessageType.HeartbeatResp:
                 progress.RecentActive = true;
                 progress.ProbeSent = false;
+                if (m.Context is { } context && _readOnly.Ack(m.From, context) is { } acks
+                    && Voters.Tally(id => id == Id || acks.Contains(id) ? true : null) == Quorum.VoteResult.Won)
+                {
+                    foreach (var (index, request) in _readOnly.Release(context))
+                    {
+                        AnswerReadIndex(index, request);
+                    }
+                }
                 if (progress.State == ProgressState.Replicate && progress.Inflights.Full)
                 {
                     // The appends in flight may all be lost; let one more through, which the follower
@@ -116,7 +137,49 @@ internal sealed partial class Raft
         MaybeCommit();
     }
 
-    private bool MaybeCommit() => Log.MaybeCommit(Voters.CommittedIndex(id => Progress.TryGetValue(id, out var p) ? p.Match : 0), Term);
+    private bool MaybeCommit()
+    {
+        if (!Log.MaybeCommit(Voters.CommittedIndex(id => Progress.TryGetValue(id, out var p) ? p.Match : 0), Term))
+        {
+            return false;
+        }
+        if (_pendingReadIndex.Count > 0)
+        {
+            var pending = _pendingReadIndex.ToList();
+            _pendingReadIndex.Clear();
+            foreach (var request in pending)
+            {
+                HandleReadIndex(request);
+            }
+        }
+        return true;
+    }
+
+    private bool CommittedEntryInCurrentTerm => Log.Term(Log.Committed) == Term;
+
+    /// <summary>Answers at once when alone or on a lease; otherwise confirms leadership with a heartbeat round first.</summary>
+    private void HandleReadIndex(Message request)
+    {
+        if (Voters.Count == 1 || _config.ReadOnly == ReadOnlyOption.LeaseBased)
+        {
+            AnswerReadIndex(Log.Committed, request);
+            return;
+        }
+        _readOnly.Add(Log.Committed, request);
+        BroadcastHeartbeat(request.Entries[0].Data.ToArray());
+    }
+
+    private void AnswerReadIndex(ulong index, Message request)
+    {
+        if (request.From == Id || request.From == None)
+        {
+            _readStates.Add(new ReadState(index, request.Entries[0].Data.ToArray()));
+        }
+        else
+        {
+            Send(new Message { GroupId = GroupId, To = request.From, From = Id, Term = Term, Type = MessageType.ReadIndexResp, Index = index, Entries = request.Entries });
+        }
+    }
 
     private bool QuorumActive() =>
         Voters.Tally(id => id == Id || (Progress.TryGetValue(id, out var p) && p.RecentActive) ? true : null) == Quorum.VoteResult.Won;
@@ -132,7 +195,7 @@ internal sealed partial class Raft
         }
     }
 
-    private void BroadcastHeartbeat()
+    private void BroadcastHeartbeat(byte[]? context)
     {
         foreach (var (id, progress) in Progress)
         {
@@ -142,6 +205,7 @@ internal sealed partial class Raft
                 {
                     GroupId = GroupId, To = id, From = Id, Term = Term, Type = MessageType.Heartbeat,
                     Commit = Math.Min(progress.Match, Log.Committed),
+                    Context = context,
                 });
             }
         }

@@ -18,6 +18,10 @@ internal sealed partial class Raft
     private readonly Random _random;
     private readonly List<Message> _messages = [];
     private readonly Dictionary<ulong, bool> _votes = [];
+    private readonly ReadOnlyRequests _readOnly = new();
+    // Read-index requests that arrived before this leader committed an entry of its term.
+    private readonly List<Message> _pendingReadIndex = [];
+    private readonly List<ReadState> _readStates = [];
     private Action<Message> _step;
     private int _electionElapsed;
     private int _heartbeatElapsed;
@@ -69,6 +73,16 @@ internal sealed partial class Raft
     }
 
     public bool HasMessages => _messages.Count > 0;
+
+    /// <summary>Read states released since the last Ready; the caller takes them.</summary>
+    public List<ReadState> TakeReadStates()
+    {
+        var taken = new List<ReadState>(_readStates);
+        _readStates.Clear();
+        return taken;
+    }
+
+    public bool HasReadStates => _readStates.Count > 0;
 
     private bool Promotable => Voters.Contains(Id);
 
@@ -125,6 +139,8 @@ internal sealed partial class Raft
         _heartbeatElapsed = 0;
         _randomizedElectionTimeout = _config.ElectionTicks + _random.Next(_config.ElectionTicks);
         _votes.Clear();
+        _readOnly.Clear();
+        _pendingReadIndex.Clear();
         Progress.Clear();
         var last = Log.LastIndex();
         foreach (var id in Voters.Voters)

@@ -30,6 +30,8 @@ public sealed record RaftConfig
     /// <summary>Thesis §6.2: a leader steps down when it has not heard from a quorum for an election timeout; followers ignore votes while they have a live leader.</summary>
     public bool CheckQuorum { get; init; } = true;
 
+    public ReadOnlyOption ReadOnly { get; init; } = ReadOnlyOption.Safe;
+
     /// <summary>Seed for the election timeout randomization: the core has no other source of nondeterminism.</summary>
     public int Seed { get; init; }
 
@@ -42,6 +44,10 @@ public sealed record RaftConfig
         if (HeartbeatTicks <= 0 || ElectionTicks <= HeartbeatTicks)
         {
             throw new ArgumentException("need 0 < HeartbeatTicks < ElectionTicks");
+        }
+        if (ReadOnly == ReadOnlyOption.LeaseBased && !CheckQuorum)
+        {
+            throw new ArgumentException("lease-based reads need CheckQuorum");
         }
         if (MaxInflightMessages <= 0)
         {

@@ -51,6 +51,19 @@ public sealed class RawNode
     });
 
     /// <summary>
+    /// Asks for a linearizable read point. Once confirmed, a <see cref="ReadState"/> with this context
+    /// appears in a Ready; serve the read after applying up to its index. With no leader known it throws
+    /// <see cref="ProposalDroppedException"/>; a request lost on the way is simply never answered (retry).
+    /// </summary>
+    public void ReadIndex(byte[] context) => _raft.Step(new Message
+    {
+        GroupId = _raft.GroupId,
+        Type = MessageType.ReadIndex,
+        From = Id,
+        Entries = [new Entry(0, 0, EntryType.Normal, context)],
+    });
+
+    /// <summary>
     /// Steps a message from the network. Messages for another group, local-only types and responses
     /// from non-members are ignored (returns false): a peer can never drive internal transitions.
     /// </summary>
@@ -73,6 +86,7 @@ public sealed class RawNode
         || (!_raft.HardState.IsEmpty && _raft.HardState != _previousHard)
         || _raft.Log.Unstable.Count > 0
         || _raft.HasMessages
+        || _raft.HasReadStates
         || _raft.Log.HasNextCommitted;
 
     public Ready Ready()
@@ -87,6 +101,7 @@ public sealed class RawNode
             Entries = entries,
             CommittedEntries = _raft.Log.NextCommitted(MaxCommittedBytesPerReady),
             Messages = _raft.TakeMessages(),
+            ReadStates = _raft.TakeReadStates(),
             MustSync = entries.Length > 0 || hard.Term != _previousHard.Term || hard.Vote != _previousHard.Vote,
         };
     }

@@ -27,6 +27,9 @@ public sealed class Ready
     /// <summary>Messages to send, only after the entries and hard state above are durable.</summary>
     public required IReadOnlyList<Message> Messages { get; init; }
 
+    /// <summary>Read points confirmed since the last Ready: serve each read once applied ≥ its index.</summary>
+    public IReadOnlyList<ReadState> ReadStates { get; init; } = [];
+
     /// <summary>Whether the writes of this Ready must be synced (false when only the commit index moved).</summary>
     public bool MustSync { get; init; }
 }

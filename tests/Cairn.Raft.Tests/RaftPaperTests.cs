@@ -159,6 +159,74 @@ public class RaftPaperTests
     }
 
     [Fact]
+    public void Thesis6_4_ReadIndexWaitsForACommitInTheLeadersTermAndAHeartbeatQuorum()
+    {
+        var storage = new MemoryStorage([1, 2, 3]);
+        var node = new RawNode(new RaftConfig { Id = 1, PreVote = false, CheckQuorum = false }, storage);
+        node.Campaign();
+        node.Step(new Message { GroupId = 1, Type = MessageType.VoteResp, From = 2, To = 1, Term = 1 });
+        Persist(node, storage);
+        node.ReadIndex("early"u8.ToArray());
+        Assert.Empty(node.Ready().ReadStates);
+        // The leader's empty entry (index 1) commits; the queued read starts its heartbeat round.
+        node.Step(new Message { GroupId = 1, Type = MessageType.AppResp, From = 2, To = 1, Term = 1, Index = 1 });
+        var ready = node.Ready();
+        Assert.Empty(ready.ReadStates);
+        var heartbeat = ready.Messages.First(m => m.Type == MessageType.Heartbeat && m.Context is not null);
+        node.Advance(ready);
+        node.Step(new Message { GroupId = 1, Type = MessageType.HeartbeatResp, From = heartbeat.To, To = 1, Term = 1, Context = heartbeat.Context });
+        var read = Assert.Single(node.Ready().ReadStates);
+        Assert.Equal(1ul, read.Index);
+        Assert.Equal("early"u8.ToArray(), read.Context);
+    }
+
+    [Fact]
+    public void Thesis6_4_AFollowersReadIndexComesFromTheLeader()
+    {
+        var cluster = new TestCluster(3);
+        cluster[1].Campaign();
+        cluster.Stabilize();
+        cluster.Propose(1, "w");
+        ReadState? found = null;
+        cluster[2].ReadIndex("f"u8.ToArray());
+        for (var round = 0; round < 10 && found is null; round++)
+        {
+            foreach (var message in cluster.InFlight.ToList())
+            {
+                cluster.InFlight.Remove(message);
+                cluster[message.To].Step(message);
+            }
+            var node = cluster[2];
+            while (node.HasReady)
+            {
+                var ready = node.Ready();
+                found ??= ready.ReadStates.Cast<ReadState?>().FirstOrDefault();
+                cluster.Storages[2].Append(ready.Entries);
+                cluster.InFlight.AddRange(ready.Messages);
+                node.Advance(ready);
+            }
+            cluster.HandleReadies();
+        }
+        Assert.NotNull(found);
+        Assert.Equal(cluster[1].HardState.Commit, found.Value.Index);
+    }
+
+    [Fact]
+    public void Thesis6_4_1_LeaseReadsAreAnsweredWithoutARoundTrip()
+    {
+        var storage = new MemoryStorage([1, 2, 3]);
+        var node = new RawNode(new RaftConfig { Id = 1, PreVote = false, ReadOnly = ReadOnlyOption.LeaseBased }, storage);
+        node.Campaign();
+        node.Step(new Message { GroupId = 1, Type = MessageType.VoteResp, From = 2, To = 1, Term = 1 });
+        Persist(node, storage);
+        node.Step(new Message { GroupId = 1, Type = MessageType.AppResp, From = 2, To = 1, Term = 1, Index = 1 });
+        Persist(node, storage);
+        node.ReadIndex("lease"u8.ToArray());
+        Assert.Equal(1ul, Assert.Single(node.Ready().ReadStates).Index);
+        Assert.Throws<ArgumentException>(() => new RawNode(new RaftConfig { Id = 1, CheckQuorum = false, ReadOnly = ReadOnlyOption.LeaseBased }, storage));
+    }
+
+    [Fact]
     public void ProposalsWithNoLeaderAreRefused()
     {
         var cluster = new TestCluster(3);

@@ -22,6 +22,8 @@ public sealed class Simulation
     // The one sequence every node's applied entries must be a prefix of, by log index.
     private readonly List<(ulong Term, string Data)> _applied = [(0, "")];
     private readonly HashSet<string> _acknowledged = [];
+    // Per read request: the highest index applied anywhere (reported to a client) when it was asked.
+    private readonly Dictionary<string, ulong> _readFloor = [];
     private readonly StringBuilder _trace = new();
     private int _step;
     private int _proposals;
@@ -44,6 +46,8 @@ public sealed class Simulation
 
     public int Acknowledged => _acknowledged.Count;
 
+    public int ReadsAnswered { get; private set; }
+
     public void Run(int steps)
     {
         for (var i = 0; i < steps; i++)
@@ -54,13 +58,17 @@ public sealed class Simulation
             {
                 Tick(_nodes[_random.Next(_nodes.Length)]);
             }
-            else if (roll < 85)
+            else if (roll < 83)
             {
                 Deliver();
             }
-            else if (roll < 95)
+            else if (roll < 92)
             {
                 Propose(_nodes[_random.Next(_nodes.Length)]);
+            }
+            else if (roll < 96)
+            {
+                ReadIndex(_nodes[_random.Next(_nodes.Length)]);
             }
             else if (Faults)
             {
@@ -159,6 +167,24 @@ public sealed class Simulation
         catch (ProposalDroppedException)
         {
             // No leader known: a client would retry elsewhere.
+        }
+    }
+
+    private void ReadIndex(SimNode node)
+    {
+        if (node.Raft is null)
+        {
+            return;
+        }
+        var context = $"r{_seed}-{_readFloor.Count}";
+        _readFloor[context] = (ulong)_applied.Count - 1;
+        try
+        {
+            node.Raft.ReadIndex(Encoding.UTF8.GetBytes(context));
+        }
+        catch (ProposalDroppedException)
+        {
+            // No leader known: the client retries later.
         }
     }
 
@@ -275,6 +301,13 @@ public sealed class Simulation
         foreach (var entry in ready.CommittedEntries)
         {
             Apply(node, entry);
+        }
+        foreach (var read in ready.ReadStates)
+        {
+            // Thesis §6.4: a read index covers every write acknowledged before the read was asked.
+            var context = Encoding.UTF8.GetString(read.Context);
+            Require(read.Index >= _readFloor[context], $"read {context} answered with index {read.Index}, below {_readFloor[context]} applied before it was asked");
+            ReadsAnswered++;
         }
         raft.Advance(ready);
     }

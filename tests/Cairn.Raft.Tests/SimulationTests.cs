@@ -19,7 +19,7 @@ public class SimulationTests
         var single = Environment.GetEnvironmentVariable("CAIRN_SIM_SEED");
         var seeds = single is not null ? [int.Parse(single, CultureInfo.InvariantCulture)] : Enumerable.Range(1, Setting("CAIRN_SIM_SEEDS", 500)).ToArray();
         var failures = new ConcurrentBag<string>();
-        long acknowledged = 0;
+        long acknowledged = 0, reads = 0;
         Parallel.ForEach(seeds, seed =>
         {
             try
@@ -28,6 +28,7 @@ public class SimulationTests
                 simulation.Run(steps);
                 simulation.CheckLiveness();
                 Interlocked.Add(ref acknowledged, simulation.Acknowledged);
+                Interlocked.Add(ref reads, simulation.ReadsAnswered);
             }
             catch (SimulationFailure failure)
             {
@@ -36,6 +37,7 @@ public class SimulationTests
         });
         Assert.True(failures.IsEmpty, $"{failures.Count} of {seeds.Length} seeds failed; first:\n{failures.OrderBy(f => f.Length).FirstOrDefault()}");
         Assert.True(acknowledged > seeds.Length, "the runs committed almost nothing: the simulation is not exercising replication");
+        Assert.True(reads > seeds.Length, "the runs answered almost no reads: the simulation is not exercising ReadIndex");
     }
 
     [Fact]

@@ -19,6 +19,12 @@ public enum MessageType : byte
     Heartbeat,
     HeartbeatResp,
 
+    /// <summary>Local (or forwarded to the leader): hand leadership to <see cref="Message.From"/>.</summary>
+    TransferLeader,
+
+    /// <summary>From a leader handing over: campaign now, without waiting for the election timeout.</summary>
+    TimeoutNow,
+
     /// <summary>A read-index request: local, or forwarded by a follower; its single entry's data is the request context.</summary>
     ReadIndex,
     ReadIndexResp,
@@ -53,6 +59,9 @@ public sealed class Message
     public bool Reject { get; init; }
 
     public ulong RejectHint { get; init; }
+
+    /// <summary>On a Vote sent because of a leadership transfer: voters set their leader lease aside.</summary>
+    public bool Transfer { get; init; }
 
     /// <summary>Heartbeats of a read-index round carry the round's context; responses echo it.</summary>
     public byte[]? Context { get; init; }

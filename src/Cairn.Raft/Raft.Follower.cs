@@ -40,6 +40,15 @@ internal sealed partial class Raft
                     _readStates.Add(new ReadState(m.Index, m.Entries[0].Data.ToArray()));
                 }
                 break;
+            case MessageType.TransferLeader:
+                if (Lead != None)
+                {
+                    Send(new Message { GroupId = GroupId, To = Lead, From = m.From, Type = MessageType.TransferLeader });
+                }
+                break;
+            case MessageType.TimeoutNow:
+                Hup(transfer: true);
+                break;
         }
     }
 
@@ -87,11 +96,11 @@ internal sealed partial class Raft
     }
 
     /// <summary>A local proposal with nowhere to go fails to its caller; a forwarded one is dropped silently (the client times out).</summary>
-    private void DropProposal(Message m)
+    private void DropProposal(Message m, string reason = "no leader")
     {
         if (m.From == Id)
         {
-            throw new ProposalDroppedException("no leader");
+            throw new ProposalDroppedException(reason);
         }
     }
 

@@ -27,8 +27,17 @@ internal sealed partial class Raft
                 {
                     return;
                 }
+                if (LeadTransferee != None)
+                {
+                    // Thesis §3.10: no new entries while handing over, so the transferee can catch up.
+                    DropProposal(m, "leadership transfer in progress");
+                    return;
+                }
                 AppendEntries(m.Entries);
                 BroadcastAppend();
+                return;
+            case MessageType.TransferLeader:
+                StartTransfer(m.From);
                 return;
             case MessageType.ReadIndex:
                 if (m.Entries.Length != 1)
@@ -84,6 +93,10 @@ internal sealed partial class Raft
                 {
                     progress.Inflights.FreeLE(m.Index);
                 }
+                if (m.From == LeadTransferee && progress.Match == Log.LastIndex())
+                {
+                    SendTimeoutNow(m.From);
+                }
                 if (MaybeCommit())
                 {
                     // Everyone learns the new commit index, with an empty append where nothing else is due.
@@ -122,6 +135,28 @@ internal sealed partial class Raft
                 return;
         }
     }
+
+    private void StartTransfer(ulong transferee)
+    {
+        if (transferee == Id || transferee == LeadTransferee || !Progress.TryGetValue(transferee, out var progress) || progress.IsLearner)
+        {
+            return;
+        }
+        LeadTransferee = transferee;
+        // The transfer must finish within one election timeout.
+        _electionElapsed = 0;
+        if (progress.Match == Log.LastIndex())
+        {
+            SendTimeoutNow(transferee);
+        }
+        else
+        {
+            SendAppend(transferee, progress);
+        }
+    }
+
+    private void SendTimeoutNow(ulong to) =>
+        Send(new Message { GroupId = GroupId, To = to, From = Id, Term = Term, Type = MessageType.TimeoutNow });
 
     /// <summary>Appends entries stamped with the current term and the next indexes; the leader's own match moves at once.</summary>
     private void AppendEntries(Entry[] entries)

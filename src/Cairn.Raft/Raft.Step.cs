@@ -17,7 +17,7 @@ internal sealed partial class Raft
             {
                 // Thesis §4.2.3: while a leader is known and recently heard from, ignore disruptive votes.
                 var inLease = _config.CheckQuorum && Lead != None && _electionElapsed < _config.ElectionTicks;
-                if (inLease)
+                if (inLease && !m.Transfer)
                 {
                     return;
                 }
@@ -65,16 +65,17 @@ internal sealed partial class Raft
         }
     }
 
-    private void Hup()
+    private void Hup(bool transfer = false)
     {
         if (State == StateType.Leader || !Promotable)
         {
             return;
         }
-        Campaign(_config.PreVote ? StateType.PreCandidate : StateType.Candidate);
+        // A transfer skips the pre-vote: the old leader asked for this election.
+        Campaign(_config.PreVote && !transfer ? StateType.PreCandidate : StateType.Candidate, transfer);
     }
 
-    private void Campaign(StateType kind)
+    private void Campaign(StateType kind, bool transfer = false)
     {
         ulong term;
         MessageType type;
@@ -109,7 +110,7 @@ internal sealed partial class Raft
         {
             if (id != Id)
             {
-                Send(new Message { GroupId = GroupId, To = id, From = Id, Term = term, Type = type, Index = lastIndex, LogTerm = lastTerm });
+                Send(new Message { GroupId = GroupId, To = id, From = Id, Term = term, Type = type, Index = lastIndex, LogTerm = lastTerm, Transfer = transfer });
             }
         }
     }

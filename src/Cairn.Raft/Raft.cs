@@ -52,6 +52,9 @@ internal sealed partial class Raft
 
     public ulong Lead { get; private set; }
 
+    /// <summary>The member leadership is being handed to, or None.</summary>
+    public ulong LeadTransferee { get; private set; }
+
     public StateType State { get; private set; }
 
     public RaftLog Log { get; }
@@ -119,6 +122,11 @@ internal sealed partial class Raft
             {
                 Step(new Message { Type = MessageType.CheckQuorum, From = Id });
             }
+            // A transfer not done within an election timeout is abandoned (thesis §3.10).
+            if (State == StateType.Leader)
+            {
+                LeadTransferee = None;
+            }
         }
         if (State == StateType.Leader && _heartbeatElapsed >= _config.HeartbeatTicks)
         {
@@ -135,6 +143,7 @@ internal sealed partial class Raft
             Vote = None;
         }
         Lead = None;
+        LeadTransferee = None;
         _electionElapsed = 0;
         _heartbeatElapsed = 0;
         _randomizedElectionTimeout = _config.ElectionTicks + _random.Next(_config.ElectionTicks);

@@ -51,6 +51,13 @@ public sealed class RawNode
     });
 
     /// <summary>
+    /// Hands leadership to <paramref name="transferee"/> (thesis §3.10): the leader stops accepting proposals,
+    /// brings the transferee up to date and tells it to campaign at once. Abandoned after an election timeout.
+    /// On a follower the request is forwarded to the leader.
+    /// </summary>
+    public void TransferLeader(ulong transferee) => _raft.Step(new Message { GroupId = _raft.GroupId, Type = MessageType.TransferLeader, From = transferee });
+
+    /// <summary>
     /// Asks for a linearizable read point. Once confirmed, a <see cref="ReadState"/> with this context
     /// appears in a Ready; serve the read after applying up to its index. With no leader known it throws
     /// <see cref="ProposalDroppedException"/>; a request lost on the way is simply never answered (retry).

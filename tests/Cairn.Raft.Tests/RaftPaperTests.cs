@@ -227,6 +227,43 @@ public class RaftPaperTests
     }
 
     [Fact]
+    public void Thesis3_10_LeadershipTransferHandsOverInANewTerm()
+    {
+        var cluster = new TestCluster(3);
+        cluster[1].Campaign();
+        cluster.Stabilize();
+        cluster.Propose(1, "before");
+        cluster[1].TransferLeader(3);
+        cluster.Stabilize();
+        Assert.Equal(StateType.Leader, cluster[3].SoftState.State);
+        Assert.Equal(2ul, cluster[3].HardState.Term);
+        Assert.Equal(3ul, cluster[1].SoftState.Lead);
+        cluster.Propose(3, "after");
+        Assert.All(cluster.Nodes.Keys, id => Assert.Equal(["before", "after"], cluster.Applied[id]));
+    }
+
+    [Fact]
+    public void Thesis3_10_ProposalsAreRefusedWhileATransferIsUnderway()
+    {
+        var cluster = new TestCluster(3);
+        cluster[1].Campaign();
+        cluster.Stabilize();
+        cluster.Isolate(3);
+        cluster.Propose(1, "x");
+        cluster[1].TransferLeader(3);
+        var error = Assert.Throws<ProposalDroppedException>(() => cluster[1].Propose("y"u8.ToArray()));
+        Assert.Contains("leadership transfer", error.Message);
+        // Abandoned after an election timeout: proposals are accepted again.
+        for (var i = 0; i < 11; i++)
+        {
+            cluster[1].Tick();
+        }
+        cluster.Heal();
+        cluster.Propose(1, "z");
+        Assert.Contains("z", cluster.Applied[1]);
+    }
+
+    [Fact]
     public void ProposalsWithNoLeaderAreRefused()
     {
         var cluster = new TestCluster(3);

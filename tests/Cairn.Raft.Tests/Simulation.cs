@@ -113,7 +113,14 @@ public sealed class Simulation
             // Like a client, retry a proposal that a deposed leader may have lost.
             if (leader is not null && (proposedAt < 0 || round - proposedAt > 5 * ElectionTicks))
             {
-                leader.Raft!.Propose(Encoding.UTF8.GetBytes(marker));
+                try
+                {
+                    leader.Raft!.Propose(Encoding.UTF8.GetBytes(marker));
+                }
+                catch (ProposalDroppedException)
+                {
+                    // Mid-transfer: retried on a later round.
+                }
                 proposedAt = round;
                 ProcessReadies();
             }
@@ -212,8 +219,17 @@ public sealed class Simulation
 
     private void Fault()
     {
-        switch (_random.Next(4))
+        switch (_random.Next(5))
         {
+            case 4:
+                var leader = _nodes.FirstOrDefault(n => n.Raft?.SoftState.State == StateType.Leader);
+                if (leader is not null)
+                {
+                    var target = _nodes[_random.Next(_nodes.Length)].Id;
+                    Note($"transfer {leader.Id} -> {target}");
+                    leader.Raft!.TransferLeader(target);
+                }
+                break;
             case 0:
                 var victim = _nodes[_random.Next(_nodes.Length)];
                 if (victim.Raft is not null)

@@ -33,7 +33,7 @@ internal sealed partial class Raft
                     DropProposal(m, "leadership transfer in progress");
                     return;
                 }
-                AppendEntries(m.Entries);
+                AppendEntries(ScreenConfChanges(m));
                 BroadcastAppend();
                 return;
             case MessageType.TransferLeader:

@@ -22,6 +22,9 @@ internal sealed partial class Raft
     // Read-index requests that arrived before this leader committed an entry of its term.
     private readonly List<Message> _pendingReadIndex = [];
     private readonly List<ReadState> _readStates = [];
+    private HashSet<ulong> _learners;
+    // Index of the last membership change in the log that may not be applied yet; a new one waits for it.
+    private ulong _pendingConfIndex;
     private Action<Message> _step;
     private int _electionElapsed;
     private int _heartbeatElapsed;
@@ -34,7 +37,9 @@ internal sealed partial class Raft
         _random = new Random(config.Seed);
         Id = config.Id;
         Log = new RaftLog(storage, config.Applied);
-        Voters = new MajorityConfig(storage.Voters());
+        var conf = storage.Conf();
+        Voters = new MajorityConfig(conf.Voters);
+        _learners = [.. conf.Learners];
         var hardState = storage.InitialState();
         Term = hardState.Term;
         Vote = hardState.Vote;
@@ -66,6 +71,8 @@ internal sealed partial class Raft
     public HardState HardState => new(Term, Vote, Log.Committed);
 
     public SoftState SoftState => new(Lead, State);
+
+    public ConfState Conf => new(Voters.Voters.ToArray(), _learners.Order().ToArray());
 
     /// <summary>Messages produced since the last Ready; the caller takes them.</summary>
     public List<Message> TakeMessages()
@@ -152,9 +159,9 @@ internal sealed partial class Raft
         _pendingReadIndex.Clear();
         Progress.Clear();
         var last = Log.LastIndex();
-        foreach (var id in Voters.Voters)
+        foreach (var id in Voters.Voters.Concat(_learners))
         {
-            var progress = new Progress(last + 1, _config.MaxInflightMessages, isLearner: false);
+            var progress = new Progress(last + 1, _config.MaxInflightMessages, isLearner: _learners.Contains(id));
             if (id == Id)
             {
                 progress.Match = last;
@@ -207,6 +214,8 @@ internal sealed partial class Raft
         Lead = Id;
         State = StateType.Leader;
         Progress[Id].BecomeReplicate();
+        // Any change in the log may still be unapplied: none is accepted until everything up to here is applied.
+        _pendingConfIndex = Log.LastIndex();
         // §8: an empty entry of the new term commits everything before it once replicated.
         AppendEntries([new Entry(0, 0, EntryType.Normal, ReadOnlyMemory<byte>.Empty)]);
     }

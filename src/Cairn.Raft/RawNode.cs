@@ -51,6 +51,25 @@ public sealed class RawNode
     });
 
     /// <summary>
+    /// Proposes one membership change. The leader refuses (throws <see cref="ConfChangeRefusedException"/>)
+    /// while another change is unapplied or before it has committed an entry of its term; a follower
+    /// forwards it. The change takes effect when applied: call <see cref="ApplyConfChange"/> then.
+    /// </summary>
+    public void ProposeConfChange(ConfChange change) => _raft.Step(new Message
+    {
+        GroupId = _raft.GroupId,
+        Type = MessageType.Propose,
+        From = Id,
+        Entries = [new Entry(0, 0, EntryType.ConfChange, change.Encode())],
+    });
+
+    /// <summary>Applies a committed membership change (when its entry is applied); persist the returned configuration.</summary>
+    public ConfState ApplyConfChange(ConfChange change) => _raft.ApplyConfChange(change);
+
+    /// <summary>The current members.</summary>
+    public ConfState Conf => _raft.Conf;
+
+    /// <summary>
     /// Hands leadership to <paramref name="transferee"/> (thesis §3.10): the leader stops accepting proposals,
     /// brings the transferee up to date and tells it to campaign at once. Abandoned after an election timeout.
     /// On a follower the request is forwarded to the leader.
@@ -80,7 +99,7 @@ public sealed class RawNode
         {
             return false;
         }
-        if (Message.IsResponse(message.Type) && !_raft.Voters.Contains(message.From))
+        if (Message.IsResponse(message.Type) && !_raft.Progress.ContainsKey(message.From) && !_raft.Voters.Contains(message.From))
         {
             return false;
         }

@@ -48,6 +48,9 @@ public sealed class Simulation
 
     public int ReadsAnswered { get; private set; }
 
+    /// <summary>Membership changes committed (counted once, at the first node that applies each).</summary>
+    public int MembershipChanges { get; private set; }
+
     public void Run(int steps)
     {
         for (var i = 0; i < steps; i++)
@@ -124,10 +127,11 @@ public sealed class Simulation
                 proposedAt = round;
                 ProcessReadies();
             }
-            if (proposedAt >= 0 && _nodes.All(n => n.AppliedData.Contains(marker)))
+            var members = leader is null ? [] : _nodes.Where(n => leader.Raft!.Conf.IsMember(n.Id)).ToList();
+            if (proposedAt >= 0 && members.Count > 0 && members.All(n => n.AppliedData.Contains(marker)))
             {
                 CheckLogMatching();
-                foreach (var node in _nodes)
+                foreach (var node in members)
                 {
                     foreach (var ack in _acknowledged)
                     {
@@ -152,10 +156,10 @@ public sealed class Simulation
             MaxInflightMessages = 1 + _seed % 8,
             MaxMessageBytes = _seed % 3 == 0 ? 1 : 200,
             Seed = _seed * 1000 + (int)node.Id * 10 + node.Restarts,
+            // The state machine is durable together with its applied index and membership, as an
+            // application's must be: a restart resumes after what was applied.
+            Applied = (ulong)node.AppliedEntries.Count,
         }, node.Storage);
-        // The state machine is volatile: a restarted node replays committed entries from the start.
-        node.AppliedEntries.Clear();
-        node.AppliedData.Clear();
     }
 
     private void Tick(SimNode node) => node.Raft?.Tick();
@@ -219,8 +223,11 @@ public sealed class Simulation
 
     private void Fault()
     {
-        switch (_random.Next(5))
+        switch (_random.Next(6))
         {
+            case 5:
+                ChangeMembership();
+                break;
             case 4:
                 var leader = _nodes.FirstOrDefault(n => n.Raft?.SoftState.State == StateType.Leader);
                 if (leader is not null)
@@ -266,6 +273,40 @@ public sealed class Simulation
                 _cut.Clear();
                 Note("heal");
                 break;
+        }
+    }
+
+    /// <summary>At the leader: remove a voter (keeping at least three), add a non-member as learner, or promote a learner.</summary>
+    private void ChangeMembership()
+    {
+        var leader = _nodes.FirstOrDefault(n => n.Raft?.SoftState.State == StateType.Leader);
+        if (leader is null)
+        {
+            return;
+        }
+        var conf = leader.Raft!.Conf;
+        var id = _nodes[_random.Next(_nodes.Length)].Id;
+        ConfChange change;
+        if (conf.Voters.Contains(id))
+        {
+            if (conf.Voters.Count <= 3)
+            {
+                return;
+            }
+            change = new ConfChange(ConfChangeType.RemoveNode, id);
+        }
+        else
+        {
+            change = new ConfChange(conf.Learners.Contains(id) ? ConfChangeType.AddVoter : ConfChangeType.AddLearner, id);
+        }
+        try
+        {
+            leader.Raft.ProposeConfChange(change);
+            Note($"propose {change.Type} {id} at {leader.Id}");
+        }
+        catch (Exception ex) when (ex is ConfChangeRefusedException or ProposalDroppedException)
+        {
+            // One change at a time, and only once the leader has committed in its term.
         }
     }
 
@@ -332,7 +373,18 @@ public sealed class Simulation
     {
         var expected = node.AppliedEntries.Count + 1;
         Require(entry.Index == (ulong)expected, $"node {node.Id} applied index {entry.Index}, expected {expected}");
-        var data = Encoding.UTF8.GetString(entry.Data.Span);
+        string data;
+        if (entry.Type == EntryType.ConfChange)
+        {
+            var change = ConfChange.Decode(entry.Data.Span);
+            data = $"conf:{change.Type}:{change.NodeId}";
+            node.Storage.SetConf(node.Raft!.ApplyConfChange(change));
+            Note($"{node.Id} applied {data} at {entry.Index}");
+        }
+        else
+        {
+            data = Encoding.UTF8.GetString(entry.Data.Span);
+        }
         if (entry.Index < (ulong)_applied.Count)
         {
             var known = _applied[(int)entry.Index];
@@ -342,9 +394,13 @@ public sealed class Simulation
         else
         {
             _applied.Add((entry.Term, data));
+            if (entry.Type == EntryType.ConfChange)
+            {
+                MembershipChanges++;
+            }
         }
         node.AppliedEntries.Add(entry);
-        if (data.Length > 0)
+        if (data.Length > 0 && entry.Type == EntryType.Normal)
         {
             node.AppliedData.Add(data);
             _acknowledged.Add(data);

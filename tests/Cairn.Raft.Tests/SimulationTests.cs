@@ -19,7 +19,7 @@ public class SimulationTests
         var single = Environment.GetEnvironmentVariable("CAIRN_SIM_SEED");
         var seeds = single is not null ? [int.Parse(single, CultureInfo.InvariantCulture)] : Enumerable.Range(1, Setting("CAIRN_SIM_SEEDS", 500)).ToArray();
         var failures = new ConcurrentBag<string>();
-        long acknowledged = 0, reads = 0;
+        long acknowledged = 0, reads = 0, changes = 0;
         Parallel.ForEach(seeds, seed =>
         {
             try
@@ -29,6 +29,7 @@ public class SimulationTests
                 simulation.CheckLiveness();
                 Interlocked.Add(ref acknowledged, simulation.Acknowledged);
                 Interlocked.Add(ref reads, simulation.ReadsAnswered);
+                Interlocked.Add(ref changes, simulation.MembershipChanges);
             }
             catch (SimulationFailure failure)
             {
@@ -38,6 +39,8 @@ public class SimulationTests
         Assert.True(failures.IsEmpty, $"{failures.Count} of {seeds.Length} seeds failed; first:\n{failures.OrderBy(f => f.Length).FirstOrDefault()}");
         Assert.True(acknowledged > seeds.Length, "the runs committed almost nothing: the simulation is not exercising replication");
         Assert.True(reads > seeds.Length, "the runs answered almost no reads: the simulation is not exercising ReadIndex");
+        Assert.True(single is not null || changes > seeds.Length / 10, $"only {changes} membership changes in {seeds.Length} seeds");
+        Console.WriteLine($"simulation: {seeds.Length} seeds x {steps} steps: {acknowledged} proposals committed, {reads} reads answered, {changes} membership changes");
     }
 
     [Fact]

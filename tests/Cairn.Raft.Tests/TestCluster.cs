@@ -35,6 +35,9 @@ internal sealed class TestCluster
 
     public List<Message> InFlight { get; } = [];
 
+    /// <summary>Called for each membership-change entry a node applies.</summary>
+    public Action<RawNode, ConfChange>? ConfChangeHook { get; set; }
+
     public RawNode this[ulong id] => Nodes[id];
 
     public void Isolate(ulong id)
@@ -85,7 +88,17 @@ internal sealed class TestCluster
                 }
                 InFlight.AddRange(ready.Messages);
                 var applied = Applied.TryGetValue(id, out var list) ? list : Applied[id] = [];
-                applied.AddRange(ready.CommittedEntries.Where(e => e.Data.Length > 0).Select(e => Encoding.UTF8.GetString(e.Data.Span)));
+                foreach (var entry in ready.CommittedEntries)
+                {
+                    if (entry.Type == EntryType.ConfChange)
+                    {
+                        ConfChangeHook?.Invoke(node, ConfChange.Decode(entry.Data.Span));
+                    }
+                    else if (entry.Data.Length > 0)
+                    {
+                        applied.Add(Encoding.UTF8.GetString(entry.Data.Span));
+                    }
+                }
                 node.Advance(ready);
             }
         }

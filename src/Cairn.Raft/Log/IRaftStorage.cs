@@ -9,8 +9,8 @@ public interface IRaftStorage
 {
     HardState InitialState();
 
-    /// <summary>Voters of the group as last persisted.</summary>
-    IReadOnlyList<ulong> Voters();
+    /// <summary>Members of the group as last persisted (the application persists it when it applies a change).</summary>
+    ConfState Conf();
 
     /// <summary>Index of the first entry available (1 when nothing was compacted).</summary>
     ulong FirstIndex();

@@ -7,12 +7,14 @@ namespace Cairn.Raft.Log;
 public sealed class MemoryStorage(IEnumerable<ulong> voters) : IRaftStorage
 {
     private readonly List<Entry> _entries = [new Entry(0, 0, EntryType.Normal, default)];
-    private readonly ulong[] _voters = voters.ToArray();
+    private ConfState _conf = new(voters.ToArray(), []);
     private HardState _hardState;
 
     public HardState InitialState() => _hardState;
 
-    public IReadOnlyList<ulong> Voters() => _voters;
+    public ConfState Conf() => _conf;
+
+    public void SetConf(ConfState conf) => _conf = conf;
 
     public ulong FirstIndex() => _entries[0].Index + 1;
 

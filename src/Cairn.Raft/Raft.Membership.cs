@@ -1,0 +1,149 @@
+using Cairn.Raft.Quorum;
+using Cairn.Raft.Tracker;
+
+namespace Cairn.Raft;
+
+internal sealed partial class Raft
+{
+    /// <summary>
+    /// Screens membership-change entries of a proposal (leader only). One change at a time: a change
+    /// is refused while an earlier one is unapplied, and until the leader has committed an entry of its
+    /// own term (without that, single-server changes can lose committed entries across leader changes).
+    /// A refused local proposal throws; a refused forwarded one is dropped (its entry becomes empty).
+    /// </summary>
+    private Entry[] ScreenConfChanges(Message m)
+    {
+        var entries = m.Entries;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (entries[i].Type != EntryType.ConfChange)
+            {
+                continue;
+            }
+            var reason = ConfChangeProblem(entries[i]);
+            if (reason is null)
+            {
+                _pendingConfIndex = Log.LastIndex() + 1 + (ulong)i;
+                continue;
+            }
+            if (m.From == Id)
+            {
+                throw new ConfChangeRefusedException(reason);
+            }
+            if (ReferenceEquals(entries, m.Entries))
+            {
+                entries = (Entry[])entries.Clone();
+            }
+            entries[i] = new Entry(0, 0, EntryType.Normal, ReadOnlyMemory<byte>.Empty);
+        }
+        return entries;
+    }
+
+    private string? ConfChangeProblem(Entry entry)
+    {
+        ConfChange change;
+        try
+        {
+            change = ConfChange.Decode(entry.Data.Span);
+        }
+        catch (FormatException)
+        {
+            return "malformed change";
+        }
+        if (_pendingConfIndex > Log.Applied)
+        {
+            return "a membership change is already in progress";
+        }
+        if (!CommittedEntryInCurrentTerm)
+        {
+            return "the leader has not yet committed an entry of its term";
+        }
+        if (change.NodeId == None)
+        {
+            return "node id 0 is reserved";
+        }
+        if (change.Type == ConfChangeType.RemoveNode && Voters.Count == 1 && Voters.Contains(change.NodeId))
+        {
+            return "cannot remove the last voter";
+        }
+        if (change.Type == ConfChangeType.AddLearner && Voters.Contains(change.NodeId))
+        {
+            return "a voter cannot be demoted to learner";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Applies a committed membership change; every member calls it when it applies the entry. Returns
+    /// the new configuration, which the application persists with its applied index.
+    /// </summary>
+    public ConfState ApplyConfChange(ConfChange change)
+    {
+        var voters = Voters.Voters.ToHashSet();
+        switch (change.Type)
+        {
+            case ConfChangeType.AddVoter:
+                _learners.Remove(change.NodeId);
+                voters.Add(change.NodeId);
+                break;
+            case ConfChangeType.AddLearner:
+                if (!voters.Contains(change.NodeId))
+                {
+                    _learners.Add(change.NodeId);
+                }
+                break;
+            case ConfChangeType.RemoveNode:
+                voters.Remove(change.NodeId);
+                _learners.Remove(change.NodeId);
+                break;
+        }
+        Voters = new MajorityConfig(voters);
+        var last = Log.LastIndex();
+        foreach (var id in voters.Concat(_learners))
+        {
+            if (Progress.TryGetValue(id, out var existing))
+            {
+                existing.IsLearner = _learners.Contains(id);
+            }
+            else
+            {
+                Progress[id] = new Progress(last + 1, _config.MaxInflightMessages, _learners.Contains(id)) { RecentActive = true };
+            }
+        }
+        foreach (var id in Progress.Keys.Where(id => !voters.Contains(id) && !_learners.Contains(id)).ToList())
+        {
+            Progress.Remove(id);
+        }
+        if (State == StateType.Leader)
+        {
+            if (!Voters.Contains(Id))
+            {
+                // Removed (or never a voter): stop leading; the remaining voters elect a leader.
+                BecomeFollower(Term, None);
+            }
+            else
+            {
+                if (LeadTransferee != None && !Voters.Contains(LeadTransferee))
+                {
+                    LeadTransferee = None;
+                }
+                // Fewer voters may mean a smaller quorum: entries may be committed now.
+                if (MaybeCommit())
+                {
+                    BroadcastAppend();
+                }
+                else
+                {
+                    foreach (var (id, progress) in Progress)
+                    {
+                        if (id != Id && progress.State == ProgressState.Probe && progress.Match == 0)
+                        {
+                            SendAppend(id, progress);
+                        }
+                    }
+                }
+            }
+        }
+        return Conf;
+    }
+}

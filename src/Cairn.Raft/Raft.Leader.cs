@@ -255,17 +255,17 @@ internal sealed partial class Raft
         }
         var prevIndex = progress.Next - 1;
         var prevTerm = Log.Term(prevIndex);
-        var entries = Log.Slice(progress.Next, Log.LastIndex() + 1, _config.MaxMessageBytes);
-        if (entries.Count == 0 && !sendIfEmpty)
+        var entries = Log.SliceArray(progress.Next, Log.LastIndex() + 1, _config.MaxMessageBytes);
+        if (entries.Length == 0 && !sendIfEmpty)
         {
             return false;
         }
         Send(new Message
         {
             GroupId = GroupId, To = to, From = Id, Term = Term, Type = MessageType.App,
-            Index = prevIndex, LogTerm = prevTerm, Entries = [.. entries], Commit = Log.Committed,
+            Index = prevIndex, LogTerm = prevTerm, Entries = entries, Commit = Log.Committed,
         });
-        progress.SentEntries(entries.Count, entries.Count > 0 ? entries[^1].Index : prevIndex);
+        progress.SentEntries(entries.Length, entries.Length > 0 ? entries[^1].Index : prevIndex);
         return true;
     }
 }

@@ -50,6 +50,17 @@ public sealed class RawNode
         Entries = [new Entry(0, 0, EntryType.Normal, data)],
     });
 
+    /// <summary>Proposes many entries at once: one step, one message to the leader, one append.</summary>
+    public void ProposeBatch(IReadOnlyList<ReadOnlyMemory<byte>> batch)
+    {
+        var entries = new Entry[batch.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new Entry(0, 0, EntryType.Normal, batch[i]);
+        }
+        _raft.Step(new Message { GroupId = _raft.GroupId, Type = MessageType.Propose, From = Id, Entries = entries });
+    }
+
     /// <summary>
     /// Proposes one membership change. The leader refuses (throws <see cref="ConfChangeRefusedException"/>)
     /// while another change is unapplied or before it has committed an entry of its term; a follower

@@ -4,9 +4,9 @@ namespace Cairn.Raft.Log;
 /// <see cref="IRaftStorage"/> in memory, with the write side a driver uses: for tests and the
 /// simulator. Holds a sentinel at position 0 (index FirstIndex - 1) so Term(FirstIndex - 1) works.
 /// </summary>
-public sealed class MemoryStorage(IEnumerable<ulong> voters) : IRaftStorage
+public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) : IRaftStorage
 {
-    private readonly List<Entry> _entries = [new Entry(0, 0, EntryType.Normal, default)];
+    private readonly List<Entry> _entries = new(capacity) { new Entry(0, 0, EntryType.Normal, default) };
     private ConfState _conf = new(voters.ToArray(), []);
     private HardState _hardState;
 

@@ -75,7 +75,7 @@ internal sealed class RaftLog
             {
                 throw new InvalidOperationException($"entry {conflict} conflicts with committed entry (committed {Committed})");
             }
-            Append(entries.AsSpan((int)(conflict - prevIndex - 1)).ToArray());
+            Append(new ArraySegment<Entry>(entries, (int)(conflict - prevIndex - 1), entries.Length - (int)(conflict - prevIndex - 1)));
         }
         CommitTo(Math.Min(leaderCommit, lastNew));
         return lastNew;
@@ -194,6 +194,42 @@ internal sealed class RaftLog
             _unstable.Slice(Math.Max(lo, _unstable.Offset), hi, maxBytes, ref size, result);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Like <see cref="Slice"/>, into an exactly sized array: entries held only in the unstable tail
+    /// (the common case for a busy leader) are copied once, with no intermediate list.
+    /// </summary>
+    public Entry[] SliceArray(ulong lo, ulong hi, long maxBytes)
+    {
+        if (lo >= hi)
+        {
+            return [];
+        }
+        if (lo >= _unstable.Offset)
+        {
+            var entries = _unstable.Entries;
+            var start = (int)(lo - _unstable.Offset);
+            var end = (int)(hi - _unstable.Offset);
+            long size = 0;
+            var count = 0;
+            for (var i = start; i < end; i++)
+            {
+                size += entries[i].Size;
+                if (count > 0 && size > maxBytes)
+                {
+                    break;
+                }
+                count++;
+            }
+            var result = new Entry[count];
+            for (var i = 0; i < count; i++)
+            {
+                result[i] = entries[start + i];
+            }
+            return result;
+        }
+        return [.. Slice(lo, hi, maxBytes)];
     }
 
     /// <summary>Committed entries not yet applied, including unstable ones: the driver persists before it applies.</summary>

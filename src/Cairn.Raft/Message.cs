@@ -19,6 +19,9 @@ public enum MessageType : byte
     Heartbeat,
     HeartbeatResp,
 
+    /// <summary>A snapshot for a follower whose next entries were compacted away (§7).</summary>
+    Snap,
+
     /// <summary>Local (or forwarded to the leader): hand leadership to <see cref="Message.From"/>.</summary>
     TransferLeader,
 
@@ -59,6 +62,8 @@ public sealed class Message
     public bool Reject { get; init; }
 
     public ulong RejectHint { get; init; }
+
+    public Snapshot? Snapshot { get; init; }
 
     /// <summary>On a Vote sent because of a leadership transfer: voters set their leader lease aside.</summary>
     public bool Transfer { get; init; }

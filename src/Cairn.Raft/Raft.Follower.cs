@@ -26,6 +26,11 @@ internal sealed partial class Raft
                 Lead = m.From;
                 HandleHeartbeat(m);
                 break;
+            case MessageType.Snap:
+                _electionElapsed = 0;
+                Lead = m.From;
+                HandleSnapshot(m);
+                break;
             case MessageType.ReadIndex:
                 if (Lead == None)
                 {
@@ -68,6 +73,10 @@ internal sealed partial class Raft
             case MessageType.Heartbeat:
                 BecomeFollower(m.Term, m.From);
                 HandleHeartbeat(m);
+                break;
+            case MessageType.Snap:
+                BecomeFollower(m.Term, m.From);
+                HandleSnapshot(m);
                 break;
             default:
                 if (m.Type != myResponse)
@@ -126,6 +135,36 @@ internal sealed partial class Raft
             GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.AppResp,
             Index = m.Index, Reject = true, RejectHint = hintIndex, LogTerm = hintTerm,
         });
+    }
+
+    /// <summary>
+    /// §7: install the leader's snapshot unless our log already covers it. The acknowledgement goes out
+    /// only after the driver has installed the snapshot (it is in the same Ready).
+    /// </summary>
+    private void HandleSnapshot(Message m)
+    {
+        var snapshot = m.Snapshot;
+        if (snapshot is null)
+        {
+            return;
+        }
+        if (snapshot.Index <= Log.Committed)
+        {
+            Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.AppResp, Index = Log.Committed });
+            return;
+        }
+        if (Log.MatchTerm(snapshot.Index, snapshot.Term))
+        {
+            // We hold the snapshot's last entry: our log agrees up to it, so just commit.
+            Log.CommitTo(snapshot.Index);
+        }
+        else
+        {
+            Log.Restore(snapshot);
+            Voters = new Quorum.MajorityConfig(snapshot.Conf.Voters);
+            _learners = [.. snapshot.Conf.Learners];
+        }
+        Send(new Message { GroupId = GroupId, To = m.From, From = Id, Term = Term, Type = MessageType.AppResp, Index = Log.LastIndex() });
     }
 
     private void HandleHeartbeat(Message m)

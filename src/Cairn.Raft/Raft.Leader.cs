@@ -85,13 +85,19 @@ internal sealed partial class Raft
                 {
                     return;
                 }
-                if (progress.State == ProgressState.Probe)
+                switch (progress.State)
                 {
-                    progress.BecomeReplicate();
-                }
-                else
-                {
-                    progress.Inflights.FreeLE(m.Index);
+                    case ProgressState.Probe:
+                        progress.BecomeReplicate();
+                        break;
+                    case ProgressState.Snapshot when progress.Match + 1 >= Log.FirstIndex():
+                        // The snapshot (or enough of the log) arrived: replicate from here.
+                        progress.BecomeProbe();
+                        progress.BecomeReplicate();
+                        break;
+                    case ProgressState.Replicate:
+                        progress.Inflights.FreeLE(m.Index);
+                        break;
                 }
                 if (m.From == LeadTransferee && progress.Match == Log.LastIndex())
                 {
@@ -134,6 +140,35 @@ internal sealed partial class Raft
                 }
                 return;
         }
+    }
+
+    /// <summary>§7: the entries this follower needs were compacted; send the application's latest snapshot.</summary>
+    private bool SendSnapshot(ulong to, Progress progress)
+    {
+        var snapshot = Log.Storage.Snapshot();
+        if (snapshot is null)
+        {
+            // Storage compacts only what a snapshot covers, so this is a driver bug; send nothing.
+            return false;
+        }
+        Send(new Message { GroupId = GroupId, To = to, From = Id, Term = Term, Type = MessageType.Snap, Snapshot = snapshot });
+        progress.BecomeSnapshot(snapshot.Index);
+        return true;
+    }
+
+    /// <summary>The transport's word on a snapshot send: either way, probe again after the next heartbeat.</summary>
+    public void ReportSnapshot(ulong to, bool failed)
+    {
+        if (State != StateType.Leader || !Progress.TryGetValue(to, out var progress) || progress.State != ProgressState.Snapshot)
+        {
+            return;
+        }
+        progress.BecomeProbe();
+        if (failed)
+        {
+            progress.Next = progress.Match + 1;
+        }
+        progress.ProbeSent = true;
     }
 
     private void StartTransfer(ulong transferee)
@@ -254,7 +289,10 @@ internal sealed partial class Raft
             return false;
         }
         var prevIndex = progress.Next - 1;
-        var prevTerm = Log.Term(prevIndex);
+        if (progress.Next < Log.FirstIndex() || !Log.TryTerm(prevIndex, out var prevTerm))
+        {
+            return SendSnapshot(to, progress);
+        }
         var entries = Log.SliceArray(progress.Next, Log.LastIndex() + 1, _config.MaxMessageBytes);
         if (entries.Length == 0 && !sendIfEmpty)
         {

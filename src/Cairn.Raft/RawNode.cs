@@ -77,6 +77,9 @@ public sealed class RawNode
     /// <summary>Applies a committed membership change (when its entry is applied); persist the returned configuration.</summary>
     public ConfState ApplyConfChange(ConfChange change) => _raft.ApplyConfChange(change);
 
+    /// <summary>The transport reports how sending a snapshot to <paramref name="to"/> ended; a failure makes the leader try again later.</summary>
+    public void ReportSnapshot(ulong to, bool failed) => _raft.ReportSnapshot(to, failed);
+
     /// <summary>The current members.</summary>
     public ConfState Conf => _raft.Conf;
 
@@ -124,6 +127,7 @@ public sealed class RawNode
         || _raft.Log.Unstable.Count > 0
         || _raft.HasMessages
         || _raft.HasReadStates
+        || _raft.Log.Unstable.Snapshot is not null
         || _raft.Log.HasNextCommitted;
 
     public Ready Ready()
@@ -131,15 +135,17 @@ public sealed class RawNode
         var soft = _raft.SoftState;
         var hard = _raft.HardState;
         var entries = _raft.Log.Unstable.Entries.ToArray();
+        var snapshot = _raft.Log.Unstable.Snapshot;
         return new Ready
         {
+            Snapshot = snapshot,
             SoftState = soft != _previousSoft ? soft : null,
             HardState = hard != _previousHard && !hard.IsEmpty ? hard : null,
             Entries = entries,
             CommittedEntries = _raft.Log.NextCommitted(MaxCommittedBytesPerReady),
             Messages = _raft.TakeMessages(),
             ReadStates = _raft.TakeReadStates(),
-            MustSync = entries.Length > 0 || hard.Term != _previousHard.Term || hard.Vote != _previousHard.Vote,
+            MustSync = entries.Length > 0 || snapshot is not null || hard.Term != _previousHard.Term || hard.Vote != _previousHard.Vote,
         };
     }
 
@@ -153,6 +159,10 @@ public sealed class RawNode
         if (ready.HardState is { } hard)
         {
             _previousHard = hard;
+        }
+        if (ready.Snapshot is { } snapshot)
+        {
+            _raft.Log.SnapshotInstalled(snapshot);
         }
         if (ready.Entries.Count > 0)
         {

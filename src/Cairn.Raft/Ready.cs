@@ -12,6 +12,12 @@ namespace Cairn.Raft;
 /// </summary>
 public sealed class Ready
 {
+    /// <summary>
+    /// A snapshot from the leader, to install first (state machine and log) when set: it replaces
+    /// everything up to its index, and its membership becomes the group's.
+    /// </summary>
+    public Snapshot? Snapshot { get; init; }
+
     /// <summary>Role and leader, when they changed since the last Ready; informational.</summary>
     public SoftState? SoftState { get; init; }
 

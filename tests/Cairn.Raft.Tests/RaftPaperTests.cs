@@ -264,6 +264,30 @@ public class RaftPaperTests
     }
 
     [Fact]
+    public void Section7_AFollowerBehindCompactionCatchesUpBySnapshot()
+    {
+        var cluster = new TestCluster(3);
+        cluster[1].Campaign();
+        cluster.Stabilize();
+        cluster.Isolate(3);
+        for (var i = 0; i < 10; i++)
+        {
+            cluster.Propose(1, $"v{i}");
+        }
+        // The leader snapshots its state machine and drops the log the follower still needs.
+        var applied = cluster[1].Applied;
+        var snapshot = cluster.Storages[1].CreateSnapshot(applied, cluster[1].Conf, "state"u8.ToArray());
+        cluster.Storages[1].Compact(applied);
+        cluster.Heal();
+        cluster.TickAll(3);
+        Assert.Equal(snapshot.Index, cluster.Storages[3].FirstIndex() - 1);
+        Assert.Equal([$"snapshot@{snapshot.Index}"], cluster.Applied[3].Take(1));
+        cluster.Propose(1, "after");
+        Assert.Equal("after", cluster.Applied[3][^1]);
+        Assert.Equal(cluster.Storages[1].LastIndex(), cluster.Storages[3].LastIndex());
+    }
+
+    [Fact]
     public void ProposalsWithNoLeaderAreRefused()
     {
         var cluster = new TestCluster(3);

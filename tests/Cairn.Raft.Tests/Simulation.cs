@@ -25,6 +25,8 @@ public sealed class Simulation
     // Per read request: the highest index applied anywhere (reported to a client) when it was asked.
     private readonly Dictionary<string, ulong> _readFloor = [];
     private readonly StringBuilder _trace = new();
+    // Snapshot payloads by id: the state machine (applied entries) as of the snapshot's index.
+    private readonly List<List<Entry>> _snapshots = [];
     private int _step;
     private int _proposals;
 
@@ -50,6 +52,8 @@ public sealed class Simulation
 
     /// <summary>Membership changes committed (counted once, at the first node that applies each).</summary>
     public int MembershipChanges { get; private set; }
+
+    public int SnapshotsInstalled { get; private set; }
 
     public void Run(int steps)
     {
@@ -141,7 +145,9 @@ public sealed class Simulation
                 return;
             }
         }
-        Fail($"no progress after faults stopped: {string.Join("; ", _nodes.Select(n => $"{n.Id}:{n.Raft!.SoftState.State} t{n.Raft.HardState.Term} last{n.Raft.LastIndex} applied{n.Raft.Applied}"))}");
+        var progress = _nodes.Where(n => n.Raft!.SoftState.State == StateType.Leader)
+            .SelectMany(n => n.Raft!.Progress.Select(p => $"{p.Key}: {p.Value}"));
+        Fail($"no progress after faults stopped: {string.Join("; ", _nodes.Select(n => $"{n.Id}:{n.Raft!.SoftState.State} t{n.Raft.HardState.Term} last{n.Raft.LastIndex} applied{n.Raft.Applied} first{n.Storage.FirstIndex()}"))}; leader's view: {string.Join(", ", progress)}");
     }
 
     private void Start(SimNode node)
@@ -210,7 +216,14 @@ public sealed class Simulation
         var message = _network[index];
         _network.RemoveAt(index);
         var target = _nodes[(int)message.To - 1];
-        if (target.Raft is null || _cut.Contains((message.From, message.To)))
+        var delivered = target.Raft is not null && !_cut.Contains((message.From, message.To)) && !(Faults && _random.Next(100) < 10);
+        if (message.Type == MessageType.Snap)
+        {
+            // The transport tells the leader how the send went; a lost snapshot must not stall the follower.
+            _nodes[(int)message.From - 1].Raft?.ReportSnapshot(message.To, failed: !delivered);
+            Note($"snap {message.From}->{message.To} at {message.Snapshot!.Index} t{message.Term} {(delivered ? "delivered" : "lost")}");
+        }
+        if (!delivered)
         {
             return;
         }
@@ -218,7 +231,7 @@ public sealed class Simulation
         {
             _network.Add(message);
         }
-        target.Raft.Step(message);
+        target.Raft!.Step(message);
     }
 
     private void Fault()
@@ -331,12 +344,16 @@ public sealed class Simulation
     private void HandleReady(SimNode node, RawNode raft)
     {
         var ready = raft.Ready();
-        if (Faults && _random.Next(1000) < 3)
+        if (Faults && _random.Next(1000) < 15)
         {
             // Crash before anything of this Ready reached the disk: its entries, vote and term are lost.
             Note($"crash {node.Id} before persisting");
             node.Raft = null;
             return;
+        }
+        if (ready.Snapshot is { } snapshot)
+        {
+            InstallSnapshot(node, snapshot);
         }
         node.Storage.Append(ready.Entries);
         if (ready.HardState is { } hard)
@@ -347,18 +364,13 @@ public sealed class Simulation
         {
             CheckNewLeader(node, raft.HardState.Term);
         }
-        foreach (var message in ready.Messages)
-        {
-            if (Faults && _random.Next(100) < 10)
-            {
-                continue;
-            }
-            _network.Add(message);
-        }
+        // Losses happen in Deliver, where the transport learns of them (and reports lost snapshots).
+        _network.AddRange(ready.Messages);
         foreach (var entry in ready.CommittedEntries)
         {
             Apply(node, entry);
         }
+        MaybeCompact(node, raft);
         foreach (var read in ready.ReadStates)
         {
             // Thesis §6.4: a read index covers every write acknowledged before the read was asked.
@@ -367,6 +379,42 @@ public sealed class Simulation
             ReadsAnswered++;
         }
         raft.Advance(ready);
+    }
+
+    /// <summary>Now and then a node snapshots its state machine and drops the log it covers.</summary>
+    private void MaybeCompact(SimNode node, RawNode raft)
+    {
+        var applied = (ulong)node.AppliedEntries.Count;
+        if (applied < node.Storage.FirstIndex() + 8 || _random.Next(10) != 0)
+        {
+            return;
+        }
+        _snapshots.Add([.. node.AppliedEntries]);
+        node.Storage.CreateSnapshot(applied, raft.Conf, BitConverter.GetBytes(_snapshots.Count - 1));
+        node.Storage.Compact(applied - (ulong)_random.Next(3));
+        Note($"{node.Id} compacted to {node.Storage.FirstIndex() - 1}");
+    }
+
+    /// <summary>A follower takes the leader's state machine as of the snapshot; it must agree with what everyone applied.</summary>
+    private void InstallSnapshot(SimNode node, Snapshot snapshot)
+    {
+        var state = _snapshots[BitConverter.ToInt32(snapshot.Data.Span)];
+        Require((ulong)state.Count == snapshot.Index, $"snapshot at {snapshot.Index} holds {state.Count} entries");
+        node.Storage.ApplySnapshot(snapshot);
+        node.AppliedEntries.Clear();
+        node.AppliedData.Clear();
+        foreach (var entry in state)
+        {
+            node.AppliedEntries.Add(entry);
+            var known = _applied[(int)entry.Index];
+            Require(known.Term == entry.Term, $"snapshot for node {node.Id} disagrees at {entry.Index}");
+            if (entry.Type == EntryType.Normal && entry.Data.Length > 0)
+            {
+                node.AppliedData.Add(Encoding.UTF8.GetString(entry.Data.Span));
+            }
+        }
+        SnapshotsInstalled++;
+        Note($"{node.Id} installed snapshot at {snapshot.Index}");
     }
 
     private void Apply(SimNode node, Entry entry)
@@ -417,35 +465,31 @@ public sealed class Simulation
         _leaderOfTerm[term] = node.Id;
         Note($"leader {node.Id} term {term}");
         var log = node.Storage;
-        for (var i = 1; i < _applied.Count; i++)
+        for (var i = (int)log.FirstIndex(); i < _applied.Count; i++)
         {
             Require((ulong)i <= log.LastIndex() && log.Term((ulong)i) == _applied[i].Term,
                 $"leader {node.Id} of term {term} lacks applied entry {i} (term {_applied[i].Term})");
+        }
+        for (var i = 1; i < (int)log.FirstIndex() && i < _applied.Count; i++)
+        {
+            Require(i <= node.AppliedEntries.Count, $"leader {node.Id} of term {term} compacted entry {i} it never applied");
         }
     }
 
     /// <summary>Log matching (§5.3): two logs with an entry of the same index and term agree on everything up to it.</summary>
     private void CheckLogMatching()
     {
-        var logs = _nodes.Select(n => n.Storage.All).ToArray();
+        var logs = _nodes.Select(n => n.Storage.All.ToDictionary(e => e.Index)).ToArray();
         for (var a = 0; a < logs.Length; a++)
         {
             for (var b = a + 1; b < logs.Length; b++)
             {
-                var common = Math.Min(logs[a].Count, logs[b].Count);
-                var agreeUpTo = -1;
-                for (var i = common - 1; i >= 0; i--)
-                {
-                    if (logs[a][i].Term == logs[b][i].Term)
-                    {
-                        agreeUpTo = i;
-                        break;
-                    }
-                }
-                for (var i = 0; i <= agreeUpTo; i++)
+                var shared = logs[a].Keys.Where(logs[b].ContainsKey).Order().ToList();
+                var agreeUpTo = shared.LastOrDefault(i => logs[a][i].Term == logs[b][i].Term);
+                foreach (var i in shared.Where(i => i <= agreeUpTo))
                 {
                     Require(logs[a][i].Term == logs[b][i].Term && logs[a][i].Data.Span.SequenceEqual(logs[b][i].Data.Span),
-                        $"logs of {a + 1} and {b + 1} match at {agreeUpTo + 1} but differ at {i + 1}");
+                        $"logs of {a + 1} and {b + 1} match at {agreeUpTo} but differ at {i}");
                 }
             }
         }

@@ -19,7 +19,7 @@ public class SimulationTests
         var single = Environment.GetEnvironmentVariable("CAIRN_SIM_SEED");
         var seeds = single is not null ? [int.Parse(single, CultureInfo.InvariantCulture)] : Enumerable.Range(1, Setting("CAIRN_SIM_SEEDS", 500)).ToArray();
         var failures = new ConcurrentBag<string>();
-        long acknowledged = 0, reads = 0, changes = 0;
+        long acknowledged = 0, reads = 0, changes = 0, snapshots = 0;
         Parallel.ForEach(seeds, seed =>
         {
             try
@@ -30,6 +30,7 @@ public class SimulationTests
                 Interlocked.Add(ref acknowledged, simulation.Acknowledged);
                 Interlocked.Add(ref reads, simulation.ReadsAnswered);
                 Interlocked.Add(ref changes, simulation.MembershipChanges);
+                Interlocked.Add(ref snapshots, simulation.SnapshotsInstalled);
             }
             catch (SimulationFailure failure)
             {
@@ -40,7 +41,8 @@ public class SimulationTests
         Assert.True(acknowledged > seeds.Length, "the runs committed almost nothing: the simulation is not exercising replication");
         Assert.True(reads > seeds.Length, "the runs answered almost no reads: the simulation is not exercising ReadIndex");
         Assert.True(single is not null || changes > seeds.Length / 10, $"only {changes} membership changes in {seeds.Length} seeds");
-        Console.WriteLine($"simulation: {seeds.Length} seeds x {steps} steps: {acknowledged} proposals committed, {reads} reads answered, {changes} membership changes");
+        Assert.True(single is not null || snapshots > seeds.Length / 10, $"only {snapshots} snapshots installed in {seeds.Length} seeds");
+        Console.WriteLine($"simulation: {seeds.Length} seeds x {steps} steps: {acknowledged} proposals committed, {reads} reads answered, {changes} membership changes, {snapshots} snapshots installed");
     }
 
     [Fact]

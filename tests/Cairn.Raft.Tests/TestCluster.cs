@@ -65,9 +65,14 @@ internal sealed class TestCluster
             InFlight.Clear();
             foreach (var message in batch)
             {
-                if (!_cut.Contains((message.From, message.To)))
+                var delivered = !_cut.Contains((message.From, message.To));
+                if (delivered)
                 {
                     Nodes[message.To].Step(message);
+                }
+                if (message.Type == MessageType.Snap)
+                {
+                    Nodes[message.From].ReportSnapshot(message.To, failed: !delivered);
                 }
             }
         }
@@ -81,6 +86,11 @@ internal sealed class TestCluster
             while (node.HasReady)
             {
                 var ready = node.Ready();
+                if (ready.Snapshot is { } snapshot)
+                {
+                    Storages[id].ApplySnapshot(snapshot);
+                    Applied[id] = [$"snapshot@{snapshot.Index}"];
+                }
                 Storages[id].Append(ready.Entries);
                 if (ready.HardState is { } hard)
                 {

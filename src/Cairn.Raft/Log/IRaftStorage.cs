@@ -21,6 +21,9 @@ public interface IRaftStorage
     /// <summary>Term of the entry at <paramref name="index"/>, valid for FirstIndex - 1 ≤ index ≤ LastIndex.</summary>
     ulong Term(ulong index);
 
+    /// <summary>The latest snapshot the application made; null when there is none.</summary>
+    Snapshot? Snapshot();
+
     /// <summary>Appends entries in [lo, hi) to <paramref name="into"/>, stopping once <paramref name="maxBytes"/> is passed (at least one).</summary>
     void Entries(ulong lo, ulong hi, long maxBytes, List<Entry> into);
 }

@@ -9,6 +9,7 @@ public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) 
     private readonly List<Entry> _entries = new(capacity) { new Entry(0, 0, EntryType.Normal, default) };
     private ConfState _conf = new(voters.ToArray(), []);
     private HardState _hardState;
+    private Snapshot? _snapshot;
 
     public HardState InitialState() => _hardState;
 
@@ -23,7 +24,11 @@ public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) 
     public ulong Term(ulong index)
     {
         var offset = _entries[0].Index;
-        if (index < offset || index > LastIndex())
+        if (index < offset)
+        {
+            throw new CompactedException(index);
+        }
+        if (index > LastIndex())
         {
             throw new ArgumentOutOfRangeException(nameof(index), $"index {index} outside [{offset}, {LastIndex()}]");
         }
@@ -33,6 +38,10 @@ public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) 
     public void Entries(ulong lo, ulong hi, long maxBytes, List<Entry> into)
     {
         var offset = _entries[0].Index;
+        if (lo <= offset)
+        {
+            throw new CompactedException(lo);
+        }
         long size = 0;
         for (var i = lo; i < hi; i++)
         {
@@ -47,6 +56,49 @@ public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) 
     }
 
     public void SetHardState(HardState state) => _hardState = state;
+
+    public Snapshot? Snapshot() => _snapshot;
+
+    /// <summary>Records a snapshot the application made at an applied <paramref name="index"/> (≤ last index).</summary>
+    public Snapshot CreateSnapshot(ulong index, ConfState conf, ReadOnlyMemory<byte> data)
+    {
+        if (_snapshot is not null && index <= _snapshot.Index)
+        {
+            return _snapshot;
+        }
+        _snapshot = new Snapshot(index, Term(index), conf, data);
+        return _snapshot;
+    }
+
+    /// <summary>Drops entries up to <paramref name="index"/>, which a snapshot must cover.</summary>
+    public void Compact(ulong index)
+    {
+        var offset = _entries[0].Index;
+        if (index <= offset)
+        {
+            return;
+        }
+        if (index > LastIndex())
+        {
+            throw new InvalidOperationException($"compact {index} is past the last index {LastIndex()}");
+        }
+        var sentinel = _entries[(int)(index - offset)] with { Data = default };
+        _entries.RemoveRange(0, (int)(index - offset) + 1);
+        _entries.Insert(0, sentinel);
+    }
+
+    /// <summary>Installs a snapshot received from the leader: the log restarts after it.</summary>
+    public void ApplySnapshot(Snapshot snapshot)
+    {
+        _snapshot = snapshot;
+        _conf = snapshot.Conf;
+        _entries.Clear();
+        _entries.Add(new Entry(snapshot.Term, snapshot.Index, EntryType.Normal, default));
+        if (_hardState.Commit < snapshot.Index)
+        {
+            _hardState = _hardState with { Commit = snapshot.Index };
+        }
+    }
 
     /// <summary>Appends, replacing any existing suffix from the first new index (a conflict truncation).</summary>
     public void Append(IReadOnlyList<Entry> entries)

@@ -27,7 +27,9 @@ internal sealed class RaftLog
 
     public UnstableLog Unstable => _unstable;
 
-    public ulong FirstIndex() => _storage.FirstIndex();
+    public ulong FirstIndex() => _unstable.Snapshot is { } snapshot ? snapshot.Index + 1 : _storage.FirstIndex();
+
+    public IRaftStorage Storage => _storage;
 
     public ulong LastIndex() => _unstable.TryLastIndex(out var last) ? last : _storage.LastIndex();
 
@@ -40,14 +42,46 @@ internal sealed class RaftLog
         {
             return term;
         }
-        if (index < _storage.FirstIndex() - 1)
+        if (index < FirstIndex() - 1)
         {
-            throw new InvalidOperationException($"term of compacted index {index}");
+            throw new CompactedException(index);
         }
         return index > _storage.LastIndex() || index >= _unstable.Offset ? 0 : _storage.Term(index);
     }
 
-    public bool MatchTerm(ulong index, ulong term) => Term(index) == term;
+    /// <summary>The term at <paramref name="index"/>, or false when a snapshot has replaced that entry.</summary>
+    public bool TryTerm(ulong index, out ulong term)
+    {
+        if (index < FirstIndex() - 1)
+        {
+            term = 0;
+            return false;
+        }
+        term = Term(index);
+        return true;
+    }
+
+    /// <summary>
+    /// A follower's installation of a leader's snapshot (§7): the log restarts after it and the
+    /// commit index jumps to it. The driver installs <see cref="UnstableLog.Snapshot"/> from the next Ready.
+    /// </summary>
+    public void Restore(Snapshot snapshot)
+    {
+        _unstable.Restore(snapshot);
+        Committed = snapshot.Index;
+    }
+
+    /// <summary>The driver installed the snapshot: the state machine is at its index.</summary>
+    public void SnapshotInstalled(Snapshot snapshot)
+    {
+        _unstable.StableSnapshotTo(snapshot.Index);
+        if (snapshot.Index > Applied)
+        {
+            Applied = snapshot.Index;
+        }
+    }
+
+    public bool MatchTerm(ulong index, ulong term) => TryTerm(index, out var t) && t == term;
 
     /// <summary>Raft §5.4.1: a candidate's log is at least as up to date as ours.</summary>
     public bool IsUpToDate(ulong lastIndex, ulong lastTerm)
@@ -101,7 +135,7 @@ internal sealed class RaftLog
     /// </summary>
     public (ulong Index, ulong Term) FindConflictByTerm(ulong index, ulong term)
     {
-        var first = _storage.FirstIndex() - 1;
+        var first = FirstIndex() - 1;
         for (; index > first; index--)
         {
             var t = Term(index);
@@ -110,7 +144,7 @@ internal sealed class RaftLog
                 return (index, t);
             }
         }
-        return (index, Term(index));
+        return (index, TryTerm(index, out var last) ? last : 0);
     }
 
     public ulong Append(IReadOnlyList<Entry> entries)
@@ -232,8 +266,12 @@ internal sealed class RaftLog
         return [.. Slice(lo, hi, maxBytes)];
     }
 
-    /// <summary>Committed entries not yet applied, including unstable ones: the driver persists before it applies.</summary>
-    public List<Entry> NextCommitted(long maxBytes) => Slice(Applied + 1, Committed + 1, maxBytes);
+    /// <summary>
+    /// Committed entries not yet applied, including unstable ones: the driver persists before it applies.
+    /// None while a snapshot is waiting to be installed: it comes first.
+    /// </summary>
+    public List<Entry> NextCommitted(long maxBytes) =>
+        _unstable.Snapshot is not null ? [] : Slice(Math.Max(Applied + 1, FirstIndex()), Committed + 1, maxBytes);
 
-    public bool HasNextCommitted => Committed > Applied;
+    public bool HasNextCommitted => _unstable.Snapshot is null && Committed > Applied;
 }

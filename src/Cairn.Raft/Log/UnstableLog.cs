@@ -10,6 +10,9 @@ internal sealed class UnstableLog(ulong offset)
 
     public ulong Offset { get; private set; } = offset;
 
+    /// <summary>A snapshot received from the leader and not yet installed by the driver.</summary>
+    public Snapshot? Snapshot { get; private set; }
+
     public int Count => _entries.Count;
 
     public IReadOnlyList<Entry> Entries => _entries;
@@ -17,12 +20,34 @@ internal sealed class UnstableLog(ulong offset)
     public bool TryLastIndex(out ulong index)
     {
         index = Offset + (ulong)_entries.Count - 1;
-        return _entries.Count > 0;
+        return _entries.Count > 0 || Snapshot is not null;
+    }
+
+    /// <summary>Replaces everything unstable with a snapshot: the log continues after its index.</summary>
+    public void Restore(Snapshot snapshot)
+    {
+        Offset = snapshot.Index + 1;
+        _entries.Clear();
+        Snapshot = snapshot;
+    }
+
+    /// <summary>The snapshot is installed on storage now.</summary>
+    public void StableSnapshotTo(ulong index)
+    {
+        if (Snapshot is not null && Snapshot.Index == index)
+        {
+            Snapshot = null;
+        }
     }
 
     public bool TryTerm(ulong index, out ulong term)
     {
         term = 0;
+        if (Snapshot is not null && index == Snapshot.Index)
+        {
+            term = Snapshot.Term;
+            return true;
+        }
         if (index < Offset || index >= Offset + (ulong)_entries.Count)
         {
             return false;

@@ -7,6 +7,9 @@ public enum ProgressState : byte
 
     /// <summary>The follower is in step: pipeline appends up to the inflights window.</summary>
     Replicate,
+
+    /// <summary>A snapshot is on its way: send nothing until it is acknowledged or reported lost.</summary>
+    Snapshot,
 }
 
 /// <summary>
@@ -31,18 +34,32 @@ public sealed class Progress(ulong next, int maxInflight, bool isLearner)
     /// <summary>Heard from since the last CheckQuorum round.</summary>
     public bool RecentActive { get; set; }
 
+    /// <summary>Index of the snapshot in flight (Snapshot state).</summary>
+    public ulong PendingSnapshot { get; private set; }
+
     public bool IsPaused => State switch
     {
         ProgressState.Probe => ProbeSent,
-        _ => Inflights.Full,
+        ProgressState.Replicate => Inflights.Full,
+        _ => true,
     };
+
+    public void BecomeSnapshot(ulong index)
+    {
+        State = ProgressState.Snapshot;
+        ProbeSent = false;
+        Inflights.Reset();
+        PendingSnapshot = index;
+    }
 
     public void BecomeProbe()
     {
+        // After a snapshot the follower has at least the snapshot's entries.
+        Next = State == ProgressState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
         State = ProgressState.Probe;
         ProbeSent = false;
+        PendingSnapshot = 0;
         Inflights.Reset();
-        Next = Match + 1;
     }
 
     public void BecomeReplicate()

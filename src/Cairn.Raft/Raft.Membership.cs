@@ -58,19 +58,7 @@ internal sealed partial class Raft
         {
             return "the leader has not yet committed an entry of its term";
         }
-        if (change.NodeId == None)
-        {
-            return "node id 0 is reserved";
-        }
-        if (change.Type == ConfChangeType.RemoveNode && Voters.Count == 1 && Voters.Contains(change.NodeId))
-        {
-            return "cannot remove the last voter";
-        }
-        if (change.Type == ConfChangeType.AddLearner && Voters.Contains(change.NodeId))
-        {
-            return "a voter cannot be demoted to learner";
-        }
-        return null;
+        return ConfChanger.Problem(Conf, change);
     }
 
     /// <summary>
@@ -79,24 +67,9 @@ internal sealed partial class Raft
     /// </summary>
     public ConfState ApplyConfChange(ConfChange change)
     {
-        var voters = Voters.Voters.ToHashSet();
-        switch (change.Type)
-        {
-            case ConfChangeType.AddVoter:
-                _learners.Remove(change.NodeId);
-                voters.Add(change.NodeId);
-                break;
-            case ConfChangeType.AddLearner:
-                if (!voters.Contains(change.NodeId))
-                {
-                    _learners.Add(change.NodeId);
-                }
-                break;
-            case ConfChangeType.RemoveNode:
-                voters.Remove(change.NodeId);
-                _learners.Remove(change.NodeId);
-                break;
-        }
+        var next = ConfChanger.Apply(Conf, change);
+        var voters = next.Voters.ToHashSet();
+        _learners = [.. next.Learners];
         Voters = new MajorityConfig(voters);
         var last = Log.LastIndex();
         foreach (var id in voters.Concat(_learners))

@@ -65,3 +65,55 @@ public class PiecesTests
         Assert.Equal(8ul, progress.Match);
     }
 }
+
+public class ConfChangerTests
+{
+    [Fact]
+    public void ChangesMatchANaiveModelAndKeepVotersAndLearnersApart()
+    {
+        var random = new Random(3);
+        for (var run = 0; run < 500; run++)
+        {
+            var conf = ConfState.Of(1, 2, 3);
+            var voters = new HashSet<ulong> { 1, 2, 3 };
+            var learners = new HashSet<ulong>();
+            for (var step = 0; step < 30; step++)
+            {
+                var change = new ConfChange((ConfChangeType)random.Next(3), (ulong)random.Next(1, 7));
+                if (ConfChanger.Problem(conf, change) is not null)
+                {
+                    Assert.True(change.Type == ConfChangeType.AddLearner && voters.Contains(change.NodeId)
+                        || change.Type == ConfChangeType.RemoveNode && voters.Count == 1 && voters.Contains(change.NodeId));
+                    continue;
+                }
+                conf = ConfChanger.Apply(conf, change);
+                switch (change.Type)
+                {
+                    case ConfChangeType.AddVoter:
+                        learners.Remove(change.NodeId);
+                        voters.Add(change.NodeId);
+                        break;
+                    case ConfChangeType.AddLearner:
+                        learners.Add(change.NodeId);
+                        break;
+                    default:
+                        voters.Remove(change.NodeId);
+                        learners.Remove(change.NodeId);
+                        break;
+                }
+                Assert.Equal(voters.Order(), conf.Voters);
+                Assert.Equal(learners.Order(), conf.Learners);
+                Assert.NotEmpty(conf.Voters);
+                Assert.Empty(conf.Voters.Intersect(conf.Learners));
+            }
+        }
+    }
+
+    [Fact]
+    public void ChangesRoundTripThroughTheirEntryEncoding()
+    {
+        var change = new ConfChange(ConfChangeType.AddLearner, ulong.MaxValue - 5);
+        Assert.Equal(change, ConfChange.Decode(change.Encode()));
+        Assert.Throws<FormatException>(() => ConfChange.Decode([9, 0, 0]));
+    }
+}

@@ -55,7 +55,11 @@ public sealed class Message
 
     public ulong Index { get; init; }
 
-    public Entry[] Entries { get; init; } = [];
+    /// <summary>
+    /// The entries carried. On messages a node produces this may be a view into its log: valid until the
+    /// sender's next Advance, so a transport serializes (or copies) messages before calling Advance.
+    /// </summary>
+    public ArraySegment<Entry> Entries { get; init; } = ArraySegment<Entry>.Empty;
 
     public ulong Commit { get; init; }
 
@@ -71,11 +75,22 @@ public sealed class Message
     /// <summary>Heartbeats of a read-index round carry the round's context; responses echo it.</summary>
     public byte[]? Context { get; init; }
 
+    /// <summary>
+    /// A copy that owns its entries, for a driver that holds messages past the sender's Advance (what a
+    /// transport achieves by serializing before Advance).
+    /// </summary>
+    public Message Detached() => Entries.Count == 0 ? this : new Message
+    {
+        GroupId = GroupId, Type = Type, From = From, To = To, Term = Term, LogTerm = LogTerm, Index = Index,
+        Entries = Entries.ToArray(), Commit = Commit, Reject = Reject, RejectHint = RejectHint,
+        Snapshot = Snapshot, Transfer = Transfer, Context = Context,
+    };
+
     public static bool IsLocal(MessageType type) => type is MessageType.Hup or MessageType.Beat or MessageType.CheckQuorum;
 
     public static bool IsResponse(MessageType type) =>
         type is MessageType.AppResp or MessageType.VoteResp or MessageType.PreVoteResp or MessageType.HeartbeatResp or MessageType.ReadIndexResp;
 
     public override string ToString() =>
-        $"{Type} {From}->{To} t{Term} i{Index} lt{LogTerm} c{Commit} n{Entries.Length}{(Reject ? " reject hint " + RejectHint : "")}";
+        $"{Type} {From}->{To} t{Term} i{Index} lt{LogTerm} c{Commit} n{Entries.Count}{(Reject ? " reject hint " + RejectHint : "")}";
 }

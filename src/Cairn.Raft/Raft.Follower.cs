@@ -40,7 +40,7 @@ internal sealed partial class Raft
                 Send(new Message { GroupId = GroupId, To = Lead, From = Id, Type = MessageType.ReadIndex, Entries = m.Entries });
                 break;
             case MessageType.ReadIndexResp:
-                if (m.Entries.Length == 1)
+                if (m.Entries.Count == 1)
                 {
                     _readStates.Add(new ReadState(m.Index, m.Entries[0].Data.ToArray()));
                 }

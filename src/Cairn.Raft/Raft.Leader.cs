@@ -23,7 +23,7 @@ internal sealed partial class Raft
                 }
                 return;
             case MessageType.Propose:
-                if (m.Entries.Length == 0)
+                if (m.Entries.Count == 0)
                 {
                     return;
                 }
@@ -40,7 +40,7 @@ internal sealed partial class Raft
                 StartTransfer(m.From);
                 return;
             case MessageType.ReadIndex:
-                if (m.Entries.Length != 1)
+                if (m.Entries.Count != 1)
                 {
                     return;
                 }
@@ -194,7 +194,7 @@ internal sealed partial class Raft
         Send(new Message { GroupId = GroupId, To = to, From = Id, Term = Term, Type = MessageType.TimeoutNow });
 
     /// <summary>Appends entries stamped with the current term and the next indexes; the leader's own match moves at once.</summary>
-    private void AppendEntries(Entry[] entries)
+    private void AppendEntries(ReadOnlySpan<Entry> entries)
     {
         var last = Log.LastIndex();
         var stamped = new Entry[entries.Length];
@@ -205,6 +205,27 @@ internal sealed partial class Raft
         last = Log.Append(stamped);
         Progress[Id].MaybeUpdate(last);
         MaybeCommit();
+    }
+
+    /// <summary>
+    /// A leader's own batch of normal proposals, stamped straight into the log: no message, no
+    /// intermediate array. Returns false when proposals are not accepted now (not leader, or handing over).
+    /// </summary>
+    public bool ProposeLocal(ReadOnlySpan<ReadOnlyMemory<byte>> payloads)
+    {
+        if (State != StateType.Leader || LeadTransferee != None)
+        {
+            return false;
+        }
+        if (payloads.Length == 0)
+        {
+            return true;
+        }
+        var last = Log.AppendNew(Term, payloads);
+        Progress[Id].MaybeUpdate(last);
+        MaybeCommit();
+        BroadcastAppend();
+        return true;
     }
 
     private bool MaybeCommit()
@@ -293,8 +314,8 @@ internal sealed partial class Raft
         {
             return SendSnapshot(to, progress);
         }
-        var entries = Log.SliceArray(progress.Next, Log.LastIndex() + 1, _config.MaxMessageBytes);
-        if (entries.Length == 0 && !sendIfEmpty)
+        var entries = Log.SliceForMessage(progress.Next, Log.LastIndex() + 1, _config.MaxMessageBytes);
+        if (entries.Count == 0 && !sendIfEmpty)
         {
             return false;
         }
@@ -303,7 +324,7 @@ internal sealed partial class Raft
             GroupId = GroupId, To = to, From = Id, Term = Term, Type = MessageType.App,
             Index = prevIndex, LogTerm = prevTerm, Entries = entries, Commit = Log.Committed,
         });
-        progress.SentEntries(entries.Length, entries.Length > 0 ? entries[^1].Index : prevIndex);
+        progress.SentEntries(entries.Count, entries.Count > 0 ? entries[^1].Index : prevIndex);
         return true;
     }
 }

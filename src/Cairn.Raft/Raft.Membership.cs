@@ -11,10 +11,11 @@ internal sealed partial class Raft
     /// own term (without that, single-server changes can lose committed entries across leader changes).
     /// A refused local proposal throws; a refused forwarded one is dropped (its entry becomes empty).
     /// </summary>
-    private Entry[] ScreenConfChanges(Message m)
+    private ArraySegment<Entry> ScreenConfChanges(Message m)
     {
         var entries = m.Entries;
-        for (var i = 0; i < entries.Length; i++)
+        var copied = false;
+        for (var i = 0; i < entries.Count; i++)
         {
             if (entries[i].Type != EntryType.ConfChange)
             {
@@ -30,9 +31,10 @@ internal sealed partial class Raft
             {
                 throw new ConfChangeRefusedException(reason);
             }
-            if (ReferenceEquals(entries, m.Entries))
+            if (!copied)
             {
-                entries = (Entry[])entries.Clone();
+                entries = new ArraySegment<Entry>(entries.ToArray());
+                copied = true;
             }
             entries[i] = new Entry(0, 0, EntryType.Normal, ReadOnlyMemory<byte>.Empty);
         }

@@ -47,13 +47,20 @@ public sealed class RawNode
         GroupId = _raft.GroupId,
         Type = MessageType.Propose,
         From = Id,
-        Entries = [new Entry(0, 0, EntryType.Normal, data)],
+        Entries = new[] { new Entry(0, 0, EntryType.Normal, data) },
     });
 
-    /// <summary>Proposes many entries at once: one step, one message to the leader, one append.</summary>
-    public void ProposeBatch(IReadOnlyList<ReadOnlyMemory<byte>> batch)
+    /// <summary>
+    /// Proposes many entries at once. On the leader they go straight into the log (nothing allocated per
+    /// entry); elsewhere they are forwarded as one message, or refused as <see cref="Propose"/> is.
+    /// </summary>
+    public void ProposeBatch(ReadOnlySpan<ReadOnlyMemory<byte>> batch)
     {
-        var entries = new Entry[batch.Count];
+        if (_raft.ProposeLocal(batch))
+        {
+            return;
+        }
+        var entries = new Entry[batch.Length];
         for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = new Entry(0, 0, EntryType.Normal, batch[i]);
@@ -71,7 +78,7 @@ public sealed class RawNode
         GroupId = _raft.GroupId,
         Type = MessageType.Propose,
         From = Id,
-        Entries = [new Entry(0, 0, EntryType.ConfChange, change.Encode())],
+        Entries = new[] { new Entry(0, 0, EntryType.ConfChange, change.Encode()) },
     });
 
     /// <summary>Applies a committed membership change (when its entry is applied); persist the returned configuration.</summary>
@@ -100,7 +107,7 @@ public sealed class RawNode
         GroupId = _raft.GroupId,
         Type = MessageType.ReadIndex,
         From = Id,
-        Entries = [new Entry(0, 0, EntryType.Normal, context)],
+        Entries = new[] { new Entry(0, 0, EntryType.Normal, context) },
     });
 
     /// <summary>
@@ -134,7 +141,7 @@ public sealed class RawNode
     {
         var soft = _raft.SoftState;
         var hard = _raft.HardState;
-        var entries = _raft.Log.Unstable.Entries.ToArray();
+        var entries = _raft.Log.Unstable.Entries;
         var snapshot = _raft.Log.Unstable.Snapshot;
         return new Ready
         {
@@ -145,7 +152,7 @@ public sealed class RawNode
             CommittedEntries = _raft.Log.NextCommitted(MaxCommittedBytesPerReady),
             Messages = _raft.TakeMessages(),
             ReadStates = _raft.TakeReadStates(),
-            MustSync = entries.Length > 0 || snapshot is not null || hard.Term != _previousHard.Term || hard.Vote != _previousHard.Vote,
+            MustSync = entries.Count > 0 || snapshot is not null || hard.Term != _previousHard.Term || hard.Vote != _previousHard.Vote,
         };
     }
 

@@ -24,7 +24,10 @@ public sealed class Ready
     /// <summary>Term, vote and commit to persist, when they changed; null otherwise.</summary>
     public HardState? HardState { get; init; }
 
-    /// <summary>Entries to append to stable storage (replacing any suffix from the first one's index).</summary>
+    /// <summary>
+    /// Entries to append to stable storage (replacing any suffix from the first one's index). Like
+    /// <see cref="CommittedEntries"/>, a view valid until Advance: copy what must outlive it.
+    /// </summary>
     public required IReadOnlyList<Entry> Entries { get; init; }
 
     /// <summary>Entries committed by a quorum, to apply to the state machine.</summary>

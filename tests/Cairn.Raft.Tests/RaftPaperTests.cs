@@ -202,7 +202,7 @@ public class RaftPaperTests
                 var ready = node.Ready();
                 found ??= ready.ReadStates.Cast<ReadState?>().FirstOrDefault();
                 cluster.Storages[2].Append(ready.Entries);
-                cluster.InFlight.AddRange(ready.Messages);
+                cluster.InFlight.AddRange(ready.Messages.Select(m => m.Detached()));
                 node.Advance(ready);
             }
             cluster.HandleReadies();

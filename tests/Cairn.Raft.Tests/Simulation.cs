@@ -365,7 +365,7 @@ public sealed class Simulation
             CheckNewLeader(node, raft.HardState.Term);
         }
         // Losses happen in Deliver, where the transport learns of them (and reports lost snapshots).
-        _network.AddRange(ready.Messages);
+        _network.AddRange(ready.Messages.Select(m => m.Detached()));
         foreach (var entry in ready.CommittedEntries)
         {
             Apply(node, entry);

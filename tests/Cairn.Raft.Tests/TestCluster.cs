@@ -96,7 +96,7 @@ internal sealed class TestCluster
                 {
                     Storages[id].SetHardState(hard);
                 }
-                InFlight.AddRange(ready.Messages);
+                InFlight.AddRange(ready.Messages.Select(m => m.Detached()));
                 var applied = Applied.TryGetValue(id, out var list) ? list : Applied[id] = [];
                 foreach (var entry in ready.CommittedEntries)
                 {

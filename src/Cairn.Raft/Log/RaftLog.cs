@@ -95,13 +95,13 @@ internal sealed class RaftLog
     /// <paramref name="prevTerm"/>, drop any conflicting suffix, append what is new, and commit up to
     /// min(leader commit, last new index). Returns the last index now known to match, or null on mismatch.
     /// </summary>
-    public ulong? MaybeAppend(ulong prevIndex, ulong prevTerm, ulong leaderCommit, Entry[] entries)
+    public ulong? MaybeAppend(ulong prevIndex, ulong prevTerm, ulong leaderCommit, ArraySegment<Entry> entries)
     {
         if (!MatchTerm(prevIndex, prevTerm))
         {
             return null;
         }
-        var lastNew = prevIndex + (ulong)entries.Length;
+        var lastNew = prevIndex + (ulong)entries.Count;
         var conflict = FindConflict(entries);
         if (conflict != 0)
         {
@@ -109,14 +109,14 @@ internal sealed class RaftLog
             {
                 throw new InvalidOperationException($"entry {conflict} conflicts with committed entry (committed {Committed})");
             }
-            Append(new ArraySegment<Entry>(entries, (int)(conflict - prevIndex - 1), entries.Length - (int)(conflict - prevIndex - 1)));
+            Append(entries.AsSpan((int)(conflict - prevIndex - 1)));
         }
         CommitTo(Math.Min(leaderCommit, lastNew));
         return lastNew;
     }
 
     /// <summary>The first index whose entry differs from ours or is new; 0 when all are already here.</summary>
-    private ulong FindConflict(Entry[] entries)
+    private ulong FindConflict(ArraySegment<Entry> entries)
     {
         foreach (var entry in entries)
         {
@@ -147,9 +147,9 @@ internal sealed class RaftLog
         return (index, TryTerm(index, out var last) ? last : 0);
     }
 
-    public ulong Append(IReadOnlyList<Entry> entries)
+    public ulong Append(ReadOnlySpan<Entry> entries)
     {
-        if (entries.Count == 0)
+        if (entries.Length == 0)
         {
             return LastIndex();
         }
@@ -206,9 +206,15 @@ internal sealed class RaftLog
     public List<Entry> Slice(ulong lo, ulong hi, long maxBytes)
     {
         var result = new List<Entry>();
+        Slice(lo, hi, maxBytes, result);
+        return result;
+    }
+
+    private void Slice(ulong lo, ulong hi, long maxBytes, List<Entry> result)
+    {
         if (lo >= hi)
         {
-            return result;
+            return;
         }
         long size = 0;
         if (lo < _unstable.Offset)
@@ -220,58 +226,65 @@ internal sealed class RaftLog
             }
             if ((ulong)result.Count < Math.Min(hi, _unstable.Offset) - lo)
             {
-                return result;
+                return;
             }
         }
         if (hi > _unstable.Offset)
         {
             _unstable.Slice(Math.Max(lo, _unstable.Offset), hi, maxBytes, ref size, result);
         }
-        return result;
     }
 
     /// <summary>
-    /// Like <see cref="Slice"/>, into an exactly sized array: entries held only in the unstable tail
-    /// (the common case for a busy leader) are copied once, with no intermediate list.
+    /// Entries for an append message. From the unstable tail (a busy leader's common case) this is a
+    /// view, valid until the next Advance (the transport serializes before it); from storage, a copy.
     /// </summary>
-    public Entry[] SliceArray(ulong lo, ulong hi, long maxBytes)
+    public ArraySegment<Entry> SliceForMessage(ulong lo, ulong hi, long maxBytes)
     {
         if (lo >= hi)
         {
-            return [];
+            return ArraySegment<Entry>.Empty;
         }
         if (lo >= _unstable.Offset)
         {
-            var entries = _unstable.Entries;
-            var start = (int)(lo - _unstable.Offset);
-            var end = (int)(hi - _unstable.Offset);
             long size = 0;
-            var count = 0;
-            for (var i = start; i < end; i++)
+            var end = lo;
+            for (; end < hi; end++)
             {
-                size += entries[i].Size;
-                if (count > 0 && size > maxBytes)
+                size += _unstable.At(end).Size;
+                if (end > lo && size > maxBytes)
                 {
                     break;
                 }
-                count++;
             }
-            var result = new Entry[count];
-            for (var i = 0; i < count; i++)
-            {
-                result[i] = entries[start + i];
-            }
-            return result;
+            return _unstable.View(lo, end);
         }
-        return [.. Slice(lo, hi, maxBytes)];
+        return new ArraySegment<Entry>([.. Slice(lo, hi, maxBytes)]);
+    }
+
+    /// <summary>A leader's new entries of <paramref name="term"/>, stamped straight into the log.</summary>
+    public ulong AppendNew(ulong term, ReadOnlySpan<ReadOnlyMemory<byte>> payloads)
+    {
+        _unstable.AppendNew(term, payloads);
+        return LastIndex();
     }
 
     /// <summary>
     /// Committed entries not yet applied, including unstable ones: the driver persists before it applies.
     /// None while a snapshot is waiting to be installed: it comes first.
     /// </summary>
-    public List<Entry> NextCommitted(long maxBytes) =>
-        _unstable.Snapshot is not null ? [] : Slice(Math.Max(Applied + 1, FirstIndex()), Committed + 1, maxBytes);
+    public List<Entry> NextCommitted(long maxBytes)
+    {
+        // One list, reused: a Ready's committed entries are valid until the next Ready.
+        _committed.Clear();
+        if (_unstable.Snapshot is null)
+        {
+            Slice(Math.Max(Applied + 1, FirstIndex()), Committed + 1, maxBytes, _committed);
+        }
+        return _committed;
+    }
+
+    private readonly List<Entry> _committed = [];
 
     public bool HasNextCommitted => _unstable.Snapshot is null && Committed > Applied;
 }

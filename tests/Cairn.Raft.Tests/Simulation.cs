@@ -82,10 +82,7 @@ public sealed class Simulation
                 Fault();
             }
             ProcessReadies();
-            if (_step % 50 == 0)
-            {
-                CheckLogMatching();
-            }
+            CheckLogMatching();
         }
         CheckLogMatching();
     }

@@ -13,7 +13,8 @@ public class ReferenceTableTests
         ["Cairn.Raft"] = [],
         ["Cairn.Storage"] = ["Cairn.Raft"],
         ["Cairn.Storage.RocksDb"] = ["Cairn.Storage"],
-        ["Cairn.Storage.Wal"] = ["Cairn.Storage"],
+        // Like Cairn.Storage, the WAL needs the Raft entry types it stores.
+        ["Cairn.Storage.Wal"] = ["Cairn.Storage", "Cairn.Raft"],
         ["Cairn.StateMachine"] = ["Cairn.Storage"],
         ["Cairn.Replication"] = ["Cairn.Raft", "Cairn.Storage", "Cairn.StateMachine"],
         ["Cairn.Transport"] = ["Cairn.Replication"],

@@ -70,6 +70,34 @@ public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) 
         return _snapshot;
     }
 
+    /// <summary>
+    /// Records snapshot metadata, as a durable log replays it: beyond the last index it is an installed
+    /// snapshot (the log restarts after it); otherwise only the metadata is kept.
+    /// </summary>
+    public void RecordSnapshot(Snapshot snapshot)
+    {
+        if (_snapshot is not null && snapshot.Index <= _snapshot.Index)
+        {
+            return;
+        }
+        if (snapshot.Index > LastIndex())
+        {
+            ApplySnapshot(snapshot);
+            return;
+        }
+        _snapshot = snapshot;
+    }
+
+    /// <summary>Makes an empty log start after <paramref name="index"/> (a replayed log whose prefix was compacted away).</summary>
+    public void StartAfter(ulong index)
+    {
+        if (_entries.Count != 1)
+        {
+            throw new InvalidOperationException("only an empty log can start later");
+        }
+        _entries[0] = new Entry(0, index, EntryType.Normal, default);
+    }
+
     /// <summary>Drops entries up to <paramref name="index"/>, which a snapshot must cover.</summary>
     public void Compact(ulong index)
     {

@@ -1,0 +1,111 @@
+using System.Text;
+using Cairn.Raft;
+using Cairn.StateMachine;
+using Cairn.Storage;
+using Cairn.Storage.Wal;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cairn.Replication.Tests;
+
+public sealed class RaftGroupTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "cairn-group-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static RaftGroupOptions Options(ulong node, params ulong[] voters) => new()
+    {
+        GroupId = 1, NodeId = node, InitialVoters = voters, TickInterval = TimeSpan.FromMilliseconds(20),
+    };
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task ASingleNodeGroupServesWritesAndReadsAndRecoversFromItsLog()
+    {
+        var logPath = Path.Combine(_directory, "log");
+        using (var log = SegmentedLogStore.Open(logPath))
+        {
+            var machine = new KvStateMachine(new InMemoryKvEngine());
+            await using var group = new RaftGroup(Options(1, 1), log, machine, null, NullLogger.Instance);
+            await Until(() => group.SoftState.State == StateType.Leader, "leadership");
+            Assert.Equal(KvReplyKind.Ok, (await group.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Kind);
+            var increments = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => group.ProposeAsync(new KvCommand(KvOp.IncrBy, [B("n")], 1))));
+            Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), increments.Select(r => r.Integer).Order());
+            Assert.Equal("v", (await group.ReadAsync(new KvCommand(KvOp.Get, [B("k")]))).ToString());
+        }
+        // A fresh, empty engine: everything must come back from the Raft log.
+        using (var log = SegmentedLogStore.Open(logPath))
+        {
+            var machine = new KvStateMachine(new InMemoryKvEngine());
+            await using var group = new RaftGroup(Options(1, 1), log, machine, null, NullLogger.Instance);
+            await Until(() => group.SoftState.State == StateType.Leader, "leadership after restart");
+            Assert.Equal("200", (await group.ReadAsync(new KvCommand(KvOp.Get, [B("n")]))).ToString());
+            Assert.Equal("v", (await group.ReadAsync(new KvCommand(KvOp.Get, [B("k")]))).ToString());
+        }
+    }
+
+    [Fact]
+    public async Task ThreeGroupsOverALoopbackTransportReplicate()
+    {
+        var groups = new Dictionary<ulong, RaftGroup>();
+        var machines = new Dictionary<ulong, KvStateMachine>();
+        var logs = new List<SegmentedLogStore>();
+        try
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 })
+            {
+                var log = SegmentedLogStore.Open(Path.Combine(_directory, $"n{id}"));
+                logs.Add(log);
+                machines[id] = new KvStateMachine(new InMemoryKvEngine());
+                groups[id] = new RaftGroup(Options(id, 1, 2, 3), log, machines[id], new Loopback(groups), NullLogger.Instance);
+            }
+            await Until(() => groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
+            var leader = groups.Values.Single(g => g.SoftState.State == StateType.Leader);
+            var follower = groups.Values.First(g => g != leader);
+            for (var i = 0; i < 50; i++)
+            {
+                Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B($"k{i}"), B($"v{i}")]))).Kind);
+            }
+            Assert.Equal("v49", (await leader.ReadAsync(new KvCommand(KvOp.Get, [B("k49")]))).ToString());
+            // Followers get the writes too, and answer linearizable reads through the leader's read index.
+            Assert.Equal("v49", (await follower.ReadAsync(new KvCommand(KvOp.Get, [B("k49")]))).ToString());
+            await Until(() => machines.Values.All(m => m.KeyCount == 50), "every node applying the writes");
+            var refused = await follower.ProposeAsync(new KvCommand(KvOp.Set, [B("x"), B("y")]));
+            Assert.StartsWith("CLUSTERDOWN", refused.Text);
+        }
+        finally
+        {
+            foreach (var group in groups.Values)
+            {
+                await group.DisposeAsync();
+            }
+            logs.ForEach(l => l.Dispose());
+        }
+    }
+
+    /// <summary>Delivers messages straight to the other groups in this process, copying entries as a wire would.</summary>
+    private sealed class Loopback(Dictionary<ulong, RaftGroup> groups) : IRaftTransport
+    {
+        public void Send(IReadOnlyList<Message> messages)
+        {
+            foreach (var message in messages)
+            {
+                if (groups.TryGetValue(message.To, out var target))
+                {
+                    target.Deliver(message.Detached());
+                }
+            }
+        }
+    }
+}

@@ -9,8 +9,6 @@ internal sealed class ReadOnlyRequests
     private readonly Dictionary<string, Pending> _pending = [];
     private readonly List<string> _queue = [];
 
-    public int Count => _queue.Count;
-
     /// <summary>Registers a request to be answered with <paramref name="index"/> once a quorum confirms.</summary>
     public void Add(ulong index, Message request)
     {

@@ -64,3 +64,33 @@ internal sealed class CommandDef
 
     public bool AcceptsArgumentCount(int count) => Arity > 0 ? count == Arity : count >= -Arity;
 }
+
+/// <summary>
+/// Builds the definitions of one command group: its name, ACL categories and usual key positions
+/// (first, last, step, as COMMAND INFO reports them), which each command may override. A command
+/// with no first key has no keys at all.
+/// </summary>
+internal sealed class CommandGroup(string group, string[] aclCategories, int defaultFirstKey = 0, int defaultLastKey = 0, int defaultStep = 0)
+{
+    public CommandDef Command(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler,
+        string since = "1.0.0", string complexity = "O(1)", int? firstKey = null, int? lastKey = null, int? step = null, string[]? acl = null)
+    {
+        var first = firstKey ?? defaultFirstKey;
+        return new CommandDef
+        {
+            Name = name,
+            Arity = arity,
+            Flags = flags,
+            FirstKey = first,
+            LastKey = first == 0 ? 0 : lastKey ?? defaultLastKey,
+            Step = first == 0 ? 0 : step ?? defaultStep,
+            Group = group,
+            Summary = summary,
+            Syntax = syntax,
+            Since = since,
+            Complexity = complexity,
+            Handler = handler,
+            AclCategories = acl ?? aclCategories,
+        };
+    }
+}

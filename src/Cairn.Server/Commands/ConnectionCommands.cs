@@ -7,16 +7,17 @@ namespace Cairn.Server.Commands;
 internal static class ConnectionCommands
 {
     private const CommandFlags F = CommandFlags.Fast;
+    private static readonly CommandGroup Connection = new("connection", ["@connection"]);
 
     public static IEnumerable<CommandDef> Definitions() =>
     [
-        Def("ping", -1, F | CommandFlags.Stale, "Ping the server", "[message]", Ping),
-        Def("echo", 2, F, "Echo the given string", "message", c => c.Writer.WriteBulk(c.Args[1])),
-        Def("hello", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Handshake with Redis", "[protover:integer] [AUTH username password] [SETNAME clientname]", Hello, since: "6.0.0"),
-        Def("quit", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Close the connection", "", Quit),
-        Def("select", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Change the selected database for the current connection", "index:integer", Select),
-        Def("readonly", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Enables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Stale), since: "3.0.0"),
-        Def("readwrite", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Disables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Linearizable), since: "3.0.0"),
+        Connection.Command("ping", -1, F | CommandFlags.Stale, "Ping the server", "[message]", Ping),
+        Connection.Command("echo", 2, F, "Echo the given string", "message", c => c.Writer.WriteBulk(c.Args[1])),
+        Connection.Command("hello", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Handshake with Redis", "[protover:integer] [AUTH username password] [SETNAME clientname]", Hello, since: "6.0.0"),
+        Connection.Command("quit", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Close the connection", "", Quit),
+        Connection.Command("select", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Change the selected database for the current connection", "index:integer", Select),
+        Connection.Command("readonly", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Enables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Stale), since: "3.0.0"),
+        Connection.Command("readwrite", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Disables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Linearizable), since: "3.0.0"),
         new CommandDef
         {
             Name = "client",
@@ -36,32 +37,8 @@ internal static class ConnectionCommands
         },
     ];
 
-    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler, string since = "1.0.0") => new()
-    {
-        Name = name,
-        Arity = arity,
-        Flags = flags,
-        Group = "connection",
-        Summary = summary,
-        Syntax = syntax,
-        Since = since,
-        Handler = handler,
-        AclCategories = ["@connection"],
-    };
-
-    private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") => new()
-    {
-        Name = name,
-        Arity = arity,
-        Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale,
-        Group = "connection",
-        Summary = summary,
-        Syntax = syntax,
-        Since = since,
-        Complexity = complexity,
-        Handler = handler,
-        AclCategories = ["@connection"],
-    };
+    private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") =>
+        Connection.Command(name, arity, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity);
 
     private static void Ping(CommandContext c)
     {

@@ -8,48 +8,31 @@ internal static class KeyCommands
     private const CommandFlags W = CommandFlags.Write;
     private const CommandFlags R = CommandFlags.ReadOnly;
     private const CommandFlags F = CommandFlags.Fast;
+    private static readonly CommandGroup Keys = new("generic", ["@keyspace"], defaultFirstKey: 1, defaultLastKey: 1, defaultStep: 1);
     private const string ExpireOptions = "[NX|XX|GT|LT]";
 
     public static IEnumerable<CommandDef> Definitions() =>
     [
-        Def("del", -2, W, "Delete a key", "key...", c => c.Submit(new KvCommand(KvOp.Del, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys that will be removed."),
-        Def("unlink", -2, W | F, "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "key...", c => c.Submit(new KvCommand(KvOp.Del, c.BytesFrom(1))), lastKey: -1, since: "4.0.0"),
-        Def("exists", -2, R | F, "Determine if a key exists", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to check."),
-        Def("touch", -2, R | F, "Alters the last access time of a key(s). Returns the number of existing keys specified.", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, since: "3.2.1"),
-        Def("type", 2, R | F, "Determine the type stored at key", "key", c => c.Query(new KvCommand(KvOp.Type, [c.Bytes(1)]))),
-        Def("keys", 2, R, "Find all keys matching the given pattern", "pattern:pattern", c => c.Query(new KvCommand(KvOp.Keys, [c.Bytes(1)])), firstKey: 0, complexity: "O(N) with N being the number of keys in the database"),
-        Def("scan", -2, R, "Incrementally iterate the keys space", "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]", Scan, firstKey: 0, since: "2.8.0", complexity: "O(1) for every call. O(N) for a complete iteration."),
-        Def("randomkey", 1, R, "Return a random key from the keyspace", "", c => c.Query(new KvCommand(KvOp.RandomKey, []))),
-        Def("rename", 3, W, "Rename a key", "key newkey:key", c => c.Submit(new KvCommand(KvOp.Rename, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
-        Def("renamenx", 3, W | F, "Rename a key, only if the new key does not exist", "key newkey:key", c => c.Submit(new KvCommand(KvOp.RenameNx, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
-        Def("expire", -3, W | F, "Set a key's time to live in seconds", $"key seconds:integer {ExpireOptions}", c => Expire(c, 1000, absolute: false)),
-        Def("pexpire", -3, W | F, "Set a key's time to live in milliseconds", $"key milliseconds:integer {ExpireOptions}", c => Expire(c, 1, absolute: false), since: "2.6.0"),
-        Def("expireat", -3, W | F, "Set the expiration for a key as a UNIX timestamp", $"key unix-time-seconds:unix-time {ExpireOptions}", c => Expire(c, 1000, absolute: true), since: "1.2.0"),
-        Def("pexpireat", -3, W | F, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", $"key unix-time-milliseconds:unix-time {ExpireOptions}", c => Expire(c, 1, absolute: true), since: "2.6.0"),
-        Def("ttl", 2, R | F, "Get the time to live for a key in seconds", "key", c => c.Query(new KvCommand(KvOp.Ttl, [c.Bytes(1)]))),
-        Def("pttl", 2, R | F, "Get the time to live for a key in milliseconds", "key", c => c.Query(new KvCommand(KvOp.Ttl, [c.Bytes(1)], flags: KvFlags.Milliseconds)), since: "2.6.0"),
-        Def("expiretime", 2, R | F, "Get the expiration Unix timestamp for a key", "key", c => c.Query(new KvCommand(KvOp.ExpireTime, [c.Bytes(1)])), since: "7.0.0"),
-        Def("pexpiretime", 2, R | F, "Get the expiration Unix timestamp for a key in milliseconds", "key", c => c.Query(new KvCommand(KvOp.ExpireTime, [c.Bytes(1)], flags: KvFlags.Milliseconds)), since: "7.0.0"),
-        Def("persist", 2, W | F, "Remove the expiration from a key", "key", c => c.Submit(new KvCommand(KvOp.Persist, [c.Bytes(1)])), since: "2.2.0"),
+        Keys.Command("del", -2, W, "Delete a key", "key...", c => c.Submit(new KvCommand(KvOp.Del, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys that will be removed."),
+        Keys.Command("unlink", -2, W | F, "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", "key...", c => c.Submit(new KvCommand(KvOp.Del, c.BytesFrom(1))), lastKey: -1, since: "4.0.0"),
+        Keys.Command("exists", -2, R | F, "Determine if a key exists", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to check."),
+        Keys.Command("touch", -2, R | F, "Alters the last access time of a key(s). Returns the number of existing keys specified.", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, since: "3.2.1"),
+        Keys.Command("type", 2, R | F, "Determine the type stored at key", "key", c => c.Query(new KvCommand(KvOp.Type, [c.Bytes(1)]))),
+        Keys.Command("keys", 2, R, "Find all keys matching the given pattern", "pattern:pattern", c => c.Query(new KvCommand(KvOp.Keys, [c.Bytes(1)])), firstKey: 0, complexity: "O(N) with N being the number of keys in the database"),
+        Keys.Command("scan", -2, R, "Incrementally iterate the keys space", "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]", Scan, firstKey: 0, since: "2.8.0", complexity: "O(1) for every call. O(N) for a complete iteration."),
+        Keys.Command("randomkey", 1, R, "Return a random key from the keyspace", "", c => c.Query(new KvCommand(KvOp.RandomKey, []))),
+        Keys.Command("rename", 3, W, "Rename a key", "key newkey:key", c => c.Submit(new KvCommand(KvOp.Rename, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
+        Keys.Command("renamenx", 3, W | F, "Rename a key, only if the new key does not exist", "key newkey:key", c => c.Submit(new KvCommand(KvOp.RenameNx, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
+        Keys.Command("expire", -3, W | F, "Set a key's time to live in seconds", $"key seconds:integer {ExpireOptions}", c => Expire(c, 1000, absolute: false)),
+        Keys.Command("pexpire", -3, W | F, "Set a key's time to live in milliseconds", $"key milliseconds:integer {ExpireOptions}", c => Expire(c, 1, absolute: false), since: "2.6.0"),
+        Keys.Command("expireat", -3, W | F, "Set the expiration for a key as a UNIX timestamp", $"key unix-time-seconds:unix-time {ExpireOptions}", c => Expire(c, 1000, absolute: true), since: "1.2.0"),
+        Keys.Command("pexpireat", -3, W | F, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", $"key unix-time-milliseconds:unix-time {ExpireOptions}", c => Expire(c, 1, absolute: true), since: "2.6.0"),
+        Keys.Command("ttl", 2, R | F, "Get the time to live for a key in seconds", "key", c => c.Query(new KvCommand(KvOp.Ttl, [c.Bytes(1)]))),
+        Keys.Command("pttl", 2, R | F, "Get the time to live for a key in milliseconds", "key", c => c.Query(new KvCommand(KvOp.Ttl, [c.Bytes(1)], flags: KvFlags.Milliseconds)), since: "2.6.0"),
+        Keys.Command("expiretime", 2, R | F, "Get the expiration Unix timestamp for a key", "key", c => c.Query(new KvCommand(KvOp.ExpireTime, [c.Bytes(1)])), since: "7.0.0"),
+        Keys.Command("pexpiretime", 2, R | F, "Get the expiration Unix timestamp for a key in milliseconds", "key", c => c.Query(new KvCommand(KvOp.ExpireTime, [c.Bytes(1)], flags: KvFlags.Milliseconds)), since: "7.0.0"),
+        Keys.Command("persist", 2, W | F, "Remove the expiration from a key", "key", c => c.Submit(new KvCommand(KvOp.Persist, [c.Bytes(1)])), since: "2.2.0"),
     ];
-
-    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler,
-        int firstKey = 1, int lastKey = 1, string since = "1.0.0", string complexity = "O(1)") => new()
-        {
-            Name = name,
-            Arity = arity,
-            Flags = flags,
-            FirstKey = firstKey,
-            LastKey = firstKey == 0 ? 0 : lastKey,
-            Step = firstKey == 0 ? 0 : 1,
-            Group = "generic",
-            Summary = summary,
-            Syntax = syntax,
-            Since = since,
-            Complexity = complexity,
-            Handler = handler,
-            AclCategories = ["@keyspace"],
-        };
 
     /// <summary>expire.c expireGenericCommand / parseExtendedExpireArgumentsOrReply, Redis 7.0.</summary>
     private static void Expire(CommandContext c, long unitMilliseconds, bool absolute)

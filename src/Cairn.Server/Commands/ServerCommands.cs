@@ -4,6 +4,8 @@ namespace Cairn.Server.Commands;
 
 internal static class ServerCommands
 {
+    private static readonly CommandGroup Server = new("server", ["@keyspace"]);
+
     public static IEnumerable<CommandDef> Definitions() =>
     [
         new CommandDef
@@ -24,11 +26,11 @@ internal static class ServerCommands
                 Sub("list", -2, "Get an array of Redis command names", "", List, "7.0.0"),
                 Sub("help", 2, "Show helpful text about the different subcommands", "", Help, "5.0.0")),
         },
-        Def("info", -1, CommandFlags.Loading | CommandFlags.Stale, "Get information and statistics about the server", "[section...]", InfoCommand),
-        Def("dbsize", 1, CommandFlags.ReadOnly | CommandFlags.Fast, "Return the number of keys in the selected database", "", c => c.Query(new KvCommand(KvOp.DbSize, []))),
-        Def("flushdb", -1, CommandFlags.Write, "Remove all keys from the current database", "[ASYNC|SYNC]", Flush, complexity: "O(N) where N is the number of keys in the selected database"),
-        Def("flushall", -1, CommandFlags.Write, "Remove all keys from all databases", "[ASYNC|SYNC]", Flush, complexity: "O(N) where N is the total number of keys in all databases"),
-        Def("time", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, "Return the current server time", "", Time, since: "2.6.0"),
+        Server.Command("info", -1, CommandFlags.Loading | CommandFlags.Stale, "Get information and statistics about the server", "[section...]", InfoCommand),
+        Server.Command("dbsize", 1, CommandFlags.ReadOnly | CommandFlags.Fast, "Return the number of keys in the selected database", "", c => c.Query(new KvCommand(KvOp.DbSize, []))),
+        Server.Command("flushdb", -1, CommandFlags.Write, "Remove all keys from the current database", "[ASYNC|SYNC]", Flush, complexity: "O(N) where N is the number of keys in the selected database", acl: ["@keyspace", "@dangerous"]),
+        Server.Command("flushall", -1, CommandFlags.Write, "Remove all keys from all databases", "[ASYNC|SYNC]", Flush, complexity: "O(N) where N is the total number of keys in all databases", acl: ["@keyspace", "@dangerous"]),
+        Server.Command("time", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, "Return the current server time", "", Time, since: "2.6.0"),
         new CommandDef
         {
             Name = "config",
@@ -44,33 +46,8 @@ internal static class ServerCommands
         },
     ];
 
-    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler,
-        string since = "1.0.0", string complexity = "O(1)") => new()
-        {
-            Name = name,
-            Arity = arity,
-            Flags = flags,
-            Group = "server",
-            Summary = summary,
-            Syntax = syntax,
-            Since = since,
-            Complexity = complexity,
-            Handler = handler,
-            AclCategories = flags.HasFlag(CommandFlags.Write) ? ["@keyspace", "@dangerous"] : ["@keyspace"],
-        };
-
-    private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") => new()
-    {
-        Name = name,
-        Arity = arity,
-        Flags = CommandFlags.Loading | CommandFlags.Stale,
-        Group = "server",
-        Summary = summary,
-        Syntax = syntax,
-        Since = since,
-        Complexity = complexity,
-        Handler = handler,
-    };
+    private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") =>
+        Server.Command(name, arity, CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity, acl: []);
 
     private static void AllCommands(CommandContext c)
     {

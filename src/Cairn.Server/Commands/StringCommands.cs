@@ -8,49 +8,32 @@ internal static class StringCommands
     private const CommandFlags W = CommandFlags.Write | CommandFlags.DenyOom;
     private const CommandFlags R = CommandFlags.ReadOnly;
     private const CommandFlags F = CommandFlags.Fast;
+    private static readonly CommandGroup Strings = new("string", ["@string"], defaultFirstKey: 1, defaultLastKey: 1, defaultStep: 1);
     private const string ExpirySyntax = "EX seconds:integer|PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT unix-time-milliseconds:unix-time";
 
     public static IEnumerable<CommandDef> Definitions() =>
     [
-        Def("get", 2, R | F, "Get the value of a key", "key", Get),
-        Def("set", -3, W, "Set the string value of a key", $"key value [NX|XX] [GET] [{ExpirySyntax}|KEEPTTL]", Set),
-        Def("setnx", 3, W | F, "Set the value of a key, only if the key does not exist", "key value", SetNx),
-        Def("setex", 4, W, "Set the value and expiration of a key", "key seconds:integer value", c => SetEx(c, 1000), since: "2.0.0"),
-        Def("psetex", 4, W, "Set the value and expiration in milliseconds of a key", "key milliseconds:integer value", c => SetEx(c, 1), since: "2.6.0"),
-        Def("getset", 3, W | F, "Set the string value of a key and return its old value", "key value", GetSet),
-        Def("getdel", 2, CommandFlags.Write | F, "Get the value of a key and delete the key", "key", c => c.Submit(new KvCommand(KvOp.GetDel, [c.Bytes(1)])), since: "6.2.0"),
-        Def("getex", -2, CommandFlags.Write | F, "Get the value of a key and optionally set its expiration", $"key [{ExpirySyntax}|PERSIST]", GetEx, since: "6.2.0"),
-        Def("mget", -2, R | F, "Get the values of all the given keys", "key...", c => c.Query(new KvCommand(KvOp.MGet, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to retrieve."),
-        Def("mset", -3, W, "Set multiple keys to multiple values", "(key value)...", c => MSet(c, KvOp.MSet), lastKey: -1, step: 2, since: "1.0.1", complexity: "O(N) where N is the number of keys to set."),
-        Def("msetnx", -3, W, "Set multiple keys to multiple values, only if none of the keys exist", "(key value)...", c => MSet(c, KvOp.MSetNx), lastKey: -1, step: 2, since: "1.0.1", complexity: "O(N) where N is the number of keys to set."),
-        Def("append", 3, W | F, "Append a value to a key", "key value", c => c.Submit(new KvCommand(KvOp.Append, [c.Bytes(1), c.Bytes(2)])), since: "2.0.0"),
-        Def("strlen", 2, R | F, "Get the length of the value stored in a key", "key", c => c.Query(new KvCommand(KvOp.StrLen, [c.Bytes(1)])), since: "2.2.0"),
-        Def("getrange", 4, R, "Get a substring of the string stored at a key", "key start:integer end:integer", GetRange, since: "2.4.0", complexity: "O(N) where N is the length of the returned string."),
-        Def("setrange", 4, W, "Overwrite part of a string at key starting at the specified offset", "key offset:integer value", SetRange, since: "2.2.0"),
-        Def("incr", 2, W | F, "Increment the integer value of a key by one", "key", c => Incr(c, 1)),
-        Def("decr", 2, W | F, "Decrement the integer value of a key by one", "key", c => Incr(c, -1)),
-        Def("incrby", 3, W | F, "Increment the integer value of a key by the given amount", "key increment:integer", c => IncrBy(c, negate: false)),
-        Def("decrby", 3, W | F, "Decrement the integer value of a key by the given number", "key decrement:integer", c => IncrBy(c, negate: true)),
-        Def("incrbyfloat", 3, W | F, "Increment the float value of a key by the given amount", "key increment:double", IncrByFloat, since: "2.6.0"),
+        Strings.Command("get", 2, R | F, "Get the value of a key", "key", Get),
+        Strings.Command("set", -3, W, "Set the string value of a key", $"key value [NX|XX] [GET] [{ExpirySyntax}|KEEPTTL]", Set),
+        Strings.Command("setnx", 3, W | F, "Set the value of a key, only if the key does not exist", "key value", SetNx),
+        Strings.Command("setex", 4, W, "Set the value and expiration of a key", "key seconds:integer value", c => SetEx(c, 1000), since: "2.0.0"),
+        Strings.Command("psetex", 4, W, "Set the value and expiration in milliseconds of a key", "key milliseconds:integer value", c => SetEx(c, 1), since: "2.6.0"),
+        Strings.Command("getset", 3, W | F, "Set the string value of a key and return its old value", "key value", GetSet),
+        Strings.Command("getdel", 2, CommandFlags.Write | F, "Get the value of a key and delete the key", "key", c => c.Submit(new KvCommand(KvOp.GetDel, [c.Bytes(1)])), since: "6.2.0"),
+        Strings.Command("getex", -2, CommandFlags.Write | F, "Get the value of a key and optionally set its expiration", $"key [{ExpirySyntax}|PERSIST]", GetEx, since: "6.2.0"),
+        Strings.Command("mget", -2, R | F, "Get the values of all the given keys", "key...", c => c.Query(new KvCommand(KvOp.MGet, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to retrieve."),
+        Strings.Command("mset", -3, W, "Set multiple keys to multiple values", "(key value)...", c => MSet(c, KvOp.MSet), lastKey: -1, step: 2, since: "1.0.1", complexity: "O(N) where N is the number of keys to set."),
+        Strings.Command("msetnx", -3, W, "Set multiple keys to multiple values, only if none of the keys exist", "(key value)...", c => MSet(c, KvOp.MSetNx), lastKey: -1, step: 2, since: "1.0.1", complexity: "O(N) where N is the number of keys to set."),
+        Strings.Command("append", 3, W | F, "Append a value to a key", "key value", c => c.Submit(new KvCommand(KvOp.Append, [c.Bytes(1), c.Bytes(2)])), since: "2.0.0"),
+        Strings.Command("strlen", 2, R | F, "Get the length of the value stored in a key", "key", c => c.Query(new KvCommand(KvOp.StrLen, [c.Bytes(1)])), since: "2.2.0"),
+        Strings.Command("getrange", 4, R, "Get a substring of the string stored at a key", "key start:integer end:integer", GetRange, since: "2.4.0", complexity: "O(N) where N is the length of the returned string."),
+        Strings.Command("setrange", 4, W, "Overwrite part of a string at key starting at the specified offset", "key offset:integer value", SetRange, since: "2.2.0"),
+        Strings.Command("incr", 2, W | F, "Increment the integer value of a key by one", "key", c => Incr(c, 1)),
+        Strings.Command("decr", 2, W | F, "Decrement the integer value of a key by one", "key", c => Incr(c, -1)),
+        Strings.Command("incrby", 3, W | F, "Increment the integer value of a key by the given amount", "key increment:integer", c => IncrBy(c, negate: false)),
+        Strings.Command("decrby", 3, W | F, "Decrement the integer value of a key by the given number", "key decrement:integer", c => IncrBy(c, negate: true)),
+        Strings.Command("incrbyfloat", 3, W | F, "Increment the float value of a key by the given amount", "key increment:double", IncrByFloat, since: "2.6.0"),
     ];
-
-    private static CommandDef Def(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler,
-        int lastKey = 1, int step = 1, string since = "1.0.0", string complexity = "O(1)") => new()
-        {
-            Name = name,
-            Arity = arity,
-            Flags = flags,
-            FirstKey = 1,
-            LastKey = lastKey,
-            Step = step,
-            Group = "string",
-            Summary = summary,
-            Syntax = syntax,
-            Since = since,
-            Complexity = complexity,
-            Handler = handler,
-            AclCategories = ["@string"],
-        };
 
     private static void Get(CommandContext c)
     {

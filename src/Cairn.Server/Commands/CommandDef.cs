@@ -53,12 +53,23 @@ internal sealed class CommandDef
 
     public CommandHandler? Handler { get; init; }
 
-    public CommandDef? Parent { get; set; }
+    public CommandDef? Parent
+    {
+        get => _parent;
+        set
+        {
+            _parent = value;
+            _fullName = null;
+        }
+    }
 
     public Dictionary<string, CommandDef>? Subcommands { get; init; }
 
-    /// <summary>"get", or "client|setname" for a subcommand: the name Redis's errors use.</summary>
-    public string FullName => Parent is null ? Name : $"{Parent.Name}|{Name}";
+    /// <summary>"get", or "client|setname" for a subcommand: the name Redis's errors use. Built once: dispatch reads it per command.</summary>
+    public string FullName => _fullName ??= Parent is null ? Name : $"{Parent.Name}|{Name}";
+
+    private CommandDef? _parent;
+    private string? _fullName;
 
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 

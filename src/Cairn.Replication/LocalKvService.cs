@@ -23,12 +23,12 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
     private readonly IKvEngine _engine;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<PendingWrite> _queue = new();
+    private readonly ConcurrentQueue<PendingReply> _queue = new();
     private readonly ManualResetEventSlim _signal = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _applyThread;
     private readonly ITimer _expireTimer;
-    private long _lastTimestamp;
+    private readonly ProposalClock _clock;
     private long _writeBatches;
     private long _writeCommands;
     private long _expiredKeys;
@@ -43,6 +43,7 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
         _engine = engine;
         _machine = new KvStateMachine(engine, new RecordCache(recordCacheBytes));
         _time = time ?? TimeProvider.System;
+        _clock = new ProposalClock(_time);
         _logger = logger;
         _applyThread = new Thread(ApplyLoop) { IsBackground = true, Name = "cairn-apply" };
         _applyThread.Start();
@@ -55,7 +56,7 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
         {
             return new ValueTask<KvReply>(KvReply.Error("ERR server is shutting down"));
         }
-        var pending = new PendingWrite(command);
+        var pending = new PendingReply(command);
         _queue.Enqueue(pending);
         _signal.Set();
         return new ValueTask<KvReply>(pending.Task);
@@ -87,7 +88,7 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
 
     private void ApplyLoop()
     {
-        var batch = new List<PendingWrite>(MaxBatch);
+        var batch = new List<PendingReply>(MaxBatch);
         var entries = new KvEntry[MaxBatch];
         var replies = new KvReply[MaxBatch];
         while (true)
@@ -117,11 +118,9 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
         }
     }
 
-    private void ApplyBatch(List<PendingWrite> batch, KvEntry[] entries, KvReply[] replies)
+    private void ApplyBatch(List<PendingReply> batch, KvEntry[] entries, KvReply[] replies)
     {
-        // The timestamp never goes backwards, so expiry decisions in the log are monotonic.
-        var timestamp = Math.Max(_lastTimestamp, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        _lastTimestamp = timestamp;
+        var timestamp = _clock.Next();
         var index = _machine.AppliedIndex;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -218,15 +217,4 @@ public sealed partial class LocalKvService : IKvService, IAsyncDisposable
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Active expiry cycle failed")]
     private partial void LogExpireFailed(Exception ex);
-
-    private sealed class PendingWrite(KvCommand command)
-    {
-        private readonly TaskCompletionSource<KvReply> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public KvCommand Command { get; } = command;
-
-        public Task<KvReply> Task => _completion.Task;
-
-        public void Complete(KvReply reply) => _completion.TrySetResult(reply);
-    }
 }

@@ -23,20 +23,20 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly RawNode _node;
-    private readonly ConcurrentQueue<Proposal> _proposals = new();
-    private readonly ConcurrentQueue<PendingRead> _reads = new();
+    private readonly ConcurrentQueue<PendingReply> _proposals = new();
+    private readonly ConcurrentQueue<PendingReply> _reads = new();
     private readonly ConcurrentQueue<Message> _inbox = new();
     private readonly ManualResetEventSlim _signal = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     // Our proposals in the log, by index, with the term they were appended in.
-    private readonly Dictionary<ulong, (ulong Term, Proposal Proposal)> _inLog = [];
-    private readonly Dictionary<long, List<PendingRead>> _readRounds = [];
-    private readonly List<(ulong Index, List<PendingRead> Reads)> _readsWaitingForApply = [];
+    private readonly Dictionary<ulong, (ulong Term, PendingReply Proposal)> _inLog = [];
+    private readonly Dictionary<long, List<PendingReply>> _readRounds = [];
+    private readonly List<(ulong Index, List<PendingReply> Reads)> _readsWaitingForApply = [];
     private long _nextReadRound;
     private long _lastTickTimestamp;
     private ulong _applied;
-    private long _lastTimestamp;
+    private readonly ProposalClock _clock;
 
     public RaftGroup(RaftGroupOptions options, ILogStore log, KvStateMachine machine, IRaftTransport? transport, ILogger logger, TimeProvider? time = null)
     {
@@ -46,6 +46,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         _transport = transport;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _clock = new ProposalClock(_time);
         var storage = log.Storage(options.GroupId);
         if (storage.LastIndex() == 0 && storage.Conf().Voters.Count == 0 && options.InitialVoters.Count > 0)
         {
@@ -80,19 +81,19 @@ public sealed partial class RaftGroup : IAsyncDisposable
     /// <summary>Proposes a write; completes with the state machine's reply once applied, or an error naming why it cannot.</summary>
     public Task<KvReply> ProposeAsync(KvCommand command)
     {
-        var proposal = new Proposal(command);
+        var proposal = new PendingReply(command);
         _proposals.Enqueue(proposal);
         _signal.Set();
-        return proposal.Completion.Task;
+        return proposal.Task;
     }
 
     /// <summary>A linearizable read: served once the applied index reaches a read index taken after the call.</summary>
     public Task<KvReply> ReadAsync(KvCommand command)
     {
-        var read = new PendingRead(command);
+        var read = new PendingReply(command);
         _reads.Enqueue(read);
         _signal.Set();
-        return read.Completion.Task;
+        return read.Task;
     }
 
     /// <summary>A message from a peer (the transport calls this from any thread).</summary>
@@ -146,7 +147,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             return;
         }
-        var batch = new List<Proposal>();
+        var batch = new List<PendingReply>();
         while (batch.Count < _options.MaxBatch && _proposals.TryDequeue(out var proposal))
         {
             batch.Add(proposal);
@@ -161,9 +162,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
             }
             return;
         }
-        // The timestamp never goes backwards, so expiry decisions in the log are monotonic.
-        var timestamp = Math.Max(_lastTimestamp, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        _lastTimestamp = timestamp;
+        var timestamp = _clock.Next();
         var payloads = new ReadOnlyMemory<byte>[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
@@ -184,7 +183,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             return;
         }
-        var round = new List<PendingRead>();
+        var round = new List<PendingReply>();
         while (_reads.TryDequeue(out var read))
         {
             round.Add(read);
@@ -251,10 +250,10 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
         var entries = new List<KvEntry>(committed.Count);
         // KvStateMachine counts log positions as long; Raft indexes stay far below 2^63.
-        var owners = new List<Proposal?>(committed.Count);
+        var owners = new List<PendingReply?>(committed.Count);
         foreach (var entry in committed)
         {
-            Proposal? owner = null;
+            PendingReply? owner = null;
             if (_inLog.Remove(entry.Index, out var ours))
             {
                 if (ours.Term == entry.Term)
@@ -354,22 +353,4 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Skipping undecodable log entry {Index}: {Reason}")]
     private partial void LogBadEntry(ulong index, string reason);
-
-    private sealed class Proposal(KvCommand command)
-    {
-        public KvCommand Command { get; } = command;
-
-        public TaskCompletionSource<KvReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Complete(KvReply reply) => Completion.TrySetResult(reply);
-    }
-
-    private sealed class PendingRead(KvCommand command)
-    {
-        public KvCommand Command { get; } = command;
-
-        public TaskCompletionSource<KvReply> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Complete(KvReply reply) => Completion.TrySetResult(reply);
-    }
 }

@@ -8,36 +8,31 @@ internal sealed partial class Raft
     {
         switch (m.Type)
         {
-            case MessageType.Propose:
+            case MessageType.Propose or MessageType.ReadIndex:
+                // Forwarded as a local message (term 0): the leader handles it as its own.
                 if (Lead == None)
                 {
                     DropProposal(m);
                     return;
                 }
-                Send(new Message { GroupId = GroupId, To = Lead, From = Id, Term = 0, Type = MessageType.Propose, Entries = m.Entries });
+                Send(new Message { GroupId = GroupId, To = Lead, From = Id, Type = m.Type, Entries = m.Entries });
                 break;
-            case MessageType.App:
+            case MessageType.App or MessageType.Heartbeat or MessageType.Snap:
+                // Word from the current leader: it is alive, and it leads.
                 _electionElapsed = 0;
                 Lead = m.From;
-                HandleAppend(m);
-                break;
-            case MessageType.Heartbeat:
-                _electionElapsed = 0;
-                Lead = m.From;
-                HandleHeartbeat(m);
-                break;
-            case MessageType.Snap:
-                _electionElapsed = 0;
-                Lead = m.From;
-                HandleSnapshot(m);
-                break;
-            case MessageType.ReadIndex:
-                if (Lead == None)
+                switch (m.Type)
                 {
-                    DropProposal(m);
-                    return;
+                    case MessageType.App:
+                        HandleAppend(m);
+                        break;
+                    case MessageType.Heartbeat:
+                        HandleHeartbeat(m);
+                        break;
+                    default:
+                        HandleSnapshot(m);
+                        break;
                 }
-                Send(new Message { GroupId = GroupId, To = Lead, From = Id, Type = MessageType.ReadIndex, Entries = m.Entries });
                 break;
             case MessageType.ReadIndexResp:
                 if (m.Entries.Count == 1)

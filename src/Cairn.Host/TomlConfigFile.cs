@@ -38,69 +38,44 @@ public static class TomlConfigFile
             {
                 "node_id" => config with { NodeId = reader.String(key, value) },
                 "server_addr" => config.WithServerAddress(reader.String(key, value), $"config file '{path}'"),
-                "rocksdb" => ApplyRocks(config, reader, reader.Table(key, value)),
-                "log" => ApplyLog(config, reader, reader.Table(key, value)),
-                "limits" => ApplyLimits(config, reader, reader.Table(key, value)),
-                "cache" => ApplyCache(config, reader, reader.Table(key, value)),
+                "rocksdb" => ApplySection(config, reader, key, value, "rocksdb", (c, k, v) => k switch
+                {
+                    "data_path" => c with { DataPath = reader.String(k, v, "rocksdb") },
+                    "max_open_files" => c with { MaxOpenFiles = (int)reader.Integer(k, v, "rocksdb", int.MinValue, int.MaxValue) },
+                    "block_cache_size" => c with { BlockCacheBytes = reader.Memory(k, v, "rocksdb") },
+                    "write_buffer_size" => c with { WriteBufferBytes = reader.Memory(k, v, "rocksdb") },
+                    _ => null,
+                }),
+                "log" => ApplySection(config, reader, key, value, "log", (c, k, v) => k switch
+                {
+                    "level" => c with { LogLevel = reader.String(k, v, "log") },
+                    _ => null,
+                }),
+                "limits" => ApplySection(config, reader, key, value, "limits", (c, k, v) => k switch
+                {
+                    "proto_max_bulk_len" => c with { ProtoMaxBulkLength = reader.Memory(k, v, "limits") },
+                    "client_query_buffer_limit" => c with { ClientQueryBufferLimit = reader.Memory(k, v, "limits") },
+                    "maxclients" => c with { MaxClients = (int)reader.Integer(k, v, "limits", 1, int.MaxValue) },
+                    _ => null,
+                }),
+                "cache" => ApplySection(config, reader, key, value, "cache", (c, k, v) => k switch
+                {
+                    "size" => c with { RecordCacheBytes = reader.Memory(k, v, "cache", allowZero: true) },
+                    _ => null,
+                }),
                 _ => throw reader.Unknown(key, null),
             };
         }
         return config;
     }
 
-    private static CairnConfig ApplyRocks(CairnConfig config, Reader reader, TomlTable table)
+    /// <summary>Applies each key of section <paramref name="name"/>; <paramref name="set"/> returns null for a key it does not know.</summary>
+    private static CairnConfig ApplySection(CairnConfig config, Reader reader, string key, object value, string name,
+        Func<CairnConfig, string, object, CairnConfig?> set)
     {
-        foreach (var (key, value) in table)
+        foreach (var (field, fieldValue) in reader.Table(key, value))
         {
-            config = key switch
-            {
-                "data_path" => config with { DataPath = reader.String(key, value, "rocksdb") },
-                "max_open_files" => config with { MaxOpenFiles = (int)reader.Integer(key, value, "rocksdb", int.MinValue, int.MaxValue) },
-                "block_cache_size" => config with { BlockCacheBytes = reader.Memory(key, value, "rocksdb") },
-                "write_buffer_size" => config with { WriteBufferBytes = reader.Memory(key, value, "rocksdb") },
-                _ => throw reader.Unknown(key, "rocksdb"),
-            };
-        }
-        return config;
-    }
-
-    private static CairnConfig ApplyLog(CairnConfig config, Reader reader, TomlTable table)
-    {
-        foreach (var (key, value) in table)
-        {
-            config = key switch
-            {
-                "level" => config with { LogLevel = reader.String(key, value, "log") },
-                _ => throw reader.Unknown(key, "log"),
-            };
-        }
-        return config;
-    }
-
-    private static CairnConfig ApplyCache(CairnConfig config, Reader reader, TomlTable table)
-    {
-        foreach (var (key, value) in table)
-        {
-            config = key switch
-            {
-                "size" => config with { RecordCacheBytes = reader.Memory(key, value, "cache", allowZero: true) },
-                _ => throw reader.Unknown(key, "cache"),
-            };
-        }
-        return config;
-    }
-
-    private static CairnConfig ApplyLimits(CairnConfig config, Reader reader, TomlTable table)
-    {
-        foreach (var (key, value) in table)
-        {
-            config = key switch
-            {
-                "proto_max_bulk_len" => config with { ProtoMaxBulkLength = reader.Memory(key, value, "limits") },
-                "client_query_buffer_limit" => config with { ClientQueryBufferLimit = reader.Memory(key, value, "limits") },
-                "maxclients" => config with { MaxClients = (int)reader.Integer(key, value, "limits", 1, int.MaxValue) },
-                _ => throw reader.Unknown(key, "limits"),
-            };
+            config = set(config, field, fieldValue) ?? throw reader.Unknown(field, name);
         }
         return config;
     }

@@ -38,6 +38,39 @@ public sealed record CairnConfig
 
     public int MaxClients { get; init; } = 10000;
 
+    /// <summary>Where the peer port listens ("host:port"); null = the RESP bind address, RESP port + 10000 (0 when the RESP port is 0).</summary>
+    public string? RaftAddress { get; init; }
+
+    /// <summary>The address peers are told to reach this node at; null = <see cref="RaftAddress"/> as bound.</summary>
+    public string? AdvertiseAddress { get; init; }
+
+    /// <summary>Start a new one-member cluster when the data directory is empty; null = yes unless <see cref="Join"/> is set.</summary>
+    public bool? Bootstrap { get; init; }
+
+    /// <summary>Raft addresses of existing members to ask for admission when the data directory is empty.</summary>
+    public IReadOnlyList<string> Join { get; init; } = [];
+
+    /// <summary>How long followers wait without hearing from a leader before electing a new one (randomized up to twice this).</summary>
+    public int ElectionTimeoutMs { get; init; } = 1000;
+
+    public int HeartbeatIntervalMs { get; init; } = 100;
+
+    /// <summary>How long a request may wait for a leader, a commit or a read index before it fails with an error.</summary>
+    public int RequestTimeoutMs { get; init; } = 5000;
+
+    public bool ShouldBootstrap => Bootstrap ?? Join.Count == 0;
+
+    /// <summary>The peer listen address, after defaults.</summary>
+    public (IPAddress Address, int Port) RaftListen()
+    {
+        if (RaftAddress is null)
+        {
+            return (Bind, Port == 0 ? 0 : Port + 10000);
+        }
+        var colon = RaftAddress.LastIndexOf(':');
+        return (ParseAddress(RaftAddress[..colon].Trim('[', ']'), "raft address"), ParsePort(RaftAddress[(colon + 1)..], "raft address"));
+    }
+
     public CairnConfig WithServerAddress(string value, string source)
     {
         var colon = value.LastIndexOf(':');
@@ -78,9 +111,43 @@ public sealed record CairnConfig
         {
             throw new ConfigException($"max_open_files must be -1 (unlimited) or positive, got {MaxOpenFiles}");
         }
+        if (RaftAddress is not null)
+        {
+            CheckHostPort(RaftAddress, "raft address");
+            RaftListen();
+        }
+        if (AdvertiseAddress is not null)
+        {
+            CheckHostPort(AdvertiseAddress, "advertise_addr");
+        }
+        foreach (var peer in Join)
+        {
+            CheckHostPort(peer, "join");
+        }
+        if (Bootstrap == true && Join.Count > 0)
+        {
+            throw new ConfigException("bootstrap and join are exclusive: a node either starts a new cluster or joins one");
+        }
+        if (HeartbeatIntervalMs <= 0 || ElectionTimeoutMs < 2 * HeartbeatIntervalMs)
+        {
+            throw new ConfigException($"election timeout ({ElectionTimeoutMs} ms) must be at least twice the heartbeat interval ({HeartbeatIntervalMs} ms), which must be positive");
+        }
+        if (RequestTimeoutMs <= 0)
+        {
+            throw new ConfigException($"request timeout must be positive, got {RequestTimeoutMs} ms");
+        }
         if (NodeId.Length > 0 && !NodeIdentity.IsValid(NodeId))
         {
             throw new ConfigException($"node_id may hold only letters, digits, '-', '_' and '.', at most 64 characters; got '{NodeId}'");
+        }
+    }
+
+    private static void CheckHostPort(string value, string what)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new ConfigException($"{what} must be host:port, got '{value}'");
         }
     }
 
@@ -101,5 +168,7 @@ public sealed record CairnConfig
     public override string ToString() =>
         $"node_id={NodeId} server_addr={Bind}:{Port} data_path={Path.GetFullPath(DataPath)} max_open_files={MaxOpenFiles} " +
         $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
-        $"maxclients={MaxClients} cache_size={RecordCacheBytes} config={ConfigFile ?? "(none)"}";
+        $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} " +
+        $"bootstrap={ShouldBootstrap} join=[{string.Join(",", Join)}] election_timeout={ElectionTimeoutMs}ms heartbeat_interval={HeartbeatIntervalMs}ms " +
+        $"request_timeout={RequestTimeoutMs}ms config={ConfigFile ?? "(none)"}";
 }

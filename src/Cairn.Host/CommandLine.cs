@@ -17,12 +17,20 @@ public sealed class CommandLine
 
     public Option<string?> LogLevel { get; } = new("--log-level") { Description = "trace, debug, info, warn, error or off (default info)" };
 
+    public Option<string?> RaftAddr { get; } = new("--raft-addr") { Description = "Peer (Raft) address to listen on (default: RESP bind address, port + 10000)" };
+
+    public Option<string?> AdvertiseAddr { get; } = new("--advertise-addr") { Description = "Peer address other nodes reach this one at (default: --raft-addr)" };
+
+    public Option<bool?> Bootstrap { get; } = new("--bootstrap") { Description = "Start a new cluster if the data directory is empty (default: yes unless --join is given)" };
+
+    public Option<string[]> Join { get; } = new("--join") { Description = "Raft address of a member to join through when the data directory is empty (repeatable, or comma-separated)", AllowMultipleArgumentsPerToken = true };
+
     public RootCommand Root { get; }
 
     public CommandLine()
     {
         Root = new RootCommand("cairn-server: a Raft-replicated, Redis-compatible key-value database");
-        foreach (var option in new Option[] { Config, Bind, Port, DataDir, NodeId, LogLevel })
+        foreach (var option in new Option[] { Config, Bind, Port, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, Bootstrap, Join })
         {
             Root.Options.Add(option);
         }
@@ -57,6 +65,22 @@ public sealed class CommandLine
         if (parsed.GetValue(LogLevel) is { } level)
         {
             config = config with { LogLevel = level };
+        }
+        if (parsed.GetValue(RaftAddr) is { } raftAddr)
+        {
+            config = config with { RaftAddress = raftAddr };
+        }
+        if (parsed.GetValue(AdvertiseAddr) is { } advertise)
+        {
+            config = config with { AdvertiseAddress = advertise };
+        }
+        if (parsed.GetValue(Bootstrap) is { } bootstrap)
+        {
+            config = config with { Bootstrap = bootstrap };
+        }
+        if (parsed.GetValue(Join) is { Length: > 0 } join)
+        {
+            config = config with { Join = join.SelectMany(j => j.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() };
         }
         config.Validate();
         return config;

@@ -47,6 +47,30 @@ public static class EnvironmentConfig
                     : throw new ConfigException($"CAIRN_CACHE_SIZE must be a size like 256mb, got '{cacheSize}'"),
             };
         }
+        if (Value("CAIRN_RAFT_ADDR") is { } raftAddr)
+        {
+            config = config with { RaftAddress = raftAddr };
+        }
+        if (Value("CAIRN_ADVERTISE_ADDR") is { } advertise)
+        {
+            config = config with { AdvertiseAddress = advertise };
+        }
+        if (Value("CAIRN_BOOTSTRAP") is { } bootstrap)
+        {
+            config = config with
+            {
+                Bootstrap = bootstrap.ToLowerInvariant() switch
+                {
+                    "1" or "true" or "yes" => true,
+                    "0" or "false" or "no" => false,
+                    _ => throw new ConfigException($"CAIRN_BOOTSTRAP must be true or false, got '{bootstrap}'"),
+                },
+            };
+        }
+        if (Value("CAIRN_JOIN") is { } join)
+        {
+            config = config with { Join = join.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+        }
         if (Value("CAIRN_LOG_LEVEL") is { } level)
         {
             config = config with { LogLevel = level };

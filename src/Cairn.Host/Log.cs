@@ -17,6 +17,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Shutting down: finishing queued writes")]
     public static partial void ShuttingDown(ILogger logger);
 
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Raft node {Name} (raft id {Id}) reachable by peers at {Address}; role {Role}")]
+    public static partial void RaftStarted(ILogger logger, string name, string id, string address, string role);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Could not join the cluster yet: {Reason}; retrying in {DelayMs} ms")]
+    public static partial void JoinFailed(ILogger logger, string reason, double delayMs);
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Stopped; store closed cleanly")]
     public static partial void Stopped(ILogger logger);
 }

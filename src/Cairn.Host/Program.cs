@@ -4,7 +4,11 @@ using Cairn.Host;
 using Cairn.Replication;
 using Cairn.Server;
 using Cairn.Server.Connections;
+using Cairn.StateMachine;
 using Cairn.Storage.RocksDb;
+using Cairn.Storage.Wal;
+using Cairn.Transport;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -82,9 +86,10 @@ async Task<int> RunAsync(ParseResult result)
         return 1;
     }
     using var engineScope = engine;
-    builder.Services.AddSingleton(sp => new LocalKvService(engine, sp.GetRequiredService<ILogger<LocalKvService>>(), config.RecordCacheBytes));
-    builder.Services.AddSingleton<IKvService>(sp => sp.GetRequiredService<LocalKvService>());
-    builder.Services.AddSingleton(sp => new ServerContext(config.ToServerOptions(nodeId), sp.GetRequiredService<IKvService>(), logLevel));
+    // The service is built once the RESP port is known (it is part of this node's member record);
+    // a connection that arrives first waits for it.
+    var kvReady = new TaskCompletionSource<RaftKvService>(TaskCreationOptions.RunContinuationsAsynchronously);
+    builder.Services.AddSingleton(_ => new ServerContext(config.ToServerOptions(nodeId), () => kvReady.Task.GetAwaiter().GetResult(), logLevel));
 
     ListenOptions? resp = null;
     builder.WebHost.ConfigureKestrel(kestrel =>
@@ -99,11 +104,34 @@ async Task<int> RunAsync(ParseResult result)
     });
 
     await using var app = builder.Build();
-    var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cairn");
+    var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+    var logger = loggers.CreateLogger("Cairn");
     Log.Starting(logger, ServerContext.CairnVersion, Environment.ProcessId, config.ToString());
-    var kv = app.Services.GetRequiredService<IKvService>();
-    var status = kv.GetStatus();
-    Log.StoreOpened(logger, storePath, status.KeyCount, status.AppliedIndex);
+
+    var (raftHost, raftPort) = config.RaftListen();
+    TcpPeerTransport transport;
+    try
+    {
+        transport = new TcpPeerTransport(new IPEndPoint(raftHost, raftPort), loggers.CreateLogger("Cairn.Transport"));
+    }
+    catch (SocketException ex)
+    {
+        Console.Error.WriteLine($"cairn-server: cannot listen for peers on {raftHost}:{raftPort}: {ex.Message}");
+        return 1;
+    }
+    await using var transportScope = transport;
+    SegmentedLogStore raftLog;
+    var logPath = Path.Combine(dataDirectory, "raft");
+    try
+    {
+        raftLog = SegmentedLogStore.Open(logPath);
+    }
+    catch (Exception ex) when (ex is WalCorruptException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"cairn-server: cannot open the Raft log at '{logPath}': {ex.Message}");
+        return 1;
+    }
+    using var raftLogScope = raftLog;
     try
     {
         await app.StartAsync();
@@ -114,13 +142,68 @@ async Task<int> RunAsync(ParseResult result)
         return 1;
     }
     var port = ((IPEndPoint)resp!.EndPoint).Port;
+    var advertise = config.AdvertiseAddress ?? Advertised(raftHost, transport.LocalEndPoint.Port);
+    var advertiseHost = advertise[..advertise.LastIndexOf(':')];
+    var self = new MemberInfo(MemberInfo.IdOf(nodeId), nodeId, advertise, $"{(config.Bind.Equals(IPAddress.Any) ? advertiseHost : config.Bind.ToString())}:{port}");
+    var requestTimeout = TimeSpan.FromMilliseconds(config.RequestTimeoutMs);
+    var machine = new KvStateMachine(engine, new RecordCache(config.RecordCacheBytes));
+    var empty = raftLog.Groups.Count == 0 && machine.AppliedIndex == 0;
+    var group = new RaftGroup(new RaftGroupOptions
+    {
+        GroupId = 1,
+        Self = self,
+        TickInterval = TimeSpan.FromMilliseconds(config.HeartbeatIntervalMs),
+        ElectionTicks = Math.Max(2, config.ElectionTimeoutMs / config.HeartbeatIntervalMs),
+        HeartbeatTicks = 1,
+        RequestTimeout = requestTimeout,
+        InitialVoters = empty && config.ShouldBootstrap ? [self.Id] : [],
+    }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"));
+    var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"));
+    transport.Start(self, kv);
+    kvReady.SetResult(kv);
+    var status = kv.GetStatus();
+    Log.StoreOpened(logger, storePath, status.KeyCount, status.AppliedIndex);
+    Log.RaftStarted(logger, self.Name, self.Id.ToString("x16"), advertise, kv.Cluster.Role);
     var server = app.Services.GetRequiredService<ServerContext>();
     server.Config.ListeningPort = port;
     Log.Ready(logger, config.Bind.ToString(), port);
+    using var joining = new CancellationTokenSource();
+    if (empty && config.Join.Count > 0)
+    {
+        _ = JoinAsync(kv, config.Join, logger, joining.Token);
+    }
     await app.WaitForShutdownAsync();
     Log.ShuttingDown(logger);
+    joining.Cancel();
     await app.StopAsync();
-    await app.Services.GetRequiredService<LocalKvService>().DisposeAsync();
+    await kv.DisposeAsync();
     Log.Stopped(logger);
     return 0;
+}
+
+static string Advertised(IPAddress host, int port) =>
+    host.Equals(IPAddress.Any) || host.Equals(IPAddress.IPv6Any) ? $"{Dns.GetHostName()}:{port}" : new IPEndPoint(host, port).ToString();
+
+// Asks the configured members to admit this node, retrying (with back-off) until one does.
+static async Task JoinAsync(RaftKvService kv, IReadOnlyList<string> peers, ILogger logger, CancellationToken cancellationToken)
+{
+    var delay = TimeSpan.FromMilliseconds(200);
+    while (!cancellationToken.IsCancellationRequested && kv.Cluster.Role == "uninitialized")
+    {
+        var reply = await kv.JoinClusterAsync(peers, cancellationToken);
+        if (!reply.IsError)
+        {
+            return;
+        }
+        Log.JoinFailed(logger, reply.Text!, delay.TotalMilliseconds);
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
+    }
 }

@@ -63,6 +63,17 @@ public static class TomlConfigFile
                     "size" => c with { RecordCacheBytes = reader.Memory(k, v, "cache", allowZero: true) },
                     _ => null,
                 }),
+                "raft" => ApplySection(config, reader, key, value, "raft", (c, k, v) => k switch
+                {
+                    "address" => c with { RaftAddress = reader.String(k, v, "raft") },
+                    "advertise_addr" => c with { AdvertiseAddress = reader.String(k, v, "raft") },
+                    "bootstrap" => c with { Bootstrap = reader.Boolean(k, v, "raft") },
+                    "join" => c with { Join = reader.Strings(k, v, "raft") },
+                    "election_timeout" => c with { ElectionTimeoutMs = (int)reader.Integer(k, v, "raft", 1, 60_000) },
+                    "heartbeat_interval" => c with { HeartbeatIntervalMs = (int)reader.Integer(k, v, "raft", 1, 10_000) },
+                    "request_timeout" => c with { RequestTimeoutMs = (int)reader.Integer(k, v, "raft", 1, 600_000) },
+                    _ => null,
+                }),
                 _ => throw reader.Unknown(key, null),
             };
         }
@@ -94,6 +105,14 @@ public static class TomlConfigFile
             string text when ServerConfig.TryParseMemory(text, out var bytes) && (bytes > 0 || (allowZero && bytes == 0)) => bytes,
             _ => throw Wrong(key, table, "a size in bytes or a string like \"512mb\""),
         };
+
+        public bool Boolean(string key, object value, string? table) =>
+            value is bool flag ? flag : throw Wrong(key, table, "true or false");
+
+        public IReadOnlyList<string> Strings(string key, object value, string? table) =>
+            value is TomlArray array && array.All(item => item is string)
+                ? array.Cast<string>().ToArray()
+                : throw Wrong(key, table, "an array of strings");
 
         public TomlTable Table(string key, object value) => value as TomlTable ?? throw Wrong(key, null, "a table");
 

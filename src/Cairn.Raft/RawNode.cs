@@ -185,4 +185,15 @@ public sealed class RawNode
     /// <summary>The leader's view of each member (empty on followers), for introspection.</summary>
     public IReadOnlyDictionary<ulong, string> Progress =>
         _raft.State == StateType.Leader ? _raft.Progress.ToDictionary(p => p.Key, p => p.Value.ToString()) : new Dictionary<ulong, string>();
+
+    /// <summary>The leader's replication state of each member, ordered by id (empty on followers).</summary>
+    public IReadOnlyList<MemberProgress> Members =>
+        _raft.State != StateType.Leader
+            ? []
+            : _raft.Progress.OrderBy(p => p.Key)
+                .Select(p => new MemberProgress(p.Key, p.Value.IsLearner, p.Value.Match, p.Value.Next, p.Value.State, p.Value.RecentActive))
+                .ToArray();
+
+    /// <summary>The committed index as this node knows it.</summary>
+    public ulong Committed => _raft.Log.Committed;
 }

@@ -42,3 +42,6 @@ public sealed class Ready
     /// <summary>Whether the writes of this Ready must be synced (false when only the commit index moved).</summary>
     public bool MustSync { get; init; }
 }
+
+/// <summary>The leader's view of one member: how far its log matches, and how replication to it stands.</summary>
+public readonly record struct MemberProgress(ulong Id, bool IsLearner, ulong Match, ulong Next, Tracker.ProgressState State, bool RecentActive);

@@ -25,11 +25,30 @@ public interface IKvService
 
     /// <summary>A point-in-time view for INFO, metrics and health.</summary>
     KvServiceStatus GetStatus();
+
+    /// <summary>The replication group as this node sees it (RAFT.INFO, ROLE, INFO replication).</summary>
+    GroupStatus Cluster { get; }
+
+    /// <summary>Makes this node, a member of nothing yet, a one-member cluster (RAFT.CLUSTER INIT).</summary>
+    Task<KvReply> InitClusterAsync();
+
+    /// <summary>Asks a member at one of <paramref name="raftAddresses"/> to add this node (RAFT.CLUSTER JOIN).</summary>
+    Task<KvReply> JoinClusterAsync(IReadOnlyList<string> raftAddresses, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a node as a learner, promoted to voter once caught up (RAFT.NODE ADD).</summary>
+    Task<KvReply> AddNodeAsync(string name, string raftAddress);
+
+    /// <summary>Removes a member, named by its node id or its Raft id (RAFT.NODE REMOVE).</summary>
+    Task<KvReply> RemoveNodeAsync(string node);
+
+    /// <summary>Takes a snapshot now and compacts the log behind it (RAFT.SNAPSHOT).</summary>
+    Task<KvReply> SnapshotAsync();
 }
 
 /// <summary>What an operator sees of the replication layer.</summary>
 public sealed record KvServiceStatus
 {
+    /// <summary>master (leader, or a node alone) or slave, as Redis's INFO names roles.</summary>
     public required string Role { get; init; }
 
     public required long AppliedIndex { get; init; }

@@ -3,13 +3,24 @@ using Cairn.StateMachine;
 namespace Cairn.Replication;
 
 /// <summary>A caller waiting for a command's reply; the first Complete wins, later ones are ignored.</summary>
-internal sealed class PendingReply(KvCommand command)
+internal sealed class PendingReply(KvCommand command, long deadline)
 {
     private readonly TaskCompletionSource<KvReply> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public KvCommand Command { get; } = command;
 
+    /// <summary>A <see cref="TimeProvider"/> timestamp after which the caller is told it failed.</summary>
+    public long Deadline { get; } = deadline;
+
+    /// <summary>Arrived from a follower: never forwarded again (so a stale leader hint cannot bounce it around).</summary>
+    public bool Forwarded { get; init; }
+
+    /// <summary>A membership change rather than a command.</summary>
+    public Cairn.Raft.ConfChange? Change { get; init; }
+
     public Task<KvReply> Task => _completion.Task;
+
+    public bool IsCompleted => _completion.Task.IsCompleted;
 
     public void Complete(KvReply reply) => _completion.TrySetResult(reply);
 }

@@ -8,11 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace Cairn.Replication;
 
 /// <summary>
-/// Drives one <see cref="RawNode"/> on its own thread. Each cycle: step peer messages, tick when due,
-/// propose every waiting command as one batch, ask one read index for every waiting read; then handle
-/// the Ready in its order: persist entries and hard state with one Sync, send messages, apply committed
-/// entries to the state machine, serve reads whose index is applied, and Advance. A proposal completes
-/// only when its own entry (term and index) is applied; if another entry takes its index, it fails.
+/// Drives one <see cref="RawNode"/> on its own thread. Each cycle: step peer messages, tick when due, run
+/// queued admin work, propose every waiting command as one batch (a follower forwards them to the
+/// leader; with no leader they wait, up to the request timeout), ask one read index for every waiting
+/// read; then handle the Ready in its order: persist entries and hard state with one Sync, send
+/// messages, apply committed entries to the state machine, serve reads whose index is applied, and
+/// Advance. A proposal completes only when its own entry (term and index) is applied; if another entry
+/// takes its index, it fails.
 /// </summary>
 public sealed partial class RaftGroup : IAsyncDisposable
 {
@@ -22,13 +24,18 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private readonly IRaftTransport? _transport;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly RawNode _node;
+    private readonly long _timeoutTicks;
+    private RawNode _node;
     private readonly ConcurrentQueue<PendingReply> _proposals = new();
     private readonly ConcurrentQueue<PendingReply> _reads = new();
     private readonly ConcurrentQueue<Message> _inbox = new();
+    private readonly ConcurrentQueue<Action> _work = new();
     private readonly ManualResetEventSlim _signal = new(false);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
+    // Proposals and reads that found no leader: retried each cycle until their deadline.
+    private readonly List<PendingReply> _waitingForLeader = [];
+    private readonly List<PendingReply> _readsWaitingForLeader = [];
     // Our proposals in the log, by index, with the term they were appended in.
     private readonly Dictionary<ulong, (ulong Term, PendingReply Proposal)> _inLog = [];
     private readonly Dictionary<long, List<PendingReply>> _readRounds = [];
@@ -37,6 +44,10 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private long _lastTickTimestamp;
     private ulong _applied;
     private readonly ProposalClock _clock;
+    private long _writeBatches;
+    private long _writeCommands;
+    private long _lastWriteTicks;
+    private volatile string? _lastWriteError;
 
     public RaftGroup(RaftGroupOptions options, ILogStore log, KvStateMachine machine, IRaftTransport? transport, ILogger logger, TimeProvider? time = null)
     {
@@ -46,30 +57,16 @@ public sealed partial class RaftGroup : IAsyncDisposable
         _transport = transport;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _timeoutTicks = (long)(options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
         _clock = new ProposalClock(_time);
-        var storage = log.Storage(options.GroupId);
-        if (storage.LastIndex() == 0 && storage.Conf().Voters.Count == 0 && options.InitialVoters.Count > 0)
+        if (options.InitialVoters.Count > 0 && IsEmpty)
         {
-            log.SetConf(options.GroupId, new ConfState(options.InitialVoters, []));
-            log.Sync();
+            WriteBootstrap(options.InitialVoters);
         }
-        // The state machine is durable up to its applied index; committed entries after it are redelivered.
-        _applied = Math.Min((ulong)machine.AppliedIndex, storage.InitialState().Commit);
-        _node = new RawNode(new RaftConfig
-        {
-            Id = options.NodeId,
-            GroupId = options.GroupId,
-            ElectionTicks = options.ElectionTicks,
-            HeartbeatTicks = options.HeartbeatTicks,
-            Applied = _applied,
-            Seed = HashCode.Combine(options.NodeId, options.GroupId, Environment.ProcessId),
-        }, storage);
-        if (storage.Conf().Voters is [var only] && only == options.NodeId)
-        {
-            // Alone: no one to wait for.
-            _node.Campaign();
-        }
+        LoadMembers();
+        _node = CreateNode();
         _lastTickTimestamp = _time.GetTimestamp();
+        PublishStatus();
         _thread = new Thread(Run) { IsBackground = true, Name = $"cairn-raft-{options.GroupId}" };
         _thread.Start();
     }
@@ -78,29 +75,57 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     public ulong AppliedIndex => Volatile.Read(ref _applied);
 
+    public ulong NodeId => _options.NodeId;
+
+    public MemberInfo Self => _options.Self;
+
     /// <summary>Proposes a write; completes with the state machine's reply once applied, or an error naming why it cannot.</summary>
-    public Task<KvReply> ProposeAsync(KvCommand command)
-    {
-        var proposal = new PendingReply(command);
-        _proposals.Enqueue(proposal);
-        _signal.Set();
-        return proposal.Task;
-    }
+    public Task<KvReply> ProposeAsync(KvCommand command) => Enqueue(_proposals, new PendingReply(command, Deadline()));
+
+    /// <summary>A write forwarded by a follower: proposed here if this node leads, refused otherwise (never forwarded again).</summary>
+    public Task<KvReply> ProposeForwardedAsync(KvCommand command) =>
+        Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
 
     /// <summary>A linearizable read: served once the applied index reaches a read index taken after the call.</summary>
-    public Task<KvReply> ReadAsync(KvCommand command)
-    {
-        var read = new PendingReply(command);
-        _reads.Enqueue(read);
-        _signal.Set();
-        return read.Task;
-    }
+    public Task<KvReply> ReadAsync(KvCommand command) => Enqueue(_reads, new PendingReply(command, Deadline()));
 
     /// <summary>A message from a peer (the transport calls this from any thread).</summary>
     public void Deliver(Message message)
     {
         _inbox.Enqueue(message);
         _signal.Set();
+    }
+
+    private long Deadline() => _time.GetTimestamp() + _timeoutTicks;
+
+    private Task<KvReply> Enqueue(ConcurrentQueue<PendingReply> queue, PendingReply pending)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return Task.FromResult(KvReply.Error("ERR server is shutting down"));
+        }
+        queue.Enqueue(pending);
+        _signal.Set();
+        return pending.Task;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the group's thread (between cycles) and returns its result.</summary>
+    private Task<T> OnGroupThread<T>(Func<T> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work.Enqueue(() =>
+        {
+            try
+            {
+                completion.TrySetResult(work());
+            }
+            catch (Exception ex)
+            {
+                completion.TrySetException(ex);
+            }
+        });
+        _signal.Set();
+        return completion.Task;
     }
 
     private void Run()
@@ -128,62 +153,123 @@ public sealed partial class RaftGroup : IAsyncDisposable
             _node.Step(message);
         }
         var now = _time.GetTimestamp();
+        var ticked = false;
         while (_time.GetElapsedTime(_lastTickTimestamp, now) >= _options.TickInterval)
         {
             _node.Tick();
+            ticked = true;
             _lastTickTimestamp += (long)(_options.TickInterval.TotalSeconds * _time.TimestampFrequency);
         }
-        ProposeWaiting();
-        AskReadIndex();
+        while (_work.TryDequeue(out var work))
+        {
+            work();
+        }
+        ProposeWaiting(now);
+        AskReadIndex(now);
         while (_node.HasReady)
         {
             HandleReady(_node.Ready());
         }
+        if (ticked)
+        {
+            PromoteCaughtUpLearners();
+            FailOverdue(now);
+            PublishStatus();
+        }
     }
 
-    private void ProposeWaiting()
+    private void ProposeWaiting(long now)
     {
-        if (_proposals.IsEmpty)
+        if (_proposals.IsEmpty && _waitingForLeader.Count == 0)
         {
             return;
         }
-        var batch = new List<PendingReply>();
+        var batch = new List<PendingReply>(_waitingForLeader);
+        _waitingForLeader.Clear();
         while (batch.Count < _options.MaxBatch && _proposals.TryDequeue(out var proposal))
         {
             batch.Add(proposal);
         }
-        if (SoftState.State != StateType.Leader)
+        if (_lastWriteError is { } writeError)
         {
-            // Forwarding to the leader comes with the peer transport; until then, say why.
-            var reason = SoftState.Lead == 0 ? "CLUSTERDOWN no leader" : $"CLUSTERDOWN not the leader (node {SoftState.Lead} leads); forwarding is not available yet";
+            // Refused before proposing: the outcome is known (not applied).
+            batch.ForEach(p => p.Complete(KvReply.Error($"MISCONF Errors writing to the Raft log: {writeError}")));
+            return;
+        }
+        var soft = _node.SoftState;
+        if (soft.State != StateType.Leader)
+        {
             foreach (var proposal in batch)
             {
-                proposal.Complete(KvReply.Error(reason));
+                if (proposal.Forwarded)
+                {
+                    proposal.Complete(KvReply.Error($"CLUSTERDOWN this node is not the leader{LeaderHint(soft.Lead)}"));
+                }
+                else if (soft.Lead != 0 && _transport is not null && proposal.Change is null)
+                {
+                    Forward(soft.Lead, proposal);
+                }
+                else if (now > proposal.Deadline)
+                {
+                    proposal.Complete(KvReply.Error(NoLeaderError()));
+                }
+                else
+                {
+                    _waitingForLeader.Add(proposal);
+                }
             }
             return;
         }
-        var timestamp = _clock.Next();
-        var payloads = new ReadOnlyMemory<byte>[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        var commands = batch.Where(p => p.Change is null).ToList();
+        foreach (var change in batch.Where(p => p.Change is not null))
         {
-            payloads[i] = KvCommandCodec.Encode(batch[i].Command, timestamp);
+            ProposeChange(change);
+        }
+        if (commands.Count == 0)
+        {
+            return;
+        }
+        var timestamp = _clock.Next();
+        var payloads = new ReadOnlyMemory<byte>[commands.Count];
+        for (var i = 0; i < commands.Count; i++)
+        {
+            payloads[i] = KvCommandCodec.Encode(commands[i].Command, timestamp);
         }
         var first = _node.LastIndex + 1;
         _node.ProposeBatch(payloads);
         var term = _node.HardState.Term;
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < commands.Count; i++)
         {
-            _inLog[first + (ulong)i] = (term, batch[i]);
+            _inLog[first + (ulong)i] = (term, commands[i]);
         }
     }
 
-    private void AskReadIndex()
+    private void Forward(ulong leader, PendingReply proposal)
     {
-        if (_reads.IsEmpty)
+        _transport!.ForwardAsync(leader, proposal.Command).ContinueWith(
+            t => proposal.Complete(t.IsCompletedSuccessfully ? t.Result : KvReply.Error(UnknownOutcome(t.Exception?.InnerException?.Message))),
+            TaskScheduler.Default);
+    }
+
+    internal static string UnknownOutcome(string? why) =>
+        $"TIMEOUT the write's outcome is unknown: {why ?? "no reply from the leader"}; it may or may not have been applied";
+
+    private string NoLeaderError() =>
+        _node.Conf.Voters.Count == 0
+            ? "CLUSTERDOWN this node is not a member of a cluster yet (RAFT.CLUSTER INIT or RAFT.CLUSTER JOIN)"
+            : $"CLUSTERDOWN no leader (none elected within {(long)_options.RequestTimeout.TotalMilliseconds} ms)";
+
+    private string LeaderHint(ulong lead) =>
+        lead == 0 ? "" : $"; node {MemberName(lead)} leads";
+
+    private void AskReadIndex(long now)
+    {
+        if (_reads.IsEmpty && _readsWaitingForLeader.Count == 0)
         {
             return;
         }
-        var round = new List<PendingReply>();
+        var round = new List<PendingReply>(_readsWaitingForLeader);
+        _readsWaitingForLeader.Clear();
         while (_reads.TryDequeue(out var read))
         {
             round.Add(read);
@@ -200,30 +286,29 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             foreach (var read in round)
             {
-                read.Complete(KvReply.Error("CLUSTERDOWN no leader"));
+                if (now > read.Deadline)
+                {
+                    read.Complete(KvReply.Error(NoLeaderError()));
+                }
+                else
+                {
+                    _readsWaitingForLeader.Add(read);
+                }
             }
         }
     }
 
     private void HandleReady(Ready ready)
     {
-        var groupId = _options.GroupId;
-        if (ready.Snapshot is { } snapshot)
-        {
-            _log.InstallSnapshot(groupId, snapshot);
-        }
-        _log.Append(groupId, ready.Entries);
-        if (ready.HardState is { } hard)
-        {
-            _log.SetHardState(groupId, hard);
-        }
-        if (ready.MustSync || ready.HardState is not null)
-        {
-            _log.Sync();
-        }
+        Persist(ready);
         if (ready.SoftState is { } soft)
         {
+            if (soft.Lead != SoftState.Lead || soft.State != SoftState.State)
+            {
+                LogRoleChanged(soft.State.ToString().ToLowerInvariant(), _node.HardState.Term, soft.Lead == 0 ? "none" : MemberName(soft.Lead));
+            }
             SoftState = soft;
+            PublishStatus();
         }
         if (ready.Messages.Count > 0)
         {
@@ -242,62 +327,58 @@ public sealed partial class RaftGroup : IAsyncDisposable
         _node.Advance(ready);
     }
 
-    private void Apply(IReadOnlyList<Entry> committed)
+    /// <summary>
+    /// Makes the Ready's snapshot, entries and hard state durable. On failure (a full disk) the Ready is
+    /// not advanced, so the next cycle tries the same writes again; meanwhile new writes are refused.
+    /// </summary>
+    private void Persist(Ready ready)
     {
-        if (committed.Count == 0)
+        var groupId = _options.GroupId;
+        var started = _time.GetTimestamp();
+        try
         {
-            return;
-        }
-        var entries = new List<KvEntry>(committed.Count);
-        // KvStateMachine counts log positions as long; Raft indexes stay far below 2^63.
-        var owners = new List<PendingReply?>(committed.Count);
-        foreach (var entry in committed)
-        {
-            PendingReply? owner = null;
-            if (_inLog.Remove(entry.Index, out var ours))
+            if (ready.Snapshot is { } snapshot)
             {
-                if (ours.Term == entry.Term)
-                {
-                    owner = ours.Proposal;
-                }
-                else
-                {
-                    ours.Proposal.Complete(KvReply.Error("ERR the write was lost in a leader change; it was not applied"));
-                }
+                InstallSnapshot(snapshot);
             }
-            if (entry.Type != EntryType.Normal || entry.Data.Length == 0)
+            _log.Append(groupId, ready.Entries);
+            if (ready.HardState is { } hard)
             {
-                owner?.Complete(KvReply.Ok);
-                continue;
+                _log.SetHardState(groupId, hard);
             }
-            KvCommand command;
-            long timestamp;
-            try
+            if (ready.MustSync || ready.HardState is not null)
             {
-                command = KvCommandCodec.Decode(entry.Data.Span, out timestamp);
-            }
-            catch (FormatException ex)
-            {
-                // Every node skips the same undecodable entry, so state stays identical.
-                LogBadEntry(entry.Index, ex.Message);
-                owner?.Complete(KvReply.Error("ERR internal: undecodable command"));
-                continue;
-            }
-            entries.Add(new KvEntry((long)entry.Index, timestamp, command));
-            owners.Add(owner);
-        }
-        if (entries.Count > 0)
-        {
-            var replies = new KvReply[entries.Count];
-            // The Raft log is the durability boundary: the state machine need not sync.
-            _machine.Apply(entries.ToArray(), replies, sync: false);
-            for (var i = 0; i < replies.Length; i++)
-            {
-                owners[i]?.Complete(replies[i]);
+                _log.Sync();
             }
         }
-        Volatile.Write(ref _applied, committed[^1].Index);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (_lastWriteError != ex.Message)
+            {
+                LogPersistFailed(ex);
+            }
+            _lastWriteError = ex.Message;
+            throw;
+        }
+        _lastWriteError = null;
+        if (ready.Entries.Count > 0)
+        {
+            Interlocked.Increment(ref _writeBatches);
+            Interlocked.Add(ref _writeCommands, ready.Entries.Count);
+            Interlocked.Exchange(ref _lastWriteTicks, _time.GetTimestamp() - started);
+        }
     }
+
+    /// <summary>Log writes (one fsync each) that carried entries, since start.</summary>
+    public long WriteBatches => Interlocked.Read(ref _writeBatches);
+
+    /// <summary>Entries written to the log since start.</summary>
+    public long WriteCommands => Interlocked.Read(ref _writeCommands);
+
+    public TimeSpan LastWriteDuration => _time.GetElapsedTime(0, Interlocked.Read(ref _lastWriteTicks));
+
+    /// <summary>Why the last log write failed, or null once one succeeds.</summary>
+    public string? LastWriteError => _lastWriteError;
 
     private void ServeReads()
     {
@@ -317,19 +398,30 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
     }
 
+    /// <summary>Fails, with an error that says why, every request past its deadline.</summary>
+    private void FailOverdue(long now)
+    {
+        foreach (var (index, (_, proposal)) in _inLog.Where(p => now > p.Value.Proposal.Deadline).ToList())
+        {
+            _inLog.Remove(index);
+            proposal.Complete(KvReply.Error(UnknownOutcome($"not committed within {(long)_options.RequestTimeout.TotalMilliseconds} ms")));
+        }
+        foreach (var (id, round) in _readRounds.Where(r => r.Value.TrueForAll(p => now > p.Deadline)).ToList())
+        {
+            _readRounds.Remove(id);
+            round.ForEach(r => r.Complete(KvReply.Error($"CLUSTERDOWN the leader did not confirm a read index within {(long)_options.RequestTimeout.TotalMilliseconds} ms")));
+        }
+    }
+
     private void FailEverything(string error)
     {
         foreach (var (_, (_, proposal)) in _inLog)
         {
             proposal.Complete(KvReply.Error(error));
         }
-        while (_proposals.TryDequeue(out var proposal))
+        foreach (var pending in _proposals.Concat(_reads).Concat(_waitingForLeader).Concat(_readsWaitingForLeader))
         {
-            proposal.Complete(KvReply.Error(error));
-        }
-        while (_reads.TryDequeue(out var read))
-        {
-            read.Complete(KvReply.Error(error));
+            pending.Complete(KvReply.Error(error));
         }
         foreach (var round in _readRounds.Values.Concat(_readsWaitingForApply.Select(r => r.Reads)))
         {
@@ -342,10 +434,13 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
         _stop.Cancel();
         _signal.Set();
         await Task.Run(_thread.Join);
-        _signal.Dispose();
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Raft cycle failed")]
@@ -353,4 +448,10 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Skipping undecodable log entry {Index}: {Reason}")]
     private partial void LogBadEntry(ulong index, string reason);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Error, Message = "Writing the Raft log failed; writes are refused until it succeeds")]
+    private partial void LogPersistFailed(Exception ex);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Raft role {Role}, term {Term}, leader {Leader}")]
+    private partial void LogRoleChanged(string role, ulong term, string leader);
 }

@@ -1,3 +1,6 @@
+using Cairn.Raft;
+using Cairn.StateMachine;
+
 namespace Cairn.Replication;
 
 /// <summary>Settings of one replicated group on this node.</summary>
@@ -5,7 +8,10 @@ public sealed record RaftGroupOptions
 {
     public required ulong GroupId { get; init; }
 
-    public required ulong NodeId { get; init; }
+    /// <summary>This node: its Raft id and the addresses recorded when it becomes a member.</summary>
+    public required MemberInfo Self { get; init; }
+
+    public ulong NodeId => Self.Id;
 
     /// <summary>Length of one Raft tick. Election timeout = ElectionTicks × this (randomized up to twice that).</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
@@ -15,16 +21,33 @@ public sealed record RaftGroupOptions
 
     public int HeartbeatTicks { get; init; } = 1;
 
-    /// <summary>Voters to start an empty group with (bootstrap); empty to wait to be added to an existing group.</summary>
+    /// <summary>
+    /// Voters to start an empty group with, by id; the ones this node knows the addresses of are given in
+    /// <see cref="Bootstrap"/>. Empty: wait to be added to an existing group (or for <see cref="RaftGroup.BootstrapAsync"/>).
+    /// </summary>
     public IReadOnlyList<ulong> InitialVoters { get; init; } = [];
 
     /// <summary>Most commands proposed in one batch (one log append, one fsync).</summary>
     public int MaxBatch { get; init; } = 4096;
+
+    /// <summary>How long a request may wait for a leader, a commit or a read index before it fails with an error that says why.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A learner is promoted to voter once its log is within this many entries of the leader's.</summary>
+    public ulong PromotionLag { get; init; } = 64;
+
+    public ReadOnlyOption ReadOnly { get; init; } = ReadOnlyOption.Safe;
 }
 
-/// <summary>Delivers a group's outgoing messages to peers (none for a single-node group).</summary>
+/// <summary>How a group reaches its peers (none for a single-node group).</summary>
 public interface IRaftTransport
 {
-    /// <summary>Sends messages; called after the entries and hard state they depend on are durable. Must not block.</summary>
-    void Send(IReadOnlyList<Cairn.Raft.Message> messages);
+    /// <summary>Sends messages; called after the entries and hard state they depend on are durable. Must not block; copies what it keeps.</summary>
+    void Send(IReadOnlyList<Message> messages);
+
+    /// <summary>Forwards a write to the leader; the reply is the leader's, or an error saying the outcome is unknown.</summary>
+    Task<KvReply> ForwardAsync(ulong leader, KvCommand command);
+
+    /// <summary>The group's members changed: where to reach them now.</summary>
+    void MembersChanged(IReadOnlyCollection<MemberInfo> members);
 }

@@ -13,8 +13,14 @@ public sealed class ServerContext
         typeof(ServerContext).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
 
     public ServerContext(ServerOptions options, IKvService kv, LogLevelSwitch logLevel, TimeProvider? time = null)
+        : this(options, () => kv, logLevel, time)
     {
-        Kv = kv;
+    }
+
+    /// <summary>With a service that may not exist yet: the first use waits for <paramref name="kv"/> to produce it.</summary>
+    public ServerContext(ServerOptions options, Func<IKvService> kv, LogLevelSwitch logLevel, TimeProvider? time = null)
+    {
+        _kv = new Lazy<IKvService>(kv, LazyThreadSafetyMode.ExecutionAndPublication);
         LogLevel = logLevel;
         Time = time ?? TimeProvider.System;
         StartedAt = Time.GetUtcNow();
@@ -22,7 +28,9 @@ public sealed class ServerContext
         Commands = CommandTable.Create();
     }
 
-    public IKvService Kv { get; }
+    private readonly Lazy<IKvService> _kv;
+
+    public IKvService Kv => _kv.Value;
 
     public ServerConfig Config { get; }
 

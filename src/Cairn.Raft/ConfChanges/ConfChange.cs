@@ -12,26 +12,35 @@ public enum ConfChangeType : byte
 /// <summary>
 /// One membership change (thesis §4.1: single-server changes). Carried in an entry of type
 /// <see cref="EntryType.ConfChange"/>; takes effect when the application applies that entry and
-/// calls <see cref="RawNode.ApplyConfChange"/>.
+/// calls <see cref="RawNode.ApplyConfChange"/>. <see cref="Context"/> is opaque to the core and
+/// replicated with the change (the application's word on the member, e.g. its addresses).
 /// </summary>
-public readonly record struct ConfChange(ConfChangeType Type, ulong NodeId)
+public readonly record struct ConfChange(ConfChangeType Type, ulong NodeId, byte[]? Context = null)
 {
     public byte[] Encode()
     {
-        var data = new byte[9];
+        var context = Context ?? [];
+        var data = new byte[9 + context.Length];
         data[0] = (byte)Type;
         BinaryPrimitives.WriteUInt64LittleEndian(data.AsSpan(1), NodeId);
+        context.CopyTo(data.AsSpan(9));
         return data;
     }
 
     public static ConfChange Decode(ReadOnlySpan<byte> data)
     {
-        if (data.Length != 9 || data[0] > (byte)ConfChangeType.RemoveNode)
+        if (data.Length < 9 || data[0] > (byte)ConfChangeType.RemoveNode)
         {
             throw new FormatException("not a membership change entry");
         }
-        return new ConfChange((ConfChangeType)data[0], BinaryPrimitives.ReadUInt64LittleEndian(data[1..]));
+        var context = data.Length > 9 ? data[9..].ToArray() : null;
+        return new ConfChange((ConfChangeType)data[0], BinaryPrimitives.ReadUInt64LittleEndian(data[1..]), context);
     }
+
+    public bool Equals(ConfChange other) =>
+        Type == other.Type && NodeId == other.NodeId && (Context ?? []).AsSpan().SequenceEqual(other.Context ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Type, NodeId);
 }
 
 /// <summary>Members of a group: voters decide; learners only receive the log.</summary>

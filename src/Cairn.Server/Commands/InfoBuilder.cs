@@ -152,20 +152,55 @@ internal static class InfoBuilder
         ];
     }
 
-    private static IEnumerable<(string, object)> ReplicationSection(ServerContext server, Replication.KvServiceStatus status) =>
-    [
-        ("role", status.Role),
-        ("connected_slaves", 0),
-        ("master_failover_state", "no-failover"),
-        ("master_replid", server.RunId),
-        ("master_replid2", new string('0', 40)),
-        ("master_repl_offset", status.AppliedIndex),
-        ("second_repl_offset", -1),
-        ("repl_backlog_active", 0),
-        ("repl_backlog_size", 0),
-        ("repl_backlog_first_byte_offset", 0),
-        ("repl_backlog_histlen", 0),
-    ];
+    /// <summary>Redis's replication section: the leader (or a node alone) is the master, the other members its replicas.</summary>
+    private static IEnumerable<(string, object)> ReplicationSection(ServerContext server, Replication.KvServiceStatus status)
+    {
+        var cluster = server.Kv.Cluster;
+        var lines = new List<(string, object)> { ("role", status.Role) };
+        if (status.Role == "slave")
+        {
+            var (host, port) = RaftCommands.SplitAddress(cluster.Leader?.RespAddress ?? "");
+            lines.AddRange(
+            [
+                ("master_host", host),
+                ("master_port", port),
+                ("master_link_status", cluster.LeaderId == 0 ? "down" : "up"),
+                ("master_last_io_seconds_ago", cluster.LeaderId == 0 ? -1 : 0),
+                ("master_sync_in_progress", 0),
+                ("slave_read_repl_offset", (long)cluster.CommitIndex),
+                ("slave_repl_offset", (long)cluster.AppliedIndex),
+                ("slave_priority", 100),
+                ("slave_read_only", 0),
+                ("replica_announced", 1),
+                ("connected_slaves", 0),
+            ]);
+        }
+        else
+        {
+            var replicas = cluster.Members.Where(m => m.Id != cluster.NodeId).ToList();
+            lines.Add(("connected_slaves", replicas.Count(r => r.Active)));
+            for (var i = 0; i < replicas.Count; i++)
+            {
+                var r = replicas[i];
+                var (host, port) = RaftCommands.SplitAddress(r.RespAddress);
+                var match = (long)(r.Match ?? 0);
+                lines.Add(($"slave{i}", $"ip={host},port={port},state={(r.Active ? "online" : "wait_bgsave")},offset={match},lag={(long)cluster.LastIndex - match}"));
+            }
+        }
+        lines.AddRange(
+        [
+            ("master_failover_state", "no-failover"),
+            ("master_replid", server.RunId),
+            ("master_replid2", new string('0', 40)),
+            ("master_repl_offset", status.AppliedIndex),
+            ("second_repl_offset", -1),
+            ("repl_backlog_active", 0),
+            ("repl_backlog_size", 0),
+            ("repl_backlog_first_byte_offset", 0),
+            ("repl_backlog_histlen", 0),
+        ]);
+        return lines;
+    }
 
     private static IEnumerable<(string, object)> CpuSection()
     {

@@ -1,0 +1,126 @@
+using Cairn.Raft;
+using Cairn.StateMachine;
+
+namespace Cairn.Replication;
+
+public sealed partial class RaftGroup
+{
+    /// <summary>
+    /// Applies committed entries in log order: runs of commands as one state-machine batch, membership
+    /// changes one at a time between them (each persisted with the members' addresses before the next
+    /// entry). Completes each of our proposals whose entry this is (same index and term).
+    /// </summary>
+    private void Apply(IReadOnlyList<Entry> committed)
+    {
+        if (committed.Count == 0)
+        {
+            return;
+        }
+        var entries = new List<KvEntry>(committed.Count);
+        var owners = new List<PendingReply?>(committed.Count);
+        foreach (var entry in committed)
+        {
+            PendingReply? owner = null;
+            if (_inLog.Remove(entry.Index, out var ours))
+            {
+                if (ours.Term == entry.Term)
+                {
+                    owner = ours.Proposal;
+                }
+                else
+                {
+                    ours.Proposal.Complete(KvReply.Error("ERR the write was lost in a leader change; it was not applied"));
+                }
+            }
+            if (entry.Type == EntryType.ConfChange)
+            {
+                ApplyCommands(entries, owners);
+                ApplyChange(entry, owner);
+                continue;
+            }
+            if (entry.Data.Length == 0)
+            {
+                owner?.Complete(KvReply.Ok);
+                continue;
+            }
+            KvCommand command;
+            long timestamp;
+            try
+            {
+                command = KvCommandCodec.Decode(entry.Data.Span, out timestamp);
+            }
+            catch (FormatException ex)
+            {
+                // Every node skips the same undecodable entry, so state stays identical.
+                LogBadEntry(entry.Index, ex.Message);
+                owner?.Complete(KvReply.Error("ERR internal: undecodable command"));
+                continue;
+            }
+            // KvStateMachine counts log positions as long; Raft indexes stay far below 2^63.
+            entries.Add(new KvEntry((long)entry.Index, timestamp, command));
+            owners.Add(owner);
+        }
+        ApplyCommands(entries, owners);
+        Volatile.Write(ref _applied, committed[^1].Index);
+    }
+
+    private void ApplyCommands(List<KvEntry> entries, List<PendingReply?> owners)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+        var replies = new KvReply[entries.Count];
+        // The Raft log is the durability boundary: the state machine need not sync.
+        _machine.Apply(entries.ToArray(), replies, sync: false);
+        for (var i = 0; i < replies.Length; i++)
+        {
+            owners[i]?.Complete(replies[i]);
+        }
+        entries.Clear();
+        owners.Clear();
+    }
+
+    private void ApplyChange(Entry entry, PendingReply? owner)
+    {
+        ConfChange change;
+        MemberInfo? member = null;
+        try
+        {
+            change = ConfChange.Decode(entry.Data.Span);
+            if (change.Context is { Length: > 0 } context)
+            {
+                member = MemberInfo.Decode(context);
+            }
+        }
+        catch (FormatException ex)
+        {
+            LogBadEntry(entry.Index, ex.Message);
+            owner?.Complete(KvReply.Error("ERR internal: undecodable membership change"));
+            return;
+        }
+        var conf = _node.ApplyConfChange(change);
+        _log.SetConf(_options.GroupId, conf);
+        _log.Sync();
+        var key = MemberKey(change.NodeId);
+        if (change.Type == ConfChangeType.RemoveNode)
+        {
+            _members.Remove(change.NodeId);
+            _machine.ApplyClusterRecord((long)entry.Index, key, []);
+        }
+        else if (member is not null && member.Id == change.NodeId)
+        {
+            _members[change.NodeId] = member;
+            _machine.ApplyClusterRecord((long)entry.Index, key, member.Encode());
+        }
+        if (_promotion == change.NodeId)
+        {
+            _promotion = 0;
+        }
+        LogMembershipChanged(change.Type.ToString(), MemberName(change.NodeId), string.Join(",", conf.Voters.Select(MemberName)), string.Join(",", conf.Learners.Select(MemberName)));
+        _transport?.MembersChanged(_members.Values.ToList());
+        Volatile.Write(ref _applied, entry.Index);
+        owner?.Complete(KvReply.Ok);
+        PublishStatus();
+    }
+}

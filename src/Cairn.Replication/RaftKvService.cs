@@ -1,0 +1,252 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Cairn.Raft;
+using Cairn.Replication.Wire;
+using Cairn.StateMachine;
+using Cairn.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Replication;
+
+/// <summary>
+/// The <see cref="IKvService"/> of a node: writes go through the node's <see cref="RaftGroup"/> (a
+/// one-member group when alone: the same path), linearizable reads through ReadIndex (answered
+/// locally when this node is the only voter and leads: then every acknowledged write is applied),
+/// stale reads from local state. It answers peers' requests (forwarded writes, membership changes)
+/// and, on the leader only, proposes deletion of expired keys.
+/// </summary>
+public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisposable
+{
+    private const int ExpireCycleKeys = 512;
+
+    private readonly RaftGroup _group;
+    private readonly KvStateMachine _machine;
+    private readonly IKvEngine _engine;
+    private readonly IPeerTransport? _transport;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ITimer _expireTimer;
+    private long _expiredKeys;
+    private int _expireCycleRunning;
+    private int _disposed;
+
+    public RaftKvService(RaftGroup group, KvStateMachine machine, IKvEngine engine, IPeerTransport? transport, TimeSpan requestTimeout, ILogger logger, TimeProvider? time = null)
+    {
+        _group = group;
+        _machine = machine;
+        _engine = engine;
+        _transport = transport;
+        _requestTimeout = requestTimeout;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _expireTimer = _time.CreateTimer(_ => ExpireCycle(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+    }
+
+    public RaftGroup Group => _group;
+
+    public GroupStatus Cluster => _group.Status;
+
+    public ValueTask<KvReply> WriteAsync(KvCommand command, CancellationToken cancellationToken = default) =>
+        new(_group.ProposeAsync(command));
+
+    public ValueTask<KvReply> ReadAsync(KvCommand command, ReadConsistency consistency, CancellationToken cancellationToken = default)
+    {
+        var status = _group.Status;
+        if (consistency == ReadConsistency.Stale || (status.IsLeader && status.SoleVoter))
+        {
+            return new ValueTask<KvReply>(_machine.Query(command, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+        }
+        return new ValueTask<KvReply>(_group.ReadAsync(command));
+    }
+
+    public KvServiceStatus GetStatus()
+    {
+        var cluster = _group.Status;
+        return new KvServiceStatus
+        {
+            Role = cluster.IsLeader || cluster.Members.Count <= 1 ? "master" : "slave",
+            AppliedIndex = _machine.AppliedIndex,
+            KeyCount = _machine.KeyCount,
+            ExpiresCount = _machine.ExpiresCount,
+            WriteBatches = _group.WriteBatches,
+            WriteCommands = _group.WriteCommands,
+            ExpiredKeys = Interlocked.Read(ref _expiredKeys),
+            LastWriteMilliseconds = _group.LastWriteDuration.TotalMilliseconds,
+            LastWriteError = _group.LastWriteError,
+            EngineStats =
+            [
+                .. _engine.GetStats(),
+                new("cairn_record_cache_bytes", _machine.Cache.Bytes.ToString(CultureInfo.InvariantCulture)),
+                new("cairn_record_cache_entries", _machine.Cache.Count.ToString(CultureInfo.InvariantCulture)),
+                new("cairn_record_cache_hits", _machine.Cache.Hits.ToString(CultureInfo.InvariantCulture)),
+                new("cairn_record_cache_misses", _machine.Cache.Misses.ToString(CultureInfo.InvariantCulture)),
+            ],
+        };
+    }
+
+    public Task<KvReply> InitClusterAsync() => _group.BootstrapAsync();
+
+    public async Task<KvReply> JoinClusterAsync(IReadOnlyList<string> raftAddresses, CancellationToken cancellationToken = default)
+    {
+        if (_transport is null)
+        {
+            return KvReply.Error("ERR this node has no peer transport");
+        }
+        if (_group.Status.Role != "uninitialized")
+        {
+            return KvReply.Error("ERR Already cluster member");
+        }
+        var self = _group.Self;
+        var errors = new List<string>();
+        foreach (var address in raftAddresses)
+        {
+            try
+            {
+                var reply = PeerPayload.ReadReply(await _transport.RequestAsync(address, PeerPayload.AddNode(self, forwarded: false), _requestTimeout, cancellationToken));
+                if (!reply.IsError || reply.Text!.Contains("already exists", StringComparison.Ordinal))
+                {
+                    LogJoined(address);
+                    return KvReply.Ok;
+                }
+                errors.Add($"{address}: {reply.Text}");
+            }
+            catch (Exception ex) when (ex is PeerUnavailableException or FormatException)
+            {
+                errors.Add($"{address}: {ex.Message}");
+            }
+        }
+        return KvReply.Error("ERR failed to join the cluster: " + string.Join("; ", errors));
+    }
+
+    public Task<KvReply> AddNodeAsync(string name, string raftAddress) =>
+        AddMemberAsync(new MemberInfo(MemberInfo.IdOf(name), name, raftAddress, ""), forwarded: false);
+
+    public Task<KvReply> RemoveNodeAsync(string node)
+    {
+        var member = _group.Status.Members.FirstOrDefault(m => m.Name == node || m.Id.ToString(CultureInfo.InvariantCulture) == node || m.Id.ToString("x16") == node);
+        return member is null
+            ? Task.FromResult(KvReply.Error("ERR node id does not exist"))
+            : RemoveMemberAsync(member.Id, forwarded: false);
+    }
+
+    public Task<KvReply> SnapshotAsync() => _group.SnapshotAsync();
+
+    private async Task<KvReply> AddMemberAsync(MemberInfo member, bool forwarded) =>
+        _group.Status.IsLeader || forwarded
+            ? await _group.ChangeMembershipAsync(new ConfChange(ConfChangeType.AddLearner, member.Id, member.Encode()))
+            : await ToLeaderAsync(PeerPayload.AddNode(member, forwarded: true));
+
+    private async Task<KvReply> RemoveMemberAsync(ulong id, bool forwarded) =>
+        _group.Status.IsLeader || forwarded
+            ? await _group.ChangeMembershipAsync(new ConfChange(ConfChangeType.RemoveNode, id))
+            : await ToLeaderAsync(PeerPayload.RemoveNode(id, forwarded: true));
+
+    private async Task<KvReply> ToLeaderAsync(byte[] request)
+    {
+        var leader = _group.Status.LeaderId;
+        var address = leader == 0 ? null : _transport?.AddressOf(leader);
+        if (address is null)
+        {
+            return KvReply.Error("CLUSTERDOWN no leader");
+        }
+        try
+        {
+            return PeerPayload.ReadReply(await _transport!.RequestAsync(address, request, _requestTimeout));
+        }
+        catch (Exception ex) when (ex is PeerUnavailableException or FormatException)
+        {
+            return KvReply.Error($"TIMEOUT no answer from the leader: {ex.Message}; the change may or may not have been made");
+        }
+    }
+
+    public void OnMessage(ulong from, ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty || payload[0] != (byte)PeerPayloadKind.RaftMessages)
+        {
+            throw new FormatException("not a Raft message batch");
+        }
+        foreach (var message in MessageCodec.Read(payload[1..]))
+        {
+            _group.Deliver(message);
+        }
+    }
+
+    public async Task<byte[]> OnRequestAsync(ulong from, byte[] payload)
+    {
+        if (payload.Length < 2)
+        {
+            throw new FormatException("request too short");
+        }
+        var forwarded = payload[1] != 0;
+        var reply = (PeerPayloadKind)payload[0] switch
+        {
+            PeerPayloadKind.Forward => await _group.ProposeForwardedAsync(KvCommandCodec.Decode(payload.AsSpan(2), out _)),
+            PeerPayloadKind.AddNode => await AddMemberAsync(MemberInfo.Decode(payload.AsSpan(2)), forwarded),
+            PeerPayloadKind.RemoveNode => await RemoveMemberAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2)), forwarded),
+            _ => throw new FormatException($"unknown request kind {payload[0]}"),
+        };
+        return PeerPayload.Reply(reply);
+    }
+
+    /// <summary>
+    /// Active expiry, on the leader only (like a Redis primary): proposes deletion of keys whose TTL has
+    /// passed. At most one cycle is in flight; the flag is cleared when its proposal completes.
+    /// </summary>
+    private void ExpireCycle()
+    {
+        if (!_group.Status.IsLeader || Interlocked.Exchange(ref _expireCycleRunning, 1) == 1)
+        {
+            return;
+        }
+        Task<KvReply>? proposal = null;
+        try
+        {
+            var expired = _machine.FindExpired(_time.GetUtcNow().ToUnixTimeMilliseconds(), ExpireCycleKeys);
+            if (expired.Count > 0)
+            {
+                var args = new byte[expired.Count * 2][];
+                for (var i = 0; i < expired.Count; i++)
+                {
+                    args[2 * i] = expired[i].Key;
+                    args[2 * i + 1] = new byte[8];
+                    BinaryPrimitives.WriteInt64BigEndian(args[2 * i + 1], expired[i].ExpireAt);
+                }
+                proposal = _group.ProposeAsync(new KvCommand(KvOp.ExpireKeys, args));
+            }
+        }
+        catch (Exception ex)
+        {
+            LogExpireFailed(ex);
+        }
+        if (proposal is null)
+        {
+            Volatile.Write(ref _expireCycleRunning, 0);
+            return;
+        }
+        proposal.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && !t.Result.IsError)
+            {
+                Interlocked.Add(ref _expiredKeys, t.Result.Integer);
+            }
+            Volatile.Write(ref _expireCycleRunning, 0);
+        }, TaskScheduler.Default);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await _expireTimer.DisposeAsync();
+        await _group.DisposeAsync();
+    }
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Active expiry cycle failed")]
+    private partial void LogExpireFailed(Exception ex);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Asked {Address} to add this node to its cluster; it was accepted as a learner")]
+    private partial void LogJoined(string address);
+}

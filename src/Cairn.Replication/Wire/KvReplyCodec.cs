@@ -1,0 +1,66 @@
+using Cairn.StateMachine;
+
+namespace Cairn.Replication.Wire;
+
+/// <summary>A state-machine reply on the wire (the answer to a forwarded write): kind, then its value.</summary>
+public static class KvReplyCodec
+{
+    private const int MaxDepth = 8;
+
+    public static void Write(WireWriter writer, KvReply reply)
+    {
+        writer.U8((byte)reply.Kind);
+        switch (reply.Kind)
+        {
+            case KvReplyKind.Simple or KvReplyKind.Error:
+                writer.String(reply.Text!);
+                break;
+            case KvReplyKind.Integer:
+                writer.I64(reply.Integer);
+                break;
+            case KvReplyKind.Bulk:
+                writer.Bytes(reply.Bytes.Span);
+                break;
+            case KvReplyKind.Array:
+                writer.U32((uint)reply.Items!.Length);
+                foreach (var item in reply.Items)
+                {
+                    Write(writer, item);
+                }
+                break;
+        }
+    }
+
+    public static KvReply Read(ref WireReader reader, int depth = 0)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new FormatException("reply nested too deeply");
+        }
+        var kind = (KvReplyKind)reader.U8();
+        switch (kind)
+        {
+            case KvReplyKind.Ok:
+                return KvReply.Ok;
+            case KvReplyKind.Null:
+                return KvReply.Null;
+            case KvReplyKind.Simple:
+                return KvReply.Simple(reader.String());
+            case KvReplyKind.Error:
+                return KvReply.Error(reader.String());
+            case KvReplyKind.Integer:
+                return KvReply.Int(reader.I64());
+            case KvReplyKind.Bulk:
+                return KvReply.Bulk(reader.Bytes());
+            case KvReplyKind.Array:
+                var items = new KvReply[reader.Count(1)];
+                for (var i = 0; i < items.Length; i++)
+                {
+                    items[i] = Read(ref reader, depth + 1);
+                }
+                return KvReply.Array(items);
+            default:
+                throw new FormatException($"unknown reply kind {(byte)kind}");
+        }
+    }
+}

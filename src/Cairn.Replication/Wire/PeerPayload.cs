@@ -1,0 +1,69 @@
+using Cairn.Raft;
+using Cairn.StateMachine;
+
+namespace Cairn.Replication.Wire;
+
+/// <summary>What a payload between peers carries: its first byte.</summary>
+public enum PeerPayloadKind : byte
+{
+    /// <summary>One-way: a batch of Raft messages (<see cref="MessageCodec"/>).</summary>
+    RaftMessages = 0,
+
+    /// <summary>Request: a client's write, from a follower to the leader. Response: the reply.</summary>
+    Forward = 1,
+
+    /// <summary>Request: add a member (as a learner). Response: the reply.</summary>
+    AddNode = 2,
+
+    /// <summary>Request: remove a member. Response: the reply.</summary>
+    RemoveNode = 3,
+}
+
+/// <summary>
+/// Encodes and decodes peer requests: kind (u8), hops (u8: a request that reached a node through
+/// forwarding is never forwarded again), then the body. Responses are a <see cref="KvReply"/>.
+/// </summary>
+public static class PeerPayload
+{
+    public static byte[] RaftMessages(IReadOnlyList<Message> messages, WireWriter writer)
+    {
+        writer.Reset();
+        writer.U8((byte)PeerPayloadKind.RaftMessages);
+        MessageCodec.Write(writer, messages);
+        return writer.ToArray();
+    }
+
+    public static byte[] Forward(KvCommand command) =>
+        [(byte)PeerPayloadKind.Forward, 0, .. KvCommandCodec.Encode(command, timestamp: 0)];
+
+    public static byte[] AddNode(MemberInfo member, bool forwarded)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.AddNode);
+        writer.U8(forwarded ? (byte)1 : (byte)0);
+        member.Write(writer);
+        return writer.ToArray();
+    }
+
+    public static byte[] RemoveNode(ulong id, bool forwarded)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.RemoveNode);
+        writer.U8(forwarded ? (byte)1 : (byte)0);
+        writer.U64(id);
+        return writer.ToArray();
+    }
+
+    public static byte[] Reply(KvReply reply)
+    {
+        var writer = new WireWriter();
+        KvReplyCodec.Write(writer, reply);
+        return writer.ToArray();
+    }
+
+    public static KvReply ReadReply(ReadOnlySpan<byte> payload)
+    {
+        var reader = new WireReader(payload);
+        return KvReplyCodec.Read(ref reader);
+    }
+}

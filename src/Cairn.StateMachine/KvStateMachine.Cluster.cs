@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using Cairn.Storage;
+
+namespace Cairn.StateMachine;
+
+public sealed partial class KvStateMachine
+{
+    private static readonly byte[] ClusterPrefix = "cluster/"u8.ToArray();
+
+    /// <summary>
+    /// Stores a record the replication layer keeps beside the data (membership, node addresses) as of log
+    /// position <paramref name="index"/>, in one engine write with the applied index, so a restart or a
+    /// snapshot sees records and data at the same point. An empty <paramref name="value"/> deletes it.
+    /// </summary>
+    public void ApplyClusterRecord(long index, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (index <= _appliedIndex)
+        {
+            return;
+        }
+        _batch ??= _engine.NewBatch();
+        try
+        {
+            var metaKey = new byte[ClusterPrefix.Length + key.Length];
+            ClusterPrefix.CopyTo(metaKey, 0);
+            key.CopyTo(metaKey.AsSpan(ClusterPrefix.Length));
+            if (value.IsEmpty)
+            {
+                _batch.Delete(KvSpace.Meta, metaKey);
+            }
+            else
+            {
+                _batch.Put(KvSpace.Meta, metaKey, value);
+            }
+            Span<byte> buffer = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, index);
+            _batch.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
+            _engine.Write(_batch, sync: false);
+            Volatile.Write(ref _appliedIndex, index);
+        }
+        finally
+        {
+            _batch.Clear();
+        }
+    }
+
+    /// <summary>Every record stored with <see cref="ApplyClusterRecord"/>, in key order.</summary>
+    public List<(byte[] Key, byte[] Value)> ReadClusterRecords()
+    {
+        var records = new List<(byte[], byte[])>();
+        using var iterator = _engine.NewIterator(KvSpace.Meta);
+        for (iterator.Seek(ClusterPrefix); iterator.Valid && iterator.Key.StartsWith(ClusterPrefix); iterator.Next())
+        {
+            records.Add((iterator.Key[ClusterPrefix.Length..].ToArray(), iterator.Value.ToArray()));
+        }
+        return records;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Cairn.Transport;
+
+internal enum FrameType : byte
+{
+    /// <summary>First frame on a connection: magic, version, the dialer's node id and advertised address.</summary>
+    Hello = 1,
+    OneWay = 2,
+    Request = 3,
+    Response = 4,
+
+    /// <summary>A request the receiver could not handle (bad payload, handler failure): the text says why.</summary>
+    Failure = 5,
+}
+
+/// <summary>
+/// Frames on the peer port: length (u32, of what follows) | type (u8) | [request id (u64)] | payload.
+/// Little-endian. Until a valid Hello arrives, frames larger than <see cref="MaxHelloBytes"/> are refused,
+/// so garbage cannot make a node wait for (or buffer) a huge declared length.
+/// </summary>
+internal static class Frame
+{
+    public const uint Magic = 0x4E524143; // "CARN"
+    public const byte Version = 1;
+    public const int MaxHelloBytes = 1024;
+    public const int MaxFrameBytes = 256 * 1024 * 1024;
+
+    public static byte[] Hello(ulong nodeId, string address)
+    {
+        var text = Encoding.UTF8.GetBytes(address);
+        var frame = new byte[4 + 1 + 4 + 1 + 8 + 4 + text.Length];
+        var span = frame.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(frame.Length - 4));
+        span[4] = (byte)FrameType.Hello;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[5..], Magic);
+        span[9] = Version;
+        BinaryPrimitives.WriteUInt64LittleEndian(span[10..], nodeId);
+        BinaryPrimitives.WriteInt32LittleEndian(span[18..], text.Length);
+        text.CopyTo(span[22..]);
+        return frame;
+    }
+
+    public static (ulong NodeId, string Address) ReadHello(ReadOnlySpan<byte> body)
+    {
+        if (body.Length < 17 || BinaryPrimitives.ReadUInt32LittleEndian(body) != Magic || body[4] != Version)
+        {
+            throw new FormatException("not a Cairn peer handshake");
+        }
+        var nodeId = BinaryPrimitives.ReadUInt64LittleEndian(body[5..]);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(body[13..]);
+        if (length < 0 || length != body.Length - 17)
+        {
+            throw new FormatException("bad handshake address length");
+        }
+        return (nodeId, Encoding.UTF8.GetString(body[17..]));
+    }
+
+    public static byte[] Build(FrameType type, ulong requestId, ReadOnlySpan<byte> payload)
+    {
+        var hasId = type != FrameType.OneWay;
+        var frame = new byte[4 + 1 + (hasId ? 8 : 0) + payload.Length];
+        var span = frame.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(frame.Length - 4));
+        span[4] = (byte)type;
+        if (hasId)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(span[5..], requestId);
+        }
+        payload.CopyTo(span[(hasId ? 13 : 5)..]);
+        return frame;
+    }
+
+    /// <summary>
+    /// Takes one complete frame off <paramref name="buffer"/> if there is one. Throws FormatException for a
+    /// length over <paramref name="maxBytes"/> or an unknown type.
+    /// </summary>
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, int maxBytes, out FrameType type, out ulong requestId, out ReadOnlySequence<byte> payload)
+    {
+        type = default;
+        requestId = 0;
+        payload = default;
+        if (buffer.Length < 5)
+        {
+            return false;
+        }
+        Span<byte> header = stackalloc byte[13];
+        buffer.Slice(0, Math.Min(13, buffer.Length)).CopyTo(header);
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        if (length < 1 || length > (uint)maxBytes)
+        {
+            throw new FormatException($"frame length {length} out of range");
+        }
+        type = (FrameType)header[4];
+        if (type is < FrameType.Hello or > FrameType.Failure)
+        {
+            throw new FormatException($"unknown frame type {header[4]}");
+        }
+        var idBytes = type is FrameType.Request or FrameType.Response or FrameType.Failure ? 8 : 0;
+        if (length < 1 + idBytes)
+        {
+            throw new FormatException("frame too short");
+        }
+        if (buffer.Length < 4 + length)
+        {
+            return false;
+        }
+        if (idBytes > 0)
+        {
+            requestId = BinaryPrimitives.ReadUInt64LittleEndian(header[5..]);
+        }
+        payload = buffer.Slice(5 + idBytes, length - 1 - idBytes);
+        buffer = buffer.Slice(4 + length);
+        return true;
+    }
+}

@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Shutting down: finishing queued writes")]
     public static partial void ShuttingDown(ILogger logger);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Raft node {Name} (raft id {Id}) reachable by peers at {Address}; role {Role}")]
-    public static partial void RaftStarted(ILogger logger, string name, string id, string address, string role);
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Raft node {Name} (raft id {Id}) listening for peers on {Listen}, advertised as {Address}; role {Role}")]
+    public static partial void RaftStarted(ILogger logger, string name, string id, string listen, string address, string role);
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Could not join the cluster yet: {Reason}; retrying in {DelayMs} ms")]
     public static partial void JoinFailed(ILogger logger, string reason, double delayMs);

@@ -163,7 +163,7 @@ async Task<int> RunAsync(ParseResult result)
     kvReady.SetResult(kv);
     var status = kv.GetStatus();
     Log.StoreOpened(logger, storePath, status.KeyCount, status.AppliedIndex);
-    Log.RaftStarted(logger, self.Name, self.Id.ToString("x16"), advertise, kv.Cluster.Role);
+    Log.RaftStarted(logger, self.Name, self.Id.ToString("x16"), transport.LocalEndPoint.ToString(), advertise, kv.Cluster.Role);
     var server = app.Services.GetRequiredService<ServerContext>();
     server.Config.ListeningPort = port;
     Log.Ready(logger, config.Bind.ToString(), port);

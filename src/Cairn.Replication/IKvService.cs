@@ -48,7 +48,7 @@ public interface IKvService
 /// <summary>What an operator sees of the replication layer.</summary>
 public sealed record KvServiceStatus
 {
-    /// <summary>master (leader, or a node alone) or slave, as Redis's INFO names roles.</summary>
+    /// <summary>As Redis's INFO names roles: "master" on every node, since every node accepts writes.</summary>
     public required string Role { get; init; }
 
     public required long AppliedIndex { get; init; }

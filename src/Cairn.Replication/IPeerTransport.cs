@@ -37,4 +37,8 @@ public interface IPeerHandler
 }
 
 /// <summary>A peer could not be reached, or did not answer in time.</summary>
-public sealed class PeerUnavailableException(string message) : Exception(message);
+/// <param name="sent">Whether the request may have reached the peer; when false, it certainly did not (the outcome is known: nothing happened).</param>
+public sealed class PeerUnavailableException(string message, bool sent = true) : Exception(message)
+{
+    public bool Sent { get; } = sent;
+}

@@ -34,16 +34,20 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         }
     }
 
-    public async Task<KvReply> ForwardAsync(ulong leader, KvCommand command)
+    public async Task<KvReply?> ForwardAsync(ulong leader, KvCommand command)
     {
         var address = transport.AddressOf(leader);
         if (address is null)
         {
-            return KvReply.Error("CLUSTERDOWN the leader's address is not known yet");
+            return null;
         }
         try
         {
             return PeerPayload.ReadReply(await transport.RequestAsync(address, PeerPayload.Forward(command), requestTimeout));
+        }
+        catch (PeerUnavailableException ex) when (!ex.Sent)
+        {
+            return null;
         }
         catch (PeerUnavailableException ex)
         {

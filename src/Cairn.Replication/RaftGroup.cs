@@ -246,9 +246,27 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     private void Forward(ulong leader, PendingReply proposal)
     {
-        _transport!.ForwardAsync(leader, proposal.Command).ContinueWith(
-            t => proposal.Complete(t.IsCompletedSuccessfully ? t.Result : KvReply.Error(UnknownOutcome(t.Exception?.InnerException?.Message))),
-            TaskScheduler.Default);
+        _transport!.ForwardAsync(leader, proposal.Command).ContinueWith(t =>
+        {
+            if (!t.IsCompletedSuccessfully)
+            {
+                proposal.Complete(KvReply.Error(UnknownOutcome(t.Exception?.InnerException?.Message)));
+            }
+            else if (t.Result is { } reply)
+            {
+                proposal.Complete(reply);
+            }
+            else if (_time.GetTimestamp() > proposal.Deadline)
+            {
+                proposal.Complete(KvReply.Error($"CLUSTERDOWN cannot reach the leader (raft id {leader:x16}); the write was not applied"));
+            }
+            else
+            {
+                // Never reached the leader: try again (a new leader may be elected meanwhile).
+                _proposals.Enqueue(proposal);
+                _signal.Set();
+            }
+        }, TaskScheduler.Default);
     }
 
     internal static string UnknownOutcome(string? why) =>

@@ -45,8 +45,11 @@ public interface IRaftTransport
     /// <summary>Sends messages; called after the entries and hard state they depend on are durable. Must not block; copies what it keeps.</summary>
     void Send(IReadOnlyList<Message> messages);
 
-    /// <summary>Forwards a write to the leader; the reply is the leader's, or an error saying the outcome is unknown.</summary>
-    Task<KvReply> ForwardAsync(ulong leader, KvCommand command);
+    /// <summary>
+    /// Forwards a write to the leader; the reply is the leader's, or an error saying the outcome is unknown.
+    /// Null when the write certainly did not reach the leader (not connected): the caller may try again.
+    /// </summary>
+    Task<KvReply?> ForwardAsync(ulong leader, KvCommand command);
 
     /// <summary>The group's members changed: where to reach them now.</summary>
     void MembersChanged(IReadOnlyCollection<MemberInfo> members);

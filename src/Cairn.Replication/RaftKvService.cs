@@ -65,7 +65,8 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         var cluster = _group.Status;
         return new KvServiceStatus
         {
-            Role = cluster.IsLeader || cluster.Members.Count <= 1 ? "master" : "slave",
+            // Every node takes writes (followers forward them): to a Redis client each one is a master.
+            Role = "master",
             AppliedIndex = _machine.AppliedIndex,
             KeyCount = _machine.KeyCount,
             ExpiresCount = _machine.ExpiresCount,

@@ -24,8 +24,8 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
     private readonly string _address;
     private readonly byte[] _hello;
     private readonly ILogger _logger;
-    private readonly Channel<byte[]> _queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<byte[]>> _pending = new();
+    private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<ulong, Outgoing> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _queuedBytes;
@@ -48,7 +48,7 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
         {
             return;
         }
-        Enqueue(Frame.Build(FrameType.OneWay, 0, payload));
+        Enqueue(new Outgoing(Frame.Build(FrameType.OneWay, 0, payload), null));
     }
 
     public async Task<byte[]> RequestAsync(byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
@@ -64,16 +64,16 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
             }
             if (!_connected)
             {
-                throw new PeerUnavailableException($"not connected to {_address}");
+                throw new PeerUnavailableException($"not connected to {_address}", sent: false);
             }
         }
         var id = Interlocked.Increment(ref _nextRequestId);
-        var completion = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[(ulong)id] = completion;
-        Enqueue(Frame.Build(FrameType.Request, (ulong)id, payload));
+        var request = new Outgoing(Frame.Build(FrameType.Request, (ulong)id, payload), new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[(ulong)id] = request;
+        Enqueue(request);
         try
         {
-            return await completion.Task.WaitAsync(timeout, cancellationToken);
+            return await request.Completion!.Task.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -85,10 +85,20 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
         }
     }
 
-    private void Enqueue(byte[] frame)
+    private void Enqueue(Outgoing outgoing)
     {
-        Interlocked.Add(ref _queuedBytes, frame.Length);
-        _queue.Writer.TryWrite(frame);
+        Interlocked.Add(ref _queuedBytes, outgoing.Frame.Length);
+        _queue.Writer.TryWrite(outgoing);
+    }
+
+    /// <summary>A frame waiting to go out; for a request, its completion and whether it was handed to the socket.</summary>
+    private sealed class Outgoing(byte[] frame, TaskCompletionSource<byte[]>? completion)
+    {
+        public byte[] Frame { get; } = frame;
+
+        public TaskCompletionSource<byte[]>? Completion { get; } = completion;
+
+        public volatile bool Written;
     }
 
     private async Task RunAsync()
@@ -149,15 +159,20 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
     private async Task WriteFramesAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         var buffer = new MemoryStream();
+        var batch = new List<Outgoing>();
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(cancellationToken))
         {
             buffer.SetLength(0);
-            while (buffer.Length < 1024 * 1024 && reader.TryRead(out var frame))
+            batch.Clear();
+            while (buffer.Length < 1024 * 1024 && reader.TryRead(out var outgoing))
             {
-                Interlocked.Add(ref _queuedBytes, -frame.Length);
-                buffer.Write(frame);
+                Interlocked.Add(ref _queuedBytes, -outgoing.Frame.Length);
+                buffer.Write(outgoing.Frame);
+                batch.Add(outgoing);
             }
+            // From here on a request may reach the peer even if the connection then fails.
+            batch.ForEach(o => o.Written = true);
             await stream.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
         }
     }
@@ -173,7 +188,7 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
                 var buffer = result.Buffer;
                 while (Frame.TryRead(ref buffer, Frame.MaxFrameBytes, out var type, out var id, out var payload))
                 {
-                    if (_pending.TryRemove(id, out var completion))
+                    if (_pending.TryRemove(id, out var request) && request.Completion is { } completion)
                     {
                         if (type == FrameType.Response)
                         {
@@ -200,20 +215,20 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
 
     private void FailPending(string reason)
     {
-        foreach (var (id, completion) in _pending)
+        foreach (var (id, request) in _pending)
         {
             if (_pending.TryRemove(id, out _))
             {
-                completion.TrySetException(new PeerUnavailableException(reason));
+                request.Completion!.TrySetException(new PeerUnavailableException(reason, sent: request.Written));
             }
         }
     }
 
     private void DrainQueue()
     {
-        while (_queue.Reader.TryRead(out var frame))
+        while (_queue.Reader.TryRead(out var outgoing))
         {
-            Interlocked.Add(ref _queuedBytes, -frame.Length);
+            Interlocked.Add(ref _queuedBytes, -outgoing.Frame.Length);
         }
     }
 

@@ -113,8 +113,8 @@ public sealed class RaftGroupTests : IDisposable
             }
         }
 
-        public Task<KvReply> ForwardAsync(ulong leader, KvCommand command) =>
-            groups[leader].ProposeForwardedAsync(KvCommandCodec.Decode(KvCommandCodec.Encode(command, 0), out _));
+        public async Task<KvReply?> ForwardAsync(ulong leader, KvCommand command) =>
+            await groups[leader].ProposeForwardedAsync(KvCommandCodec.Decode(KvCommandCodec.Encode(command, 0), out _));
 
         public void MembersChanged(IReadOnlyCollection<MemberInfo> members)
         {

@@ -152,40 +152,23 @@ internal static class InfoBuilder
         ];
     }
 
-    /// <summary>Redis's replication section: the leader (or a node alone) is the master, the other members its replicas.</summary>
+    /// <summary>
+    /// Redis's replication section. Every node accepts writes (followers forward them), so every node is
+    /// a master to clients; the leader lists the other members as replicas. The raft_* fields tell the
+    /// Raft role and where the leader is.
+    /// </summary>
     private static IEnumerable<(string, object)> ReplicationSection(ServerContext server, Replication.KvServiceStatus status)
     {
         var cluster = server.Kv.Cluster;
         var lines = new List<(string, object)> { ("role", status.Role) };
-        if (status.Role == "slave")
+        var replicas = cluster.IsLeader ? cluster.Members.Where(m => m.Id != cluster.NodeId).ToList() : [];
+        lines.Add(("connected_slaves", replicas.Count(r => r.Active)));
+        for (var i = 0; i < replicas.Count; i++)
         {
-            var (host, port) = RaftCommands.SplitAddress(cluster.Leader?.RespAddress ?? "");
-            lines.AddRange(
-            [
-                ("master_host", host),
-                ("master_port", port),
-                ("master_link_status", cluster.LeaderId == 0 ? "down" : "up"),
-                ("master_last_io_seconds_ago", cluster.LeaderId == 0 ? -1 : 0),
-                ("master_sync_in_progress", 0),
-                ("slave_read_repl_offset", (long)cluster.CommitIndex),
-                ("slave_repl_offset", (long)cluster.AppliedIndex),
-                ("slave_priority", 100),
-                ("slave_read_only", 0),
-                ("replica_announced", 1),
-                ("connected_slaves", 0),
-            ]);
-        }
-        else
-        {
-            var replicas = cluster.Members.Where(m => m.Id != cluster.NodeId).ToList();
-            lines.Add(("connected_slaves", replicas.Count(r => r.Active)));
-            for (var i = 0; i < replicas.Count; i++)
-            {
-                var r = replicas[i];
-                var (host, port) = RaftCommands.SplitAddress(r.RespAddress);
-                var match = (long)(r.Match ?? 0);
-                lines.Add(($"slave{i}", $"ip={host},port={port},state={(r.Active ? "online" : "wait_bgsave")},offset={match},lag={(long)cluster.LastIndex - match}"));
-            }
+            var r = replicas[i];
+            var (host, port) = RaftCommands.SplitAddress(r.RespAddress);
+            var match = (long)(r.Match ?? 0);
+            lines.Add(($"slave{i}", $"ip={host},port={port},state={(r.Active ? "online" : "wait_bgsave")},offset={match},lag={(long)cluster.LastIndex - match}"));
         }
         lines.AddRange(
         [
@@ -198,6 +181,11 @@ internal static class InfoBuilder
             ("repl_backlog_size", 0),
             ("repl_backlog_first_byte_offset", 0),
             ("repl_backlog_histlen", 0),
+            ("raft_role", cluster.Role),
+            ("raft_term", (long)cluster.Term),
+            ("raft_leader", cluster.Leader?.Name ?? ""),
+            ("raft_leader_addr", cluster.Leader?.RespAddress ?? ""),
+            ("raft_commit_index", (long)cluster.CommitIndex),
         ]);
         return lines;
     }

@@ -137,35 +137,28 @@ internal static class RaftCommands
         return text.ToString();
     }
 
-    /// <summary>ROLE, as Redis answers it: a leader (or a node alone) is a master with its followers as replicas.</summary>
+    /// <summary>
+    /// ROLE, in Redis's format. Every node accepts writes (a follower forwards them), so every node
+    /// answers as a master, as a client must see it to send writes there; the leader lists the other
+    /// members as its replicas. RAFT.INFO tells the Raft role.
+    /// </summary>
     private static void Role(CommandContext c)
     {
         var status = c.Kv.Cluster;
         var w = c.Writer;
-        if (status.IsLeader || status.Members.Count <= 1)
-        {
-            var replicas = status.Members.Where(m => m.Id != status.NodeId).ToList();
-            w.WriteArrayHeader(3);
-            w.WriteBulk("master");
-            w.WriteInteger((long)status.AppliedIndex);
-            w.WriteArrayHeader(replicas.Count);
-            foreach (var replica in replicas)
-            {
-                var (host, port) = SplitAddress(replica.RespAddress);
-                w.WriteArrayHeader(3);
-                w.WriteBulk(host);
-                w.WriteBulk(port);
-                w.WriteBulk(((long)(replica.Match ?? 0)).ToString(CultureInfo.InvariantCulture));
-            }
-            return;
-        }
-        var (leaderHost, leaderPort) = SplitAddress(status.Leader?.RespAddress ?? "");
-        w.WriteArrayHeader(5);
-        w.WriteBulk("slave");
-        w.WriteBulk(leaderHost);
-        w.WriteInteger(long.TryParse(leaderPort, out var p) ? p : 0);
-        w.WriteBulk(status.LeaderId == 0 ? "connect" : "connected");
+        var replicas = status.IsLeader ? status.Members.Where(m => m.Id != status.NodeId).ToList() : [];
+        w.WriteArrayHeader(3);
+        w.WriteBulk("master");
         w.WriteInteger((long)status.AppliedIndex);
+        w.WriteArrayHeader(replicas.Count);
+        foreach (var replica in replicas)
+        {
+            var (host, port) = SplitAddress(replica.RespAddress);
+            w.WriteArrayHeader(3);
+            w.WriteBulk(host);
+            w.WriteBulk(port);
+            w.WriteBulk(((long)(replica.Match ?? 0)).ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     internal static (string Host, string Port) SplitAddress(string address)

@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Cairn.Cluster.Tests;
+
+/// <summary>Real 3-node clusters: forming, serving on every node, failover, restarts.</summary>
+public sealed class ClusterTests
+{
+    [Fact]
+    public async Task WritesOnAnyNodeAreReadOnEveryNode()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        for (var i = 0; i < cluster.Nodes.Count; i++)
+        {
+            Assert.True(await cluster.Nodes[i].Db.StringSetAsync($"k{i}", $"v{i}"));
+            Assert.Equal(i + 1, await cluster.Nodes[i].Db.StringIncrementAsync("counter"));
+        }
+        // Linearizable reads: every node sees every acknowledged write at once, with no waiting.
+        foreach (var node in cluster.Nodes)
+        {
+            for (var i = 0; i < cluster.Nodes.Count; i++)
+            {
+                Assert.Equal($"v{i}", await node.Db.StringGetAsync($"k{i}"));
+            }
+            Assert.Equal(3, (long)await node.Db.StringGetAsync("counter"));
+        }
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        // Every node takes writes, so each is a master to clients; the leader lists the others as replicas.
+        var role = (RedisResult[])(await leader.Db.ExecuteAsync("ROLE"))!;
+        Assert.Equal("master", (string?)role[0]);
+        Assert.Equal(2, ((RedisResult[])role[2]!).Length);
+        var replication = await follower.Db.ExecuteAsync("INFO", "replication");
+        Assert.Contains("raft_role:follower", replication.ToString());
+        Assert.Contains($"raft_leader_addr:127.0.0.1:{leader.Port}", replication.ToString());
+        var info = (await follower.TryRaftInfoAsync())!;
+        Assert.Equal("follower", info["role"]);
+        Assert.Equal(leader.Name, info["leader_id"]);
+        Assert.Equal("3", info["num_voting_nodes"]);
+    }
+
+    [Fact]
+    public async Task KillingTheLeaderUnderLoadLosesNoAcknowledgedWrite()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var acknowledged = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var writers = cluster.Nodes.Where(n => n != leader).Select(node => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var key = $"{node.Name}:{i}";
+                try
+                {
+                    if (await node.Db.StringSetAsync(key, "x"))
+                    {
+                        acknowledged.Add(key);
+                    }
+                }
+                catch (RedisException)
+                {
+                    // No leader for a moment, or an outcome the server said it could not know.
+                }
+            }
+        })).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(acknowledged.Count > 200), TimeSpan.FromSeconds(30), "writes before the kill");
+        leader.Kill();
+        var killedAt = DateTime.UtcNow;
+        var before = acknowledged.Count;
+        await Poll.UntilAsync(() => Task.FromResult(acknowledged.Count > before + 50), TimeSpan.FromSeconds(30), "writes after the kill");
+        var failover = DateTime.UtcNow - killedAt;
+        var newLeader = await cluster.WaitForLeaderAsync(except: leader);
+        Assert.NotEqual(leader, newLeader);
+        Assert.True(failover < TimeSpan.FromMilliseconds(2 * LocalCluster.ElectionTimeoutMs + 3000), $"writes resumed only after {failover.TotalMilliseconds:F0} ms");
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        foreach (var node in cluster.Running)
+        {
+            var values = await node.Db.StringGetAsync(acknowledged.Select(k => (RedisKey)k).ToArray());
+            Assert.All(values, v => Assert.Equal("x", v));
+        }
+        // The old leader comes back as a follower and catches up.
+        await leader.RestartAsync();
+        await Poll.UntilAsync(async () => (await leader.TryRaftInfoAsync())?.GetValueOrDefault("role") == "follower", TimeSpan.FromSeconds(30), "the old leader to follow");
+        leader.Db.Execute("READONLY");
+        await Poll.UntilAsync(async () =>
+        {
+            var values = await leader.Db.StringGetAsync(acknowledged.Select(k => (RedisKey)k).ToArray());
+            return values.All(v => v == "x");
+        }, TimeSpan.FromSeconds(30), "the old leader to catch up");
+    }
+
+    [Fact]
+    public async Task KillingEveryNodeAtOnceLosesNothingAcknowledged()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var keys = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            var node = cluster.Nodes[i % 3];
+            Assert.True(await node.Db.StringSetAsync($"durable:{i}", i));
+            keys.Add($"durable:{i}");
+        }
+        Assert.Equal(300, await cluster.Nodes[0].Db.StringIncrementAsync("n", 300));
+        foreach (var node in cluster.Nodes)
+        {
+            node.Kill();
+        }
+        foreach (var node in cluster.Nodes)
+        {
+            await node.RestartAsync();
+        }
+        await cluster.WaitForLeaderAsync();
+        foreach (var node in cluster.Nodes)
+        {
+            var values = await node.Db.StringGetAsync(keys.Select(k => (RedisKey)k).ToArray());
+            Assert.Equal(Enumerable.Range(0, 300).Select(i => (RedisValue)i), values);
+            Assert.Equal(300, (long)await node.Db.StringGetAsync("n"));
+        }
+    }
+}

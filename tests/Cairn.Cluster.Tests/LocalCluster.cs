@@ -1,0 +1,182 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.RegularExpressions;
+using StackExchange.Redis;
+
+namespace Cairn.Cluster.Tests;
+
+/// <summary>
+/// A cluster of real cairn-server processes on loopback. Each node's peer port sits behind a
+/// <see cref="PeerProxy"/> (nodes advertise the proxy), so tests can cut links between nodes.
+/// Node 1 bootstraps; the others join through it. Short election timeouts keep the tests quick.
+/// </summary>
+public sealed partial class LocalCluster : IAsyncDisposable
+{
+    public const int ElectionTimeoutMs = 1000;
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "cairn-cluster-" + Guid.NewGuid().ToString("N"));
+
+    public List<Node> Nodes { get; } = [];
+
+    public static async Task<LocalCluster> StartAsync(int size)
+    {
+        var cluster = new LocalCluster();
+        for (var i = 1; i <= size; i++)
+        {
+            cluster.Nodes.Add(new Node(cluster, $"node{i}", Path.Combine(cluster._root, $"node{i}")));
+        }
+        await cluster.Nodes[0].StartAsync(bootstrap: true);
+        await Task.WhenAll(cluster.Nodes.Skip(1).Select(n => n.StartAsync(bootstrap: false)));
+        await cluster.WaitForVotersAsync(size);
+        return cluster;
+    }
+
+    /// <summary>Adds a node that joins through node 1 (it is not started).</summary>
+    public Node AddNode()
+    {
+        var node = new Node(this, $"node{Nodes.Count + 1}", Path.Combine(_root, $"node{Nodes.Count + 1}"));
+        Nodes.Add(node);
+        return node;
+    }
+
+    public IEnumerable<Node> Running => Nodes.Where(n => n.IsRunning);
+
+    /// <summary>Waits until a running node reports itself leader and a majority of running nodes agree on it.</summary>
+    public async Task<Node> WaitForLeaderAsync(TimeSpan? timeout = null, Node? except = null)
+    {
+        Node? leader = null;
+        await Poll.UntilAsync(async () =>
+        {
+            var views = new List<(Node Node, Dictionary<string, string> Info)>();
+            foreach (var node in Running.Where(n => n != except))
+            {
+                if (await node.TryRaftInfoAsync() is { } info)
+                {
+                    views.Add((node, info));
+                }
+            }
+            var leaders = views.Where(v => v.Info.GetValueOrDefault("role") == "leader").ToList();
+            if (leaders.Count == 0)
+            {
+                return false;
+            }
+            var top = leaders.MaxBy(l => long.Parse(l.Info["current_term"]));
+            var agree = views.Count(v => v.Info.GetValueOrDefault("leader_id") == top.Node.Name && v.Info["current_term"] == top.Info["current_term"]);
+            leader = top.Node;
+            return agree > Nodes.Count / 2;
+        }, timeout ?? TimeSpan.FromSeconds(30), "a leader");
+        return leader!;
+    }
+
+    public async Task WaitForVotersAsync(int voters)
+    {
+        await Poll.UntilAsync(async () =>
+        {
+            var leader = await WaitForLeaderAsync();
+            var info = await leader.TryRaftInfoAsync();
+            return info?.GetValueOrDefault("num_voting_nodes") == voters.ToString();
+        }, TimeSpan.FromSeconds(60), $"{voters} voters");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"listening for peers on .*:(\d+), advertised")]
+    private static partial Regex PeerPortLine();
+
+    public sealed class Node(LocalCluster cluster, string name, string dataDirectory) : IAsyncDisposable
+    {
+        private ConnectionMultiplexer? _redis;
+
+        public string Name { get; } = name;
+
+        public ulong RaftId { get; } = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(name)) is var id && id != 0 ? id : 1;
+
+        public string DataDirectory { get; } = dataDirectory;
+
+        public PeerProxy Proxy { get; } = new(XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(name)));
+
+        public ServerProcess? Server { get; private set; }
+
+        public bool IsRunning => Server is { Process.HasExited: false };
+
+        public int Port => Server!.Port;
+
+        public string RaftAddress => $"127.0.0.1:{Proxy.Port}";
+
+        public async Task StartAsync(bool bootstrap = false)
+        {
+            var args = new List<string>
+            {
+                "--node-id", Name, "--raft-addr", "127.0.0.1:0", "--advertise-addr", RaftAddress,
+                "--data-dir", DataDirectory,
+            };
+            args.AddRange(bootstrap ? ["--bootstrap"] : ["--join", cluster.Nodes[0].RaftAddress]);
+            var environment = new Dictionary<string, string> { ["CAIRN_LOG_LEVEL"] = "info" };
+            Server = ServerProcess.Launch(DataDirectory, args, environment);
+            await Server.WaitForReadyAsync();
+            Proxy.TargetPort = int.Parse(PeerPortLine().Match(Server.Output).Groups[1].Value);
+            _redis = null;
+        }
+
+        public async Task RestartAsync()
+        {
+            if (Server is not null)
+            {
+                await Server.DisposeAsync();
+            }
+            await StartAsync(bootstrap: false);
+        }
+
+        public void Kill()
+        {
+            _redis?.Dispose();
+            _redis = null;
+            Server!.KillHard();
+        }
+
+        public IDatabase Db => (_redis ??= Server!.Connect(o => o.AbortOnConnectFail = false)).GetDatabase();
+
+        /// <summary>RAFT.INFO as fields, or null when the node does not answer.</summary>
+        public async Task<Dictionary<string, string>?> TryRaftInfoAsync()
+        {
+            if (!IsRunning)
+            {
+                return null;
+            }
+            try
+            {
+                var text = await Task.Run(() =>
+                {
+                    using var client = new RawClient(Port);
+                    return client.Call("RAFT.INFO");
+                });
+                return text.Split('\n').Select(l => l.Trim()).Where(l => l.Contains(':') && !l.StartsWith('#'))
+                    .Select(l => l.Split(':', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _redis?.Dispose();
+            if (Server is not null)
+            {
+                await Server.DisposeAsync();
+            }
+            await Proxy.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+using StackExchange.Redis;
+
+namespace Cairn.Cluster.Tests;
+
+/// <summary>Partitions, pauses and membership changes on real 3-node clusters.</summary>
+public sealed class FaultTests
+{
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
+    private const int SigStop = 19, SigCont = 18;
+
+    private static async Task<Dictionary<string, string>> InfoAsync(LocalCluster.Node node) =>
+        await node.TryRaftInfoAsync() ?? throw new InvalidOperationException($"{node.Name} does not answer");
+
+    [Fact]
+    public async Task AnIsolatedLeaderStepsDownAndServesNothingUntilHealed()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        Assert.True(await leader.Db.StringSetAsync("before", "1"));
+        var others = cluster.Nodes.Where(n => n != leader).ToList();
+
+        // Cut every link to and from the leader.
+        leader.Proxy.Isolate();
+        foreach (var other in others)
+        {
+            other.Proxy.Block(leader.RaftId);
+        }
+        var newLeader = await cluster.WaitForLeaderAsync(except: leader);
+        Assert.NotEqual(leader, newLeader);
+        Assert.True(await newLeader.Db.StringSetAsync("during", "majority"));
+        await Poll.UntilAsync(async () => (await InfoAsync(leader))["role"] != "leader", TimeSpan.FromSeconds(10), "the isolated leader to step down");
+
+        // The isolated node accepts no write and serves no linearizable read: each fails with an error, never a stale answer.
+        var write = await Assert.ThrowsAsync<RedisServerException>(() => leader.Db.StringSetAsync("isolated", "x"));
+        Assert.Matches("CLUSTERDOWN|TIMEOUT", write.Message);
+        var read = await Assert.ThrowsAsync<RedisServerException>(() => leader.Db.StringGetAsync("during"));
+        Assert.StartsWith("CLUSTERDOWN", read.Message);
+
+        leader.Proxy.Heal();
+        foreach (var other in others)
+        {
+            other.Proxy.Heal();
+        }
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return await leader.Db.StringGetAsync("during") == "majority";
+            }
+            catch (RedisServerException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the healed node to rejoin and catch up");
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.False((await node.Db.StringGetAsync("isolated")).HasValue);
+            Assert.Equal("1", await node.Db.StringGetAsync("before"));
+        }
+    }
+
+    [Fact]
+    public async Task APausedLeaderResumesWithoutSplitBrainOrLostWrites()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var oldTerm = long.Parse((await InfoAsync(leader))["current_term"]);
+        Assert.True(await leader.Db.StringSetAsync("a", "1"));
+        Signal(leader.Server!.Process.Id, SigStop);
+        try
+        {
+            var newLeader = await cluster.WaitForLeaderAsync(except: leader);
+            Assert.True(await newLeader.Db.StringSetAsync("b", "2"));
+            Assert.Equal(1, await newLeader.Db.StringIncrementAsync("c"));
+        }
+        finally
+        {
+            Signal(leader.Server!.Process.Id, SigCont);
+        }
+        // The paused node learns of the newer term and follows; there is never a second leader in one term.
+        await Poll.UntilAsync(async () => (await InfoAsync(leader))["role"] == "follower", TimeSpan.FromSeconds(30), "the paused leader to follow");
+        var views = new List<Dictionary<string, string>>();
+        foreach (var node in cluster.Nodes)
+        {
+            views.Add(await InfoAsync(node));
+        }
+        Assert.Single(views, v => v["role"] == "leader");
+        Assert.All(views, v => Assert.True(long.Parse(v["current_term"]) > oldTerm));
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.Equal("1", await node.Db.StringGetAsync("a"));
+            Assert.Equal("2", await node.Db.StringGetAsync("b"));
+            Assert.Equal("1", await node.Db.StringGetAsync("c"));
+        }
+    }
+
+    [Fact]
+    public async Task AFourthNodeJoinsAsALearnerBecomesAVoterAndANodeIsRemoved()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        using var stop = new CancellationTokenSource();
+        var failures = 0;
+        var writes = 0;
+        var load = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    await cluster.Nodes[0].Db.StringSetAsync($"load:{i}", i);
+                    writes++;
+                }
+                catch (RedisException)
+                {
+                    failures++;
+                }
+            }
+        });
+        var fourth = cluster.AddNode();
+        await fourth.StartAsync();
+        await cluster.WaitForVotersAsync(4);
+        var leader = await cluster.WaitForLeaderAsync();
+        var info = await InfoAsync(leader);
+        Assert.Equal("4", info["num_nodes"]);
+        Assert.Equal("hello", await WriteThenReadAsync(fourth, "from-fourth", "hello"));
+
+        // Remove a follower that is not node 1 (the load runs through node 1).
+        var removed = cluster.Nodes.Skip(1).First(n => n != leader && n != fourth);
+        Assert.Equal("OK", (await cluster.Nodes[0].Db.ExecuteAsync("RAFT.NODE", "REMOVE", removed.Name)).ToString());
+        await Poll.UntilAsync(async () => (await InfoAsync(await cluster.WaitForLeaderAsync()))["num_nodes"] == "3", TimeSpan.FromSeconds(30), "the removal");
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => cluster.Nodes[0].Db.ExecuteAsync("RAFT.NODE", "REMOVE", "no-such-node"));
+        Assert.Equal("ERR node id does not exist", error.Message);
+        var writesBefore = writes;
+        await Poll.UntilAsync(() => Task.FromResult(writes > writesBefore + 20), TimeSpan.FromSeconds(30), "writes after the removal");
+        stop.Cancel();
+        await load;
+        Assert.True(failures == 0, $"{failures} writes failed during membership changes");
+    }
+
+    private static async Task<string?> WriteThenReadAsync(LocalCluster.Node node, string key, string value)
+    {
+        Assert.True(await node.Db.StringSetAsync(key, value));
+        return await node.Db.StringGetAsync(key);
+    }
+}

@@ -39,7 +39,7 @@ wait_ready() {
 }
 
 cairn_port=$(free_port)
-dotnet exec src/Cairn.Host/bin/Release/net10.0/cairn-server.dll --port "$cairn_port" --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
+dotnet exec src/Cairn.Host/bin/Release/net10.0/cairn-server.dll --port "$cairn_port" --raft-addr 127.0.0.1:0 --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
 pids+=($!)
 always_port=$(free_port)
 mkdir -p "$work/always" "$work/memory"

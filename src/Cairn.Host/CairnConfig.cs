@@ -116,6 +116,10 @@ public sealed record CairnConfig
             CheckHostPort(RaftAddress, "raft address");
             RaftListen();
         }
+        else if (Port + 10000 > 65535)
+        {
+            throw new ConfigException($"the peer port defaults to the RESP port + 10000, and {Port} + 10000 is past 65535: set the raft address ([raft] address, --raft-addr)");
+        }
         if (AdvertiseAddress is not null)
         {
             CheckHostPort(AdvertiseAddress, "advertise_addr");

@@ -10,6 +10,10 @@ public class HostTests
     [InlineData(new[] { "--bind", "not-an-ip" }, "is not an IP address")]
     [InlineData(new[] { "--no-such-flag" }, "--no-such-flag")]
     [InlineData(new[] { "--node-id", "bad id!" }, "node_id may hold only")]
+    [InlineData(new[] { "--join", "nowhere" }, "join must be host:port")]
+    [InlineData(new[] { "--raft-addr", "127.0.0.1:99999" }, "raft address must be host:port")]
+    [InlineData(new[] { "--bootstrap", "--join", "127.0.0.1:7000" }, "bootstrap and join are exclusive")]
+    [InlineData(new[] { "--port", "60000" }, "60000 + 10000 is past 65535")]
     public async Task BadFlagsExitWithCode2AndOneLine(string[] args, string message)
     {
         await using var server = ServerProcess.Launch(args: args);
@@ -25,6 +29,9 @@ public class HostTests
     [InlineData("[rocksdb]\nmax_open_files = \"many\"\n", "'[rocksdb] max_open_files' must be an integer")]
     [InlineData("server_addr = \n", "is not valid TOML")]
     [InlineData("server_addr = \"nope\"\n", "server_addr must be host:port")]
+    [InlineData("[raft]\nelection_timeout = 100\nheartbeat_interval = 100\n", "must be at least twice the heartbeat interval")]
+    [InlineData("[raft]\njoin = \"10.0.0.1:16379\"\n", "'[raft] join' must be an array of strings")]
+    [InlineData("[raft]\nbootstrap = \"yes\"\n", "'[raft] bootstrap' must be true or false")]
     public async Task BadConfigFilesExitWithCode2(string toml, string message)
     {
         var file = Path.GetTempFileName();

@@ -58,6 +58,12 @@ public sealed record CairnConfig
     /// <summary>How long a request may wait for a leader, a commit or a read index before it fails with an error.</summary>
     public int RequestTimeoutMs { get; init; } = 5000;
 
+    /// <summary>Entries applied between automatic snapshots (each compacts the log behind it).</summary>
+    public long SnapshotEntries { get; init; } = 10_000;
+
+    /// <summary>Entries kept in the log behind a snapshot for followers that are a little behind.</summary>
+    public long SnapshotCatchUpEntries { get; init; } = 5_000;
+
     public bool ShouldBootstrap => Bootstrap ?? Join.Count == 0;
 
     /// <summary>The peer listen address, after defaults.</summary>
@@ -174,5 +180,6 @@ public sealed record CairnConfig
         $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
         $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} " +
         $"bootstrap={ShouldBootstrap} join=[{string.Join(",", Join)}] election_timeout={ElectionTimeoutMs}ms heartbeat_interval={HeartbeatIntervalMs}ms " +
+        $"snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} " +
         $"request_timeout={RequestTimeoutMs}ms config={ConfigFile ?? "(none)"}";
 }

@@ -71,10 +71,23 @@ public static class EnvironmentConfig
         {
             config = config with { Join = join.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
         }
+        if (Value("CAIRN_SNAPSHOT_ENTRIES") is { } snapshotEntries)
+        {
+            config = config with { SnapshotEntries = Count("CAIRN_SNAPSHOT_ENTRIES", snapshotEntries, 1) };
+        }
+        if (Value("CAIRN_SNAPSHOT_CATCHUP_ENTRIES") is { } catchUp)
+        {
+            config = config with { SnapshotCatchUpEntries = Count("CAIRN_SNAPSHOT_CATCHUP_ENTRIES", catchUp, 0) };
+        }
         if (Value("CAIRN_LOG_LEVEL") is { } level)
         {
             config = config with { LogLevel = level };
         }
         return config;
     }
+
+    private static long Count(string name, string text, long min) =>
+        long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min
+            ? n
+            : throw new ConfigException($"{name} must be a whole number of at least {min}, got '{text}'");
 }

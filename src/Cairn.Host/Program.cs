@@ -157,6 +157,9 @@ async Task<int> RunAsync(ParseResult result)
         HeartbeatTicks = 1,
         RequestTimeout = requestTimeout,
         InitialVoters = empty && config.ShouldBootstrap ? [self.Id] : [],
+        SnapshotEntries = (ulong)config.SnapshotEntries,
+        SnapshotCatchUpEntries = (ulong)config.SnapshotCatchUpEntries,
+        SnapshotDirectory = Path.Combine(dataDirectory, "snapshots"),
     }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"));
     var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"));
     transport.Start(self, kv);

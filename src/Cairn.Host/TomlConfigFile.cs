@@ -72,6 +72,8 @@ public static class TomlConfigFile
                     "election_timeout" => c with { ElectionTimeoutMs = (int)reader.Integer(k, v, "raft", 1, 60_000) },
                     "heartbeat_interval" => c with { HeartbeatIntervalMs = (int)reader.Integer(k, v, "raft", 1, 10_000) },
                     "request_timeout" => c with { RequestTimeoutMs = (int)reader.Integer(k, v, "raft", 1, 600_000) },
+                    "snapshot_entries" => c with { SnapshotEntries = reader.Integer(k, v, "raft", 1, 1L << 40) },
+                    "snapshot_catchup_entries" => c with { SnapshotCatchUpEntries = reader.Integer(k, v, "raft", 0, 1L << 40) },
                     _ => null,
                 }),
                 _ => throw reader.Unknown(key, null),

@@ -59,6 +59,43 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         }
     }
 
+    /// <summary>
+    /// Streams each file in ≤ 1 MB chunks, one request at a time (the follower's pace sets ours), then the
+    /// Snap message; the follower answers that one after installing, which may take a while.
+    /// </summary>
+    public async Task SendSnapshotAsync(string directory, Message message, CancellationToken cancellationToken)
+    {
+        const int ChunkBytes = 1 << 20;
+        var address = transport.AddressOf(message.To) ?? throw new PeerUnavailableException($"no address for node {message.To:x16}", sent: false);
+        var transfer = (ulong)Random.Shared.NextInt64();
+        var files = Directory.GetFiles(directory).Order(StringComparer.Ordinal).ToArray();
+        var buffer = new byte[ChunkBytes];
+        foreach (var path in files)
+        {
+            var name = Path.GetFileName(path);
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+            ulong offset = 0;
+            do
+            {
+                var read = await stream.ReadAtLeastAsync(buffer, ChunkBytes, throwOnEndOfStream: false, cancellationToken);
+                Expect(await transport.RequestAsync(address, PeerPayload.SnapshotChunk(transfer, name, offset, buffer.AsSpan(0, read)), requestTimeout, cancellationToken));
+                offset += (ulong)read;
+            }
+            while (offset < (ulong)stream.Length);
+        }
+        // Installing replaces the follower's store: allow for a large one.
+        Expect(await transport.RequestAsync(address, PeerPayload.SnapshotInstall(transfer, files.Length, message), requestTimeout * 12, cancellationToken));
+    }
+
+    private static void Expect(byte[] response)
+    {
+        var reply = PeerPayload.ReadReply(response);
+        if (reply.IsError)
+        {
+            throw new InvalidOperationException(reply.Text);
+        }
+    }
+
     public void MembersChanged(IReadOnlyCollection<MemberInfo> members) =>
         transport.SetAddresses(members.Where(m => m.RaftAddress.Length > 0).Select(m => (m.Id, m.RaftAddress)));
 }

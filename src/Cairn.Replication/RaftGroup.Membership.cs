@@ -214,6 +214,12 @@ public sealed partial class RaftGroup
             AppliedIndex = _applied,
             LastIndex = last,
             FirstIndex = _log.Storage(_options.GroupId).FirstIndex(),
+            SnapshotIndex = _snapshotIndex,
+            SnapshotTerm = _log.Storage(_options.GroupId).Snapshot()?.Term ?? 0,
+            SnapshotsTaken = SnapshotsTaken,
+            SnapshotsSent = SnapshotsSent,
+            SnapshotsInstalled = SnapshotsInstalled,
+            SendingSnapshots = _sendingSnapshots.Count,
             Members = members,
         });
     }
@@ -256,6 +262,20 @@ public sealed record GroupStatus
     public required ulong LastIndex { get; init; }
 
     public required ulong FirstIndex { get; init; }
+
+    /// <summary>The latest snapshot: the log holds nothing it needs before this index.</summary>
+    public ulong SnapshotIndex { get; init; }
+
+    public ulong SnapshotTerm { get; init; }
+
+    public long SnapshotsTaken { get; init; }
+
+    public long SnapshotsSent { get; init; }
+
+    public long SnapshotsInstalled { get; init; }
+
+    /// <summary>Checkpoints being sent to followers now.</summary>
+    public int SendingSnapshots { get; init; }
 
     public required IReadOnlyList<MemberStatus> Members { get; init; }
 }

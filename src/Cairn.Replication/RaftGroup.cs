@@ -64,6 +64,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
             WriteBootstrap(options.InitialVoters);
         }
         LoadMembers();
+        CleanSnapshotDirectory();
+        _snapshotIndex = log.Storage(options.GroupId).Snapshot()?.Index ?? 0;
         _node = CreateNode();
         _lastTickTimestamp = _time.GetTimestamp();
         PublishStatus();
@@ -330,7 +332,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
         if (ready.Messages.Count > 0)
         {
-            _transport?.Send(ready.Messages);
+            SendMessages(ready.Messages);
         }
         Apply(ready.CommittedEntries);
         foreach (var read in ready.ReadStates)
@@ -343,6 +345,21 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
         ServeReads();
         _node.Advance(ready);
+        MaybeSnapshot();
+    }
+
+    private void SendMessages(IReadOnlyList<Message> messages)
+    {
+        if (!messages.Any(m => m.Type == MessageType.Snap))
+        {
+            _transport?.Send(messages);
+            return;
+        }
+        _transport?.Send(messages.Where(m => m.Type != MessageType.Snap).ToList());
+        foreach (var snap in messages.Where(m => m.Type == MessageType.Snap))
+        {
+            SendSnapshot(snap);
+        }
     }
 
     /// <summary>

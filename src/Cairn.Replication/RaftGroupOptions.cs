@@ -37,6 +37,15 @@ public sealed record RaftGroupOptions
     public ulong PromotionLag { get; init; } = 64;
 
     public ReadOnlyOption ReadOnly { get; init; } = ReadOnlyOption.Safe;
+
+    /// <summary>A snapshot is taken, and the log compacted behind it, once this many entries were applied since the last one (etcd's --snapshot-count).</summary>
+    public ulong SnapshotEntries { get; init; } = 10_000;
+
+    /// <summary>Entries kept in the log behind a snapshot, so a follower slightly behind catches up from the log rather than by snapshot.</summary>
+    public ulong SnapshotCatchUpEntries { get; init; } = 5_000;
+
+    /// <summary>Where snapshots being sent or received are staged (on the same file system as the store, so one can be moved into place).</summary>
+    public string? SnapshotDirectory { get; init; }
 }
 
 /// <summary>How a group reaches its peers (none for a single-node group).</summary>
@@ -53,4 +62,10 @@ public interface IRaftTransport
 
     /// <summary>The group's members changed: where to reach them now.</summary>
     void MembersChanged(IReadOnlyCollection<MemberInfo> members);
+
+    /// <summary>
+    /// Sends the files of a state-machine checkpoint in <paramref name="directory"/> to <paramref name="message"/>.To,
+    /// then the Snap message itself; completes when the follower has taken the snapshot, throws when it did not.
+    /// </summary>
+    Task SendSnapshotAsync(string directory, Message message, CancellationToken cancellationToken);
 }

@@ -27,6 +27,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _expireTimer;
+    private readonly SnapshotReceiver _snapshots;
     private long _expiredKeys;
     private int _expireCycleRunning;
     private int _disposed;
@@ -40,6 +41,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         _requestTimeout = requestTimeout;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _snapshots = new SnapshotReceiver(group.SnapshotRoot);
         _expireTimer = _time.CreateTimer(_ => ExpireCycle(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
@@ -169,7 +171,11 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         }
         foreach (var message in MessageCodec.Read(payload[1..]))
         {
-            _group.Deliver(message);
+            // A Snap travels with its data (SnapshotInstall), never alone.
+            if (message.Type != MessageType.Snap)
+            {
+                _group.Deliver(message);
+            }
         }
     }
 
@@ -185,9 +191,70 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             PeerPayloadKind.Forward => await _group.ProposeForwardedAsync(KvCommandCodec.Decode(payload.AsSpan(2), out _)),
             PeerPayloadKind.AddNode => await AddMemberAsync(MemberInfo.Decode(payload.AsSpan(2)), forwarded),
             PeerPayloadKind.RemoveNode => await RemoveMemberAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2)), forwarded),
+            PeerPayloadKind.SnapshotChunk => ReceiveChunk(from, payload.AsSpan(2)),
+            PeerPayloadKind.SnapshotInstall => await InstallSnapshotAsync(from, payload.AsMemory(2)),
             _ => throw new FormatException($"unknown request kind {payload[0]}"),
         };
         return PeerPayload.Reply(reply);
+    }
+
+    private KvReply ReceiveChunk(ulong from, ReadOnlySpan<byte> body)
+    {
+        var reader = new WireReader(body);
+        var transfer = reader.U64();
+        var file = reader.String();
+        var offset = reader.U64();
+        var data = reader.BytesSpan();
+        try
+        {
+            _snapshots.Chunk(from, transfer, file, offset, data);
+            return KvReply.Ok;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return KvReply.Error("ERR snapshot chunk refused: " + ex.Message);
+        }
+    }
+
+    private async Task<KvReply> InstallSnapshotAsync(ulong from, ReadOnlyMemory<byte> body)
+    {
+        var (transfer, files, snap) = ReadInstall(body.Span);
+        if (snap.Type != MessageType.Snap || snap.Snapshot is null || snap.From != from)
+        {
+            throw new FormatException("a snapshot install must carry the sender's Snap message");
+        }
+        string directory;
+        try
+        {
+            directory = _snapshots.Complete(from, transfer, files);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return KvReply.Error("ERR snapshot refused: " + ex.Message);
+        }
+        try
+        {
+            await _group.ReceiveSnapshotAsync(snap, directory);
+            return KvReply.Ok;
+        }
+        catch (Exception ex)
+        {
+            LogSnapshotInstallFailed(ex);
+            return KvReply.Error("ERR installing the snapshot failed: " + ex.Message);
+        }
+    }
+
+    private static (ulong Transfer, int Files, Message Snap) ReadInstall(ReadOnlySpan<byte> body)
+    {
+        var reader = new WireReader(body);
+        var transfer = reader.U64();
+        var files = (int)Math.Min(reader.U32(), int.MaxValue);
+        var messages = MessageCodec.Read(body[12..]);
+        if (messages.Count != 1)
+        {
+            throw new FormatException("a snapshot install carries one message");
+        }
+        return (transfer, files, messages[0]);
     }
 
     /// <summary>
@@ -247,6 +314,9 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Active expiry cycle failed")]
     private partial void LogExpireFailed(Exception ex);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Installing a snapshot from the leader failed")]
+    private partial void LogSnapshotInstallFailed(Exception ex);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Asked {Address} to add this node to its cluster; it was accepted as a learner")]
     private partial void LogJoined(string address);

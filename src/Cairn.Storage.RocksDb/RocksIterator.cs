@@ -2,7 +2,7 @@ using RocksDbSharp;
 
 namespace Cairn.Storage.RocksDb;
 
-internal sealed class RocksIterator(Iterator iterator) : IKvIterator
+internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim store) : IKvIterator
 {
     public bool Valid => iterator.Valid();
 
@@ -16,5 +16,9 @@ internal sealed class RocksIterator(Iterator iterator) : IKvIterator
 
     public void Next() => iterator.Next();
 
-    public void Dispose() => iterator.Dispose();
+    public void Dispose()
+    {
+        iterator.Dispose();
+        store.ExitReadLock();
+    }
 }

@@ -11,8 +11,13 @@ public sealed class RocksKvEngine : IKvEngine
 {
     private static readonly string[] SpaceNames = ["data", "meta", "expiry"];
 
-    private readonly RocksDbSharp.RocksDb _db;
-    private readonly ColumnFamilyHandle[] _families;
+    private readonly string _path;
+    private readonly DbOptions _dbOptions;
+    private readonly ColumnFamilies _columnFamilies;
+    // Readers and writers hold it shared; ReplaceWith holds it exclusively while it swaps the database.
+    private readonly ReaderWriterLockSlim _swap = new(LockRecursionPolicy.SupportsRecursion);
+    private RocksDbSharp.RocksDb _db;
+    private ColumnFamilyHandle[] _families;
     private readonly ReadOptions _read = new();
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly WriteOptions _asyncWrite = new WriteOptions().SetSync(false);
@@ -21,6 +26,8 @@ public sealed class RocksKvEngine : IKvEngine
     public RocksKvEngine(string path, RocksOptions? options = null)
     {
         options ??= new RocksOptions();
+        _path = Path.GetFullPath(path);
+        RecoverInterruptedReplace(_path);
         Directory.CreateDirectory(path);
         _blockCache = Cache.CreateLru((ulong)options.BlockCacheBytes);
         var table = new BlockBasedTableOptions()
@@ -29,13 +36,13 @@ public sealed class RocksKvEngine : IKvEngine
             .SetCacheIndexAndFilterBlocks(true)
             .SetPinL0FilterAndIndexBlocksInCache(true)
             .SetFormatVersion(5);
-        var dbOptions = new DbOptions()
+        _dbOptions = new DbOptions()
             .SetCreateIfMissing(true)
             .SetCreateMissingColumnFamilies(true)
             .SetMaxOpenFiles(options.MaxOpenFiles)
             .SetKeepLogFileNum(5)
             .IncreaseParallelism(Math.Max(2, Environment.ProcessorCount));
-        var families = new ColumnFamilies();
+        _columnFamilies = new ColumnFamilies();
         foreach (var name in SpaceNames)
         {
             var cf = new ColumnFamilyOptions()
@@ -43,20 +50,111 @@ public sealed class RocksKvEngine : IKvEngine
                 .SetWriteBufferSize((ulong)options.WriteBufferBytes)
                 .SetCompression(Compression.Lz4)
                 .SetLevelCompactionDynamicLevelBytes(true);
-            families.Add(name, cf);
+            _columnFamilies.Add(name, cf);
         }
-        _db = RocksDbSharp.RocksDb.Open(dbOptions, path, families);
+        _db = RocksDbSharp.RocksDb.Open(_dbOptions, _path, _columnFamilies);
         _families = SpaceNames.Select(_db.GetColumnFamily).ToArray();
     }
 
-    public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) => _db.Get(key, _families[(int)space], _read);
+    /// <summary>
+    /// ReplaceWith renames the store aside ("db.old"), the new copy into place, then deletes the old one.
+    /// After a crash between the renames, the old store is put back (the snapshot will be sent again).
+    /// </summary>
+    private static void RecoverInterruptedReplace(string path)
+    {
+        var old = path + ".old";
+        if (!Directory.Exists(old))
+        {
+            return;
+        }
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+        else
+        {
+            Directory.Move(old, path);
+        }
+    }
 
-    public IKvIterator NewIterator(KvSpace space) => new RocksIterator(_db.NewIterator(_families[(int)space], _read));
+    public void Checkpoint(string directory)
+    {
+        _swap.EnterReadLock();
+        try
+        {
+            // Table files are hard-linked; the memtables travel as copied WAL files (every write goes
+            // through the WAL), unless the WAL has grown past 64 MB: then a flush is cheaper than the copy.
+            using var checkpoint = _db.Checkpoint();
+            checkpoint.Save(directory, 64UL << 20);
+        }
+        finally
+        {
+            _swap.ExitReadLock();
+        }
+    }
+
+    public void ReplaceWith(string directory)
+    {
+        _swap.EnterWriteLock();
+        try
+        {
+            _db.Dispose();
+            var old = _path + ".old";
+            Directory.Move(_path, old);
+            Directory.Move(directory, _path);
+            FileDurability.SyncDirectory(Path.GetDirectoryName(_path)!);
+            _db = RocksDbSharp.RocksDb.Open(_dbOptions, _path, _columnFamilies);
+            _families = SpaceNames.Select(_db.GetColumnFamily).ToArray();
+            Directory.Delete(old, recursive: true);
+        }
+        finally
+        {
+            _swap.ExitWriteLock();
+        }
+    }
+
+    public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
+    {
+        _swap.EnterReadLock();
+        try
+        {
+            return _db.Get(key, _families[(int)space], _read);
+        }
+        finally
+        {
+            _swap.ExitReadLock();
+        }
+    }
+
+    /// <summary>Holds the store (shared) until disposed, on the thread that created it.</summary>
+    public IKvIterator NewIterator(KvSpace space)
+    {
+        _swap.EnterReadLock();
+        try
+        {
+            return new RocksIterator(_db.NewIterator(_families[(int)space], _read), _swap);
+        }
+        catch
+        {
+            _swap.ExitReadLock();
+            throw;
+        }
+    }
 
     public IWriteBatch NewBatch() => new RocksWriteBatch(_families);
 
-    public void Write(IWriteBatch batch, bool sync) =>
-        _db.Write(((RocksWriteBatch)batch).Batch, sync ? _syncWrite : _asyncWrite);
+    public void Write(IWriteBatch batch, bool sync)
+    {
+        _swap.EnterReadLock();
+        try
+        {
+            _db.Write(((RocksWriteBatch)batch).Batch, sync ? _syncWrite : _asyncWrite);
+        }
+        finally
+        {
+            _swap.ExitReadLock();
+        }
+    }
 
     public IReadOnlyList<KeyValuePair<string, string>> GetStats()
     {
@@ -72,7 +170,18 @@ public sealed class RocksKvEngine : IKvEngine
         ];
     }
 
-    private string Property(string name, ColumnFamilyHandle family) => _db.GetProperty(name, family) ?? "0";
+    private string Property(string name, ColumnFamilyHandle family)
+    {
+        _swap.EnterReadLock();
+        try
+        {
+            return _db.GetProperty(name, family) ?? "0";
+        }
+        finally
+        {
+            _swap.ExitReadLock();
+        }
+    }
 
     public void Dispose() => _db.Dispose();
 }

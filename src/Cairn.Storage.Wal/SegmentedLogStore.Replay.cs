@@ -48,7 +48,7 @@ public sealed partial class SegmentedLogStore
                 {
                     // Torn tail: a write that did not finish before a crash. It was never acknowledged.
                     RandomAccess.SetLength(_file, position);
-                    Native.DataSync(_file);
+                    FileDurability.DataSync(_file);
                 }
                 _position = position;
             }

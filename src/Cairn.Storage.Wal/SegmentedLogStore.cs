@@ -111,7 +111,7 @@ public sealed partial class SegmentedLogStore : ILogStore
             _position += _pending.WrittenCount;
             _pending.ResetWrittenCount();
         }
-        Native.DataSync(_file);
+        FileDurability.DataSync(_file);
         SyncCount++;
         if (_position >= _segmentBytes)
         {
@@ -173,7 +173,7 @@ public sealed partial class SegmentedLogStore : ILogStore
         RandomAccess.Write(_file, _pending.WrittenSpan, _position);
         _position += _pending.WrittenCount;
         _pending.ResetWrittenCount();
-        Native.DataSync(_file);
+        FileDurability.DataSync(_file);
     }
 
     /// <summary>
@@ -216,7 +216,7 @@ public sealed partial class SegmentedLogStore : ILogStore
         }
     }
 
-    private void SyncDirectory() => Native.SyncDirectory(_directory);
+    private void SyncDirectory() => FileDurability.SyncDirectory(_directory);
 
     private string SegmentPath(ulong sequence) => Path.Combine(_directory, $"{sequence:x16}.wal");
 }

@@ -9,7 +9,7 @@ public interface IKvEngine : IDisposable
     /// <summary>The value under <paramref name="key"/>, or null. The returned array belongs to the caller.</summary>
     byte[]? Get(KvSpace space, ReadOnlySpan<byte> key);
 
-    /// <summary>An iterator over a consistent view of <paramref name="space"/> as of this call. Dispose it.</summary>
+    /// <summary>An iterator over a consistent view of <paramref name="space"/> as of this call. Dispose it on the thread that created it.</summary>
     IKvIterator NewIterator(KvSpace space);
 
     IWriteBatch NewBatch();
@@ -19,6 +19,19 @@ public interface IKvEngine : IDisposable
     /// (fsynced) before this returns; without it, a crash may lose it but never tears it.
     /// </summary>
     void Write(IWriteBatch batch, bool sync);
+
+    /// <summary>
+    /// Writes a consistent, durable copy of the whole store into <paramref name="directory"/> (which
+    /// must not exist): what a snapshot sends. Safe while writes continue.
+    /// </summary>
+    void Checkpoint(string directory);
+
+    /// <summary>
+    /// Replaces the whole store with the copy in <paramref name="directory"/> (made by <see cref="Checkpoint"/>,
+    /// possibly on another node), which it takes over. Readers see the old store or the new one, never a mix;
+    /// a crash midway leaves one of the two.
+    /// </summary>
+    void ReplaceWith(string directory);
 
     /// <summary>Operator-facing statistics (name → value) for INFO and metrics.</summary>
     IReadOnlyList<KeyValuePair<string, string>> GetStats();

@@ -24,6 +24,50 @@ public sealed class InMemoryKvEngine : IKvEngine
 
     public IWriteBatch NewBatch() => new Batch();
 
+    /// <summary>One file per space: key length, key, value length, value (little-endian u32 lengths).</summary>
+    public void Checkpoint(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var spaces = Volatile.Read(ref _spaces);
+        for (var i = 0; i < spaces.Length; i++)
+        {
+            using var writer = new BinaryWriter(File.Create(Path.Combine(directory, $"space{i}.bin")));
+            foreach (var (key, value) in spaces[i])
+            {
+                writer.Write(key.Length);
+                writer.Write(key);
+                writer.Write(value.Length);
+                writer.Write(value);
+            }
+        }
+    }
+
+    public void ReplaceWith(string directory)
+    {
+        var empty = ImmutableSortedDictionary.Create<byte[], byte[]>(ByteArrayComparer.Instance);
+        var spaces = new ImmutableSortedDictionary<byte[], byte[]>[_spaces.Length];
+        for (var i = 0; i < spaces.Length; i++)
+        {
+            var builder = empty.ToBuilder();
+            var path = Path.Combine(directory, $"space{i}.bin");
+            if (File.Exists(path))
+            {
+                using var reader = new BinaryReader(File.OpenRead(path));
+                while (reader.BaseStream.Position < reader.BaseStream.Length)
+                {
+                    var key = reader.ReadBytes(reader.ReadInt32());
+                    builder[key] = reader.ReadBytes(reader.ReadInt32());
+                }
+            }
+            spaces[i] = builder.ToImmutable();
+        }
+        lock (_writeLock)
+        {
+            Volatile.Write(ref _spaces, spaces);
+        }
+        Directory.Delete(directory, recursive: true);
+    }
+
     public void Write(IWriteBatch batch, bool sync)
     {
         var ops = ((Batch)batch).Ops;

@@ -122,4 +122,36 @@ public sealed class ClusterTests
             Assert.Equal(300, (long)await node.Db.StringGetAsync("n"));
         }
     }
+
+    [Fact]
+    public async Task AFollowerDownWhileTheLogIsCompactedCatchesUpBySnapshot()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3, new Dictionary<string, string>
+        {
+            ["CAIRN_SNAPSHOT_ENTRIES"] = "200", ["CAIRN_SNAPSHOT_CATCHUP_ENTRIES"] = "50",
+        });
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        var followerLast = long.Parse((await follower.TryRaftInfoAsync())!["current_index"]);
+        follower.Kill();
+        // About 3 MB of values: the checkpoint has files larger than one 1 MB chunk.
+        var value = new string('x', 1000);
+        for (var batch = 0; batch < 30; batch++)
+        {
+            await Task.WhenAll(Enumerable.Range(batch * 100, 100).Select(i => leader.Db.StringSetAsync($"key:{i}", $"{i}:{value}")));
+        }
+        var leaderInfo = (await leader.TryRaftInfoAsync())!;
+        Assert.True(long.Parse(leaderInfo["first_index"]) > followerLast + 1, $"log compacted past the follower: first index {leaderInfo["first_index"]}, follower at {followerLast}");
+
+        await follower.RestartAsync();
+        await Poll.UntilAsync(async () => await follower.TryRaftInfoAsync() is { } info && info["snapshots_loaded"] != "0"
+            && long.Parse(info["last_applied_index"]) >= long.Parse(leaderInfo["commit_index"]), TimeSpan.FromSeconds(60), "the follower installing a snapshot");
+        Assert.Equal(3000, (long)await follower.Db.ExecuteAsync("DBSIZE"));
+        Assert.Equal($"7:{value}", (string?)await follower.Db.StringGetAsync("key:7"));
+        Assert.Equal($"2999:{value}", (string?)await follower.Db.StringGetAsync("key:2999"));
+        // It goes on replicating from the log, and leads if it must.
+        Assert.True(await leader.Db.StringSetAsync("after", "snapshot"));
+        await Poll.UntilAsync(async () => (string?)await follower.Db.StringGetAsync("after", CommandFlags.None) == "snapshot", TimeSpan.FromSeconds(30), "replication after the snapshot");
+        await Poll.UntilAsync(async () => await leader.TryRaftInfoAsync() is { } info && info["snapshots_sent"] != "0", TimeSpan.FromSeconds(10), "the leader counting the snapshot it sent");
+    }
 }

@@ -18,9 +18,16 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     public List<Node> Nodes { get; } = [];
 
-    public static async Task<LocalCluster> StartAsync(int size)
+    /// <summary>Extra environment for every node (settings under test).</summary>
+    public Dictionary<string, string> Environment { get; } = new() { ["CAIRN_LOG_LEVEL"] = "info" };
+
+    public static async Task<LocalCluster> StartAsync(int size, IReadOnlyDictionary<string, string>? environment = null)
     {
         var cluster = new LocalCluster();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            cluster.Environment[name] = value;
+        }
         for (var i = 1; i <= size; i++)
         {
             cluster.Nodes.Add(new Node(cluster, $"node{i}", Path.Combine(cluster._root, $"node{i}")));
@@ -121,8 +128,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
                 "--data-dir", DataDirectory,
             };
             args.AddRange(bootstrap ? ["--bootstrap"] : ["--join", cluster.Nodes[0].RaftAddress]);
-            var environment = new Dictionary<string, string> { ["CAIRN_LOG_LEVEL"] = "info" };
-            Server = ServerProcess.Launch(DataDirectory, args, environment);
+            Server = ServerProcess.Launch(DataDirectory, args, cluster.Environment);
             await Server.WaitForReadyAsync();
             Proxy.TargetPort = int.Parse(PeerPortLine().Match(Server.Output).Groups[1].Value);
             _redis = null;

@@ -95,22 +95,113 @@ public sealed class RaftGroupTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AFollowerBehindTheCompactedLogCatchesUpByASnapshot()
+    {
+        var groups = new Dictionary<ulong, RaftGroup>();
+        var machines = new Dictionary<ulong, KvStateMachine>();
+        var engines = new List<IKvEngine>();
+        var logs = new List<SegmentedLogStore>();
+        var down = new HashSet<ulong>();
+        try
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 })
+            {
+                var log = SegmentedLogStore.Open(Path.Combine(_directory, $"n{id}", "raft"));
+                logs.Add(log);
+                var engine = new Cairn.Storage.RocksDb.RocksKvEngine(Path.Combine(_directory, $"n{id}", "db"));
+                engines.Add(engine);
+                machines[id] = new KvStateMachine(engine, new RecordCache(1 << 20));
+                var options = Options(id, 1, 2, 3) with
+                {
+                    SnapshotEntries = 40, SnapshotCatchUpEntries = 10, SnapshotDirectory = Path.Combine(_directory, $"n{id}", "snapshots"),
+                };
+                groups[id] = new RaftGroup(options, log, machines[id], new Loopback(groups) { Down = down }, NullLogger.Instance);
+            }
+            await Until(() => groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
+            var leader = groups.Values.Single(g => g.SoftState.State == StateType.Leader);
+            var behind = groups.Keys.First(id => groups[id] != leader);
+            lock (down)
+            {
+                down.Add(behind);
+            }
+            for (var i = 0; i < 200; i++)
+            {
+                Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B($"k{i}"), B($"v{i}")]))).Kind);
+            }
+            await Until(() => leader.SnapshotsTaken > 0, "a snapshot on the leader");
+            await Until(() => leader.Status.FirstIndex > groups[behind].Status.LastIndex + 1, "the follower's next entries compacted on the leader");
+            lock (down)
+            {
+                down.Remove(behind);
+            }
+            await Until(() => machines[behind].KeyCount == 200, "the follower catching up");
+            Assert.True(groups[behind].SnapshotsInstalled > 0, "caught up by snapshot");
+            await Until(() => leader.SnapshotsSent > 0, "the leader counting the snapshot sent");
+            Assert.Equal("v7", machines[behind].Query(new KvCommand(KvOp.Get, [B("k7")]), 0).ToString());
+            // And it keeps replicating from the log afterwards.
+            Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("after"), B("snapshot")]))).Kind);
+            await Until(() => machines[behind].KeyCount == 201, "replication after the snapshot");
+            // The staged checkpoint is gone once sent (the follower took its copy over).
+            await Until(() => Directory.GetDirectories(leader.SnapshotRoot).Length == 0, "the outgoing checkpoint removed");
+        }
+        finally
+        {
+            foreach (var group in groups.Values)
+            {
+                await group.DisposeAsync();
+            }
+            logs.ForEach(l => l.Dispose());
+            engines.ForEach(e => e.Dispose());
+        }
+    }
+
     /// <summary>Delivers messages to the other groups in this process through the wire codec, as a transport would.</summary>
     private sealed class Loopback(Dictionary<ulong, RaftGroup> groups) : IRaftTransport
     {
         private readonly Cairn.Replication.Wire.WireWriter _writer = new();
 
+        /// <summary>Nodes cut off: nothing reaches them or leaves them (shared by every node's loopback).</summary>
+        public HashSet<ulong> Down { get; init; } = [];
+
         public void Send(IReadOnlyList<Message> messages)
         {
-            _writer.Reset();
-            Cairn.Replication.Wire.MessageCodec.Write(_writer, messages);
-            foreach (var message in Cairn.Replication.Wire.MessageCodec.Read(_writer.Written))
+            lock (_writer)
             {
-                if (groups.TryGetValue(message.To, out var target))
+                _writer.Reset();
+                Cairn.Replication.Wire.MessageCodec.Write(_writer, messages);
+                foreach (var message in Cairn.Replication.Wire.MessageCodec.Read(_writer.Written))
                 {
-                    target.Deliver(message);
+                    if (groups.TryGetValue(message.To, out var target) && !IsDown(message.To) && !IsDown(message.From))
+                    {
+                        target.Deliver(message);
+                    }
                 }
             }
+        }
+
+        private bool IsDown(ulong id)
+        {
+            lock (Down)
+            {
+                return Down.Contains(id);
+            }
+        }
+
+        /// <summary>Copies the checkpoint, as the chunked transfer would, and hands it to the follower.</summary>
+        public async Task SendSnapshotAsync(string directory, Message message, CancellationToken cancellationToken)
+        {
+            if (IsDown(message.To))
+            {
+                throw new IOException("unreachable");
+            }
+            var copy = directory + ".received";
+            Directory.CreateDirectory(copy);
+            foreach (var file in Directory.GetFiles(directory))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+            await groups[message.To].ReceiveSnapshotAsync(message, copy);
         }
 
         public async Task<KvReply?> ForwardAsync(ulong leader, KvCommand command) =>

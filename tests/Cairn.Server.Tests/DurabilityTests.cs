@@ -86,4 +86,50 @@ public class DurabilityTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task ASnapshotCompactsTheLogAndARestartRecoversFromIt()
+    {
+        var directory = ServerProcess.NewDataDirectory();
+        // Snapshots every 100 entries, keeping 10 behind: the log is compacted long before the end.
+        var environment = new Dictionary<string, string> { ["CAIRN_SNAPSHOT_ENTRIES"] = "100", ["CAIRN_SNAPSHOT_CATCHUP_ENTRIES"] = "10" };
+        try
+        {
+            await using (var server = await ServerProcess.StartAsync(directory, environment: environment))
+            {
+                var db = server.Redis.GetDatabase();
+                for (var i = 0; i < 350; i++)
+                {
+                    await db.StringSetAsync($"k{i}", $"v{i}");
+                }
+                Assert.Equal("OK", (string?)await db.ExecuteAsync("RAFT.SNAPSHOT"));
+                var info = Fields((string)(await db.ExecuteAsync("RAFT.INFO"))!);
+                var applied = long.Parse(info["last_applied_index"]);
+                Assert.Equal(applied, long.Parse(info["snapshot_last_idx"]));
+                Assert.Equal(applied - 10, long.Parse(info["first_index"]) - 1);
+                Assert.True(long.Parse(info["snapshots_created"]) >= 4, info["snapshots_created"]);
+                server.KillHard();
+            }
+            await using (var restarted = await ServerProcess.StartAsync(directory, environment: environment))
+            {
+                var db = restarted.Redis.GetDatabase();
+                Assert.Equal(350, (long)await db.ExecuteAsync("DBSIZE"));
+                Assert.Equal("v0", (string?)await db.StringGetAsync("k0"));
+                Assert.Equal("v349", (string?)await db.StringGetAsync("k349"));
+                Assert.True(await db.StringSetAsync("after", "restart"));
+                Assert.Equal("restart", (string?)await db.StringGetAsync("after"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static Dictionary<string, string> Fields(string info) =>
+        info.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line.Contains(':') && !line.StartsWith('#'))
+            .Select(line => line.Split(':', 2))
+            .GroupBy(pair => pair[0])
+            .ToDictionary(g => g.Key, g => g.First()[1]);
 }

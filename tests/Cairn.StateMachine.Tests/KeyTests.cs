@@ -230,6 +230,10 @@ public class KeyTests
             inner.Write(batch, sync);
         }
 
+        public void Checkpoint(string directory) => inner.Checkpoint(directory);
+
+        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
+
         public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
 
         public void Dispose() => inner.Dispose();

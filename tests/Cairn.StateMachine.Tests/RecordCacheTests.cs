@@ -77,6 +77,10 @@ public class RecordCacheTests
 
         public void Write(IWriteBatch batch, bool sync) => inner.Write(batch, sync);
 
+        public void Checkpoint(string directory) => inner.Checkpoint(directory);
+
+        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
+
         public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
 
         public void Dispose() => inner.Dispose();

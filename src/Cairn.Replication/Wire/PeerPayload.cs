@@ -17,6 +17,12 @@ public enum PeerPayloadKind : byte
 
     /// <summary>Request: remove a member. Response: the reply.</summary>
     RemoveNode = 3,
+
+    /// <summary>Request: one piece of a file of a snapshot's checkpoint. Response: OK or an error.</summary>
+    SnapshotChunk = 4,
+
+    /// <summary>Request: every file was sent; here is the Snap message to step. Response: OK once taken, or an error.</summary>
+    SnapshotInstall = 5,
 }
 
 /// <summary>
@@ -51,6 +57,31 @@ public static class PeerPayload
         writer.U8((byte)PeerPayloadKind.RemoveNode);
         writer.U8(forwarded ? (byte)1 : (byte)0);
         writer.U64(id);
+        return writer.ToArray();
+    }
+
+    /// <summary>A chunk: transfer id (u64), file name, offset of the data in the file (u64), data.</summary>
+    public static byte[] SnapshotChunk(ulong transfer, string file, ulong offset, ReadOnlySpan<byte> data)
+    {
+        var writer = new WireWriter(data.Length + file.Length + 64);
+        writer.U8((byte)PeerPayloadKind.SnapshotChunk);
+        writer.U8(0);
+        writer.U64(transfer);
+        writer.String(file);
+        writer.U64(offset);
+        writer.Bytes(data);
+        return writer.ToArray();
+    }
+
+    /// <summary>The end of a transfer: transfer id (u64), number of files (u32), the Snap message.</summary>
+    public static byte[] SnapshotInstall(ulong transfer, int files, Message snap)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.SnapshotInstall);
+        writer.U8(0);
+        writer.U64(transfer);
+        writer.U32((uint)files);
+        MessageCodec.Write(writer, [snap]);
         return writer.ToArray();
     }
 

@@ -134,6 +134,13 @@ internal static class RaftCommands
         Line("current_index", s.LastIndex);
         Line("commit_index", s.CommitIndex);
         Line("last_applied_index", s.AppliedIndex);
+        text.Append("\r\n# Snapshot\r\n");
+        Line("snapshot_in_progress", s.SendingSnapshots > 0 ? "yes" : "no");
+        Line("snapshot_last_idx", s.SnapshotIndex);
+        Line("snapshot_last_term", s.SnapshotTerm);
+        Line("snapshots_created", s.SnapshotsTaken);
+        Line("snapshots_sent", s.SnapshotsSent);
+        Line("snapshots_loaded", s.SnapshotsInstalled);
         return text.ToString();
     }
 

@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Cairn.Storage.Wal;
+namespace Cairn.Storage;
 
-internal static partial class Native
+/// <summary>Making files and directory entries durable (Linux system calls; portable fallbacks elsewhere).</summary>
+public static partial class FileDurability
 {
     /// <summary>fdatasync(2): file data (and the size, if it changed) on stable storage, without other metadata.</summary>
     public static void DataSync(SafeFileHandle handle)

@@ -181,6 +181,12 @@ public sealed partial class LocalCluster : IAsyncDisposable
             if (Server is not null)
             {
                 await Server.DisposeAsync();
+                // For a failure's post-mortem: CAIRN_TEST_LOGS=dir keeps each node's last output.
+                if (System.Environment.GetEnvironmentVariable("CAIRN_TEST_LOGS") is { Length: > 0 } logs)
+                {
+                    Directory.CreateDirectory(logs);
+                    await File.WriteAllTextAsync(Path.Combine(logs, $"{Name}.log"), Server.Output);
+                }
             }
             await Proxy.DisposeAsync();
         }

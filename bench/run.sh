@@ -2,9 +2,13 @@
 # Cairn against redis-server in the same run, on the same machine, with the same redis-benchmark
 # matrix: SET and GET, -c 50 -d 100 -r 100000, at -P 1 and -P 16. Prints a Markdown table with each
 # Cairn figure as a ratio to its Redis baseline (SET vs appendfsync always, GET vs no persistence).
-#   bench/run.sh            # N=200000 requests per cell
-#   N=500000 bench/run.sh
+#   bench/run.sh            # one Cairn node; N=200000 requests per cell
+#   bench/run.sh cluster    # a 3-node cluster (client on the leader), then failover times
+#   N=500000 FAILOVERS=9 bench/run.sh cluster
 set -euo pipefail
+MODE=${1:-single}
+FAILOVERS=${FAILOVERS:-5}
+case $MODE in single|cluster) ;; *) echo "usage: bench/run.sh [single|cluster]" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 N=${N:-200000}
 CLIENTS=${CLIENTS:-50}
@@ -38,9 +42,54 @@ wait_ready() {
   exit 1
 }
 
-cairn_port=$(free_port)
-dotnet exec src/Cairn.Host/bin/Release/net10.0/cairn-server.dll --port "$cairn_port" --raft-addr 127.0.0.1:0 --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
-pids+=($!)
+dll=src/Cairn.Host/bin/Release/net10.0/cairn-server.dll
+field() { tr -d '\r' | awk -F: -v f="$1" '$1 == f { print $2; exit }'; }
+
+# Cluster node i: RESP port resp_ports[i], peer port raft_ports[i], pid node_pids[i]; node 1 bootstraps.
+declare -a resp_ports raft_ports node_pids
+start_node() {
+  local i=$1 args
+  args=(--node-id "node$i" --port "${resp_ports[$i]}" --raft-addr "127.0.0.1:${raft_ports[$i]}" --data-dir "$work/node$i" --log-level warn)
+  if ((i == 1)); then args+=(--bootstrap); else args+=(--join "127.0.0.1:${raft_ports[1]}"); fi
+  dotnet exec "$dll" "${args[@]}" >>"$work/node$i.log" 2>&1 &
+  node_pids[$i]=$!
+  pids+=($!)
+}
+leader_index() {
+  local i
+  for i in 1 2 3; do
+    if redis-cli -p "${resp_ports[$i]}" RAFT.INFO 2>/dev/null | field role | grep -qx leader; then echo "$i"; return 0; fi
+  done
+  return 1
+}
+wait_for() { # wait_for SECONDS what command...
+  local deadline=$((SECONDS + $1)) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { echo "bench: timed out waiting for $what" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+caught_up() { # node $1 has applied what the leader $2 has committed
+  local commit applied
+  commit=$(redis-cli -p "${resp_ports[$2]}" RAFT.INFO | field commit_index)
+  applied=$(redis-cli -p "${resp_ports[$1]}" RAFT.INFO | field last_applied_index)
+  [ -n "$applied" ] && [ "$applied" -ge "$commit" ]
+}
+
+if [ "$MODE" = single ]; then
+  cairn_port=$(free_port)
+  dotnet exec "$dll" --port "$cairn_port" --raft-addr 127.0.0.1:0 --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
+  pids+=($!)
+else
+  for i in 1 2 3; do resp_ports[$i]=$(free_port); raft_ports[$i]=$(free_port); done
+  start_node 1
+  wait_ready "${resp_ports[1]}"
+  start_node 2
+  start_node 3
+  wait_for 60 "3 voters" sh -c "redis-cli -p ${resp_ports[1]} RAFT.INFO | tr -d '\r' | grep -qx num_voting_nodes:3"
+  wait_for 30 "a leader" leader_index
+  cairn_port=${resp_ports[$(leader_index)]}
+fi
 always_port=$(free_port)
 mkdir -p "$work/always" "$work/memory"
 redis-server --port "$always_port" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always --dir "$work/always" --daemonize no >"$work/always.log" 2>&1 &
@@ -61,7 +110,8 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-echo "# Cairn vs redis-server — $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m)"
+if [ "$MODE" = cluster ]; then what="3-node Cairn cluster (client on the leader)"; else what="Cairn (one node)"; fi
+echo "# $what vs redis-server — $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m)"
 echo
 echo "redis-benchmark -c $CLIENTS -d 100 -r 100000 -n $N; rps = requests/s, latencies in ms (p50 / p99)."
 echo
@@ -80,3 +130,23 @@ for pipeline in 1 16; do
 done
 echo
 echo "Cairn group commit: $(redis-cli -p "$cairn_port" INFO persistence | tr -d '\r' | grep -E '^cairn_(write_batches|write_commands|avg_batch_size):' | tr '\n' ' ')"
+
+[ "$MODE" = cluster ] || exit 0
+# Failover: kill -9 the leader, then time until a SET through a surviving node succeeds (it waits for
+# the new leader, or is retried when it fails). The killed node restarts and catches up before the next round.
+echo
+times=()
+for round in $(seq 1 "$FAILOVERS"); do
+  old=$(leader_index)
+  survivor=$(( old % 3 + 1 ))
+  start=$(date +%s%N)
+  kill -9 "${node_pids[$old]}"
+  until redis-cli -p "${resp_ports[$survivor]}" SET "failover:$round" x 2>/dev/null | grep -qx OK; do :; done
+  times+=($(( ($(date +%s%N) - start) / 1000000 )))
+  start_node "$old"
+  wait_ready "${resp_ports[$old]}"
+  wait_for 30 "a leader" leader_index
+  wait_for 60 "node$old catching up" caught_up "$old" "$(leader_index)"
+done
+median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }')
+echo "Failover (kill -9 of the leader to the first acknowledged SET), $FAILOVERS rounds: ${times[*]} ms; median $median ms"

@@ -264,9 +264,13 @@ public sealed partial class RaftGroup : IAsyncDisposable
             }
             else
             {
-                // Never reached the leader: try again (a new leader may be elected meanwhile).
-                _proposals.Enqueue(proposal);
-                _signal.Set();
+                // Never reached the leader (it may be down, a new one not yet known): try again shortly,
+                // not in a tight loop that would starve the election on a busy machine.
+                Task.Delay(TimeSpan.FromMilliseconds(20), _time).ContinueWith(_ =>
+                {
+                    _proposals.Enqueue(proposal);
+                    _signal.Set();
+                }, TaskScheduler.Default);
             }
         }, TaskScheduler.Default);
     }

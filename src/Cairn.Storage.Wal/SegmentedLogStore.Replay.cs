@@ -5,6 +5,9 @@ namespace Cairn.Storage.Wal;
 
 public sealed partial class SegmentedLogStore
 {
+    // The oldest segment on disk when replay began: the only one whose entries may start after a gap.
+    private ulong _firstSequence;
+
     private void Replay()
     {
         var files = Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).ToList();
@@ -29,6 +32,10 @@ public sealed partial class SegmentedLogStore
                 throw new WalCorruptException($"{files[i]} is not a Cairn log segment");
             }
             var sequence = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(12));
+            if (i == 0)
+            {
+                _firstSequence = sequence;
+            }
             Info(sequence);
             var position = HeaderSize;
             while (WalRecord.TryRead(data.AsSpan(position), out var body, out var consumed))
@@ -83,9 +90,11 @@ public sealed partial class SegmentedLogStore
                 }
                 if (entries.Count > 0)
                 {
-                    if (group.LastIndex() == 0 && group.FirstIndex() == 1 && entries[0].Index > 1)
+                    if (sequence == _firstSequence && group.LastIndex() < group.FirstIndex() && entries[0].Index > group.LastIndex() + 1)
                     {
-                        // The segments before this one were deleted after compaction; a later snapshot record covers the gap.
+                        // The segments before this one were deleted after compaction, and this segment began
+                        // under an older snapshot: a later snapshot and compact record here cover the gap
+                        // (CheckCompactedPrefixes makes sure) and name the term of the index before it.
                         group.StartAfter(entries[0].Index - 1);
                     }
                     else if (entries[0].Index > group.LastIndex() + 1)
@@ -124,6 +133,10 @@ public sealed partial class SegmentedLogStore
                 {
                     group.Compact(compactTo);
                 }
+                else if (compactTo == group.FirstIndex() - 1 && payload.Length >= 16)
+                {
+                    group.SetCompactedTerm(compactTo, BinaryPrimitives.ReadUInt64LittleEndian(payload[8..]));
+                }
                 break;
             default:
                 throw new WalCorruptException($"{file}: unknown record type {(byte)type} at offset {offset}");
@@ -139,6 +152,10 @@ public sealed partial class SegmentedLogStore
             if (compacted > 0 && (group.Snapshot() is not { } snapshot || snapshot.Index < compacted))
             {
                 throw new WalCorruptException($"group {groupId}: the log starts after {compacted} but no snapshot covers it (a segment is missing)");
+            }
+            if (compacted > 0 && group.Term(compacted) == 0)
+            {
+                throw new WalCorruptException($"group {groupId}: the log starts after {compacted} but that entry's term is not recorded (a segment is missing)");
             }
         }
     }

@@ -99,8 +99,9 @@ public sealed partial class SegmentedLogStore : ILogStore
         {
             throw new InvalidOperationException($"compacting group {groupId} to {index} needs a snapshot covering it");
         }
+        var term = group.Term(index);
         group.Compact(index);
-        WalRecord.WriteCompact(_pending, groupId, index);
+        WalRecord.WriteCompact(_pending, groupId, index, term);
     }
 
     public void Sync()
@@ -165,7 +166,7 @@ public sealed partial class SegmentedLogStore : ILogStore
             }
             if (group.FirstIndex() > 1)
             {
-                WalRecord.WriteCompact(_pending, groupId, group.FirstIndex() - 1);
+                WalRecord.WriteCompact(_pending, groupId, group.FirstIndex() - 1, group.Term(group.FirstIndex() - 1));
             }
             WalRecord.WriteConf(_pending, groupId, group.Conf());
             WalRecord.WriteHardState(_pending, groupId, group.InitialState());

@@ -76,11 +76,13 @@ internal static class WalRecord
         End(output, size);
     }
 
-    public static void WriteCompact(IBufferWriter<byte> output, ulong group, ulong index)
+    /// <summary>Entries up to <paramref name="index"/> (whose term was <paramref name="term"/>) are compacted.</summary>
+    public static void WriteCompact(IBufferWriter<byte> output, ulong group, ulong index, ulong term)
     {
-        var body = Begin(output, 9 + 8, WalRecordType.Compact, group);
+        var body = Begin(output, 9 + 16, WalRecordType.Compact, group);
         BinaryPrimitives.WriteUInt64LittleEndian(body[9..], index);
-        End(output, 9 + 8);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[17..], term);
+        End(output, 9 + 16);
     }
 
     /// <summary>Reads one framed record at the start of <paramref name="data"/>; false at the end of the valid log.</summary>

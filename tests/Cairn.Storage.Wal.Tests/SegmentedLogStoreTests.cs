@@ -175,6 +175,40 @@ public sealed class SegmentedLogStoreTests : IDisposable
     }
 
     [Fact]
+    public void RepeatedSnapshotsThatKeepATailReplayWhicheverSegmentsRemain()
+    {
+        // As a node runs: a snapshot every 20 entries, compacting all but the last 10. A segment that rolled
+        // under an older snapshot then holds entries that start after a gap a newer snapshot (later in it) covers.
+        for (ulong stop = 200; stop <= 260; stop += 7)
+        {
+            var directory = Path.Combine(_directory, $"stop{stop}");
+            using (var store = SegmentedLogStore.Open(directory, segmentBytes: 700))
+            {
+                store.SetConf(1, ConfState.Of(1));
+                for (ulong i = 1; i <= stop; i++)
+                {
+                    store.Append(1, Entries(i, i, 2));
+                    store.SetHardState(1, new HardState(2, 1, i));
+                    if (i % 20 == 0)
+                    {
+                        store.SetSnapshot(1, new Snapshot(i, 2, ConfState.Of(1), default));
+                        store.Compact(1, i - 10);
+                    }
+                    store.Sync();
+                }
+            }
+            using var reopened = SegmentedLogStore.Open(directory, segmentBytes: 700);
+            var storage = reopened.Storage(1);
+            var snapshot = stop / 20 * 20;
+            Assert.Equal(snapshot, storage.Snapshot()!.Index);
+            Assert.Equal(snapshot - 10 + 1, storage.FirstIndex());
+            Assert.Equal(2ul, storage.Term(storage.FirstIndex() - 1));
+            Assert.Equal(stop, storage.LastIndex());
+            Assert.Equal($"{stop}/2/v{stop}", Log(reopened, 1)[^1]);
+        }
+    }
+
+    [Fact]
     public void AnInstalledSnapshotRestartsTheLog()
     {
         using (var store = SegmentedLogStore.Open(_directory))

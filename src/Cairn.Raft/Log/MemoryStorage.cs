@@ -88,14 +88,26 @@ public sealed class MemoryStorage(IEnumerable<ulong> voters, int capacity = 16) 
         _snapshot = snapshot;
     }
 
-    /// <summary>Makes an empty log start after <paramref name="index"/> (a replayed log whose prefix was compacted away).</summary>
-    public void StartAfter(ulong index)
+    /// <summary>
+    /// Makes an empty log start after <paramref name="index"/> (a replayed log whose prefix was compacted
+    /// away); the term of that index may be unknown (0) until <see cref="SetCompactedTerm"/> supplies it.
+    /// </summary>
+    public void StartAfter(ulong index, ulong term = 0)
     {
         if (_entries.Count != 1)
         {
             throw new InvalidOperationException("only an empty log can start later");
         }
-        _entries[0] = new Entry(0, index, EntryType.Normal, default);
+        _entries[0] = new Entry(term, index, EntryType.Normal, default);
+    }
+
+    /// <summary>Records the term of the last compacted index (the one before the first entry), if that is <paramref name="index"/>.</summary>
+    public void SetCompactedTerm(ulong index, ulong term)
+    {
+        if (_entries[0].Index == index && term != 0)
+        {
+            _entries[0] = _entries[0] with { Term = term };
+        }
     }
 
     /// <summary>Drops entries up to <paramref name="index"/>, which a snapshot must cover.</summary>

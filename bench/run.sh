@@ -143,6 +143,7 @@ for round in $(seq 1 "$FAILOVERS"); do
   kill -9 "${node_pids[$old]}"
   until redis-cli -p "${resp_ports[$survivor]}" SET "failover:$round" x 2>/dev/null | grep -qx OK; do :; done
   times+=($(( ($(date +%s%N) - start) / 1000000 )))
+  wait "${node_pids[$old]}" 2>/dev/null || true
   start_node "$old"
   wait_ready "${resp_ports[$old]}"
   wait_for 30 "a leader" leader_index

@@ -125,6 +125,7 @@ public sealed partial class RaftGroup
     private RawNode CreateNode()
     {
         var storage = _log.Storage(_options.GroupId);
+        _persistedHard = storage.InitialState();
         // The state machine is durable up to its applied index; committed entries after it are redelivered.
         _applied = Math.Min((ulong)_machine.AppliedIndex, storage.InitialState().Commit);
         _applied = Math.Max(_applied, storage.Snapshot()?.Index ?? 0);

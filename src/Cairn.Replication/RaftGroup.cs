@@ -43,6 +43,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private long _nextReadRound;
     private long _lastTickTimestamp;
     private ulong _applied;
+    private HardState _persistedHard;
     private readonly ProposalClock _clock;
     private long _writeBatches;
     private long _writeCommands;
@@ -324,6 +325,16 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     private void HandleReady(Ready ready)
     {
+        // Raft thesis §10.2.1: a leader may send its appends while it writes them to its own disk. Safe
+        // here because acknowledgements are stepped only after this Ready (and its Persist) is done, so a
+        // commit never counts an entry of the leader's that is not durable; after a failed write it stops
+        // until a write succeeds. Not while the term or vote is changing: those must be durable first.
+        var early = SoftState.State == StateType.Leader && _lastWriteError is null && ready.Messages.Count > 0
+            && (ready.HardState is not { } changed || (changed.Term == _persistedHard.Term && changed.Vote == _persistedHard.Vote));
+        if (early)
+        {
+            SendMessages(ready.Messages);
+        }
         Persist(ready);
         if (ready.SoftState is { } soft)
         {
@@ -334,7 +345,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
             SoftState = soft;
             PublishStatus();
         }
-        if (ready.Messages.Count > 0)
+        if (ready.Messages.Count > 0 && !early)
         {
             SendMessages(ready.Messages);
         }
@@ -388,6 +399,10 @@ public sealed partial class RaftGroup : IAsyncDisposable
             if (ready.MustSync || ready.HardState is not null)
             {
                 _log.Sync();
+            }
+            if (ready.HardState is { } synced)
+            {
+                _persistedHard = synced;
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

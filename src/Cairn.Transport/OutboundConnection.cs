@@ -31,6 +31,7 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
     private long _queuedBytes;
     private long _nextRequestId;
     private volatile bool _connected;
+    private volatile bool _everConnected;
 
     public OutboundConnection(string address, byte[] hello, ILogger logger)
     {
@@ -53,6 +54,11 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
 
     public async Task<byte[]> RequestAsync(byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (!_connected && _everConnected)
+        {
+            // The peer went away (it may be a dead leader): say so at once, so the caller can look elsewhere.
+            throw new PeerUnavailableException($"not connected to {_address}", sent: false);
+        }
         if (!_connected)
         {
             // Give a fresh connection a moment to come up (a join, a first forward).
@@ -123,6 +129,7 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
                 failures = 0;
                 backoff = MinBackoff;
                 _connected = true;
+                _everConnected = true;
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 var reading = ReadResponsesAsync(stream, session.Token);
                 var writing = WriteFramesAsync(stream, session.Token);

@@ -215,7 +215,7 @@ public sealed partial class RaftGroup
             AppliedIndex = _applied,
             LastIndex = last,
             FirstIndex = _log.Storage(_options.GroupId).FirstIndex(),
-            SnapshotIndex = _snapshotIndex,
+            SnapshotIndex = SnapshotIndex,
             SnapshotTerm = _log.Storage(_options.GroupId).Snapshot()?.Term ?? 0,
             SnapshotsTaken = SnapshotsTaken,
             SnapshotsSent = SnapshotsSent,

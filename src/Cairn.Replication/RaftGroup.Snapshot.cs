@@ -13,8 +13,6 @@ namespace Cairn.Replication;
 /// </summary>
 public sealed partial class RaftGroup
 {
-    // The latest snapshot's index (group thread only).
-    private ulong _snapshotIndex;
     // Followers a checkpoint is being sent to; a second Snap for one of them waits for the first (group thread only).
     private readonly HashSet<ulong> _sendingSnapshots = [];
     // A received checkpoint, while its Snap message is stepped: what InstallSnapshot restores from.
@@ -32,7 +30,8 @@ public sealed partial class RaftGroup
     /// <summary>Where snapshots in transit are staged.</summary>
     public string SnapshotRoot => _options.SnapshotDirectory ?? Path.Combine(Path.GetTempPath(), $"cairn-snapshots-{_options.NodeId:x16}");
 
-    private string SnapshotDirectory => SnapshotRoot;
+    /// <summary>The latest snapshot's index, as the log records it (0: none).</summary>
+    private ulong SnapshotIndex => _log.Storage(_options.GroupId).Snapshot()?.Index ?? 0;
 
     /// <summary>Takes a snapshot now and compacts the log behind it (RAFT.SNAPSHOT).</summary>
     public Task<KvReply> SnapshotAsync() => OnGroupThread(() =>
@@ -41,7 +40,7 @@ public sealed partial class RaftGroup
         {
             return KvReply.Error("ERR this node is not a member of a cluster yet");
         }
-        if (_applied > _snapshotIndex)
+        if (_applied > SnapshotIndex)
         {
             TakeSnapshot();
         }
@@ -64,7 +63,7 @@ public sealed partial class RaftGroup
     /// <summary>After applying: a snapshot once enough entries were applied since the last.</summary>
     private void MaybeSnapshot()
     {
-        if (_options.SnapshotEntries > 0 && _applied >= _snapshotIndex + _options.SnapshotEntries)
+        if (_options.SnapshotEntries > 0 && _applied >= SnapshotIndex + _options.SnapshotEntries)
         {
             TakeSnapshot();
         }
@@ -88,7 +87,6 @@ public sealed partial class RaftGroup
             _log.Compact(groupId, compactTo);
         }
         _log.Sync();
-        _snapshotIndex = index;
         Interlocked.Increment(ref _snapshotsTaken);
         LogSnapshotTaken(index, storage.FirstIndex());
         PublishStatus();
@@ -106,7 +104,7 @@ public sealed partial class RaftGroup
             return;
         }
         var index = _applied;
-        var directory = Path.Combine(SnapshotDirectory, $"outgoing-{to:x16}-{index}");
+        var directory = Path.Combine(SnapshotRoot, $"outgoing-{to:x16}-{index}");
         Message message;
         try
         {
@@ -114,7 +112,7 @@ public sealed partial class RaftGroup
             {
                 Directory.Delete(directory, recursive: true);
             }
-            Directory.CreateDirectory(SnapshotDirectory);
+            Directory.CreateDirectory(SnapshotRoot);
             _machine.Checkpoint(directory);
             var snapshot = new Snapshot(index, _log.Storage(_options.GroupId).Term(index), _node.Conf, ReadOnlyMemory<byte>.Empty);
             message = new Message { GroupId = snap.GroupId, Type = MessageType.Snap, From = snap.From, To = to, Term = snap.Term, Snapshot = snapshot };
@@ -197,7 +195,6 @@ public sealed partial class RaftGroup
             throw new InvalidOperationException($"the checkpoint is at index {_machine.AppliedIndex}, its snapshot says {snapshot.Index}");
         }
         _log.InstallSnapshot(_options.GroupId, snapshot);
-        _snapshotIndex = snapshot.Index;
         Volatile.Write(ref _applied, snapshot.Index);
         LoadMembers();
         Interlocked.Increment(ref _snapshotsInstalled);

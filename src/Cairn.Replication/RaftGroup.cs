@@ -66,7 +66,6 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
         LoadMembers();
         CleanSnapshotDirectory();
-        _snapshotIndex = log.Storage(options.GroupId).Snapshot()?.Index ?? 0;
         _node = CreateNode();
         _lastTickTimestamp = _time.GetTimestamp();
         PublishStatus();

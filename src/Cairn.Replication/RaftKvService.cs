@@ -200,11 +200,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     private KvReply ReceiveChunk(ulong from, ReadOnlySpan<byte> body)
     {
-        var reader = new WireReader(body);
-        var transfer = reader.U64();
-        var file = reader.String();
-        var offset = reader.U64();
-        var data = reader.BytesSpan();
+        var data = PeerPayload.ReadSnapshotChunk(body, out var transfer, out var file, out var offset);
         try
         {
             _snapshots.Chunk(from, transfer, file, offset, data);
@@ -218,7 +214,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     private async Task<KvReply> InstallSnapshotAsync(ulong from, ReadOnlyMemory<byte> body)
     {
-        var (transfer, files, snap) = ReadInstall(body.Span);
+        var (transfer, files, snap) = PeerPayload.ReadSnapshotInstall(body.Span);
         if (snap.Type != MessageType.Snap || snap.Snapshot is null || snap.From != from)
         {
             throw new FormatException("a snapshot install must carry the sender's Snap message");
@@ -242,19 +238,6 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             LogSnapshotInstallFailed(ex);
             return KvReply.Error("ERR installing the snapshot failed: " + ex.Message);
         }
-    }
-
-    private static (ulong Transfer, int Files, Message Snap) ReadInstall(ReadOnlySpan<byte> body)
-    {
-        var reader = new WireReader(body);
-        var transfer = reader.U64();
-        var files = (int)Math.Min(reader.U32(), int.MaxValue);
-        var messages = MessageCodec.Read(body[12..]);
-        if (messages.Count != 1)
-        {
-            throw new FormatException("a snapshot install carries one message");
-        }
-        return (transfer, files, messages[0]);
     }
 
     /// <summary>

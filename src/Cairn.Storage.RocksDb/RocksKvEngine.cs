@@ -79,17 +79,12 @@ public sealed class RocksKvEngine : IKvEngine
 
     public void Checkpoint(string directory)
     {
-        _swap.EnterReadLock();
-        try
+        using (Shared())
         {
             // Table files are hard-linked; the memtables travel as copied WAL files (every write goes
             // through the WAL), unless the WAL has grown past 64 MB: then a flush is cheaper than the copy.
             using var checkpoint = _db.Checkpoint();
             checkpoint.Save(directory, 64UL << 20);
-        }
-        finally
-        {
-            _swap.ExitReadLock();
         }
     }
 
@@ -115,14 +110,9 @@ public sealed class RocksKvEngine : IKvEngine
 
     public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
     {
-        _swap.EnterReadLock();
-        try
+        using (Shared())
         {
             return _db.Get(key, _families[(int)space], _read);
-        }
-        finally
-        {
-            _swap.ExitReadLock();
         }
     }
 
@@ -145,14 +135,9 @@ public sealed class RocksKvEngine : IKvEngine
 
     public void Write(IWriteBatch batch, bool sync)
     {
-        _swap.EnterReadLock();
-        try
+        using (Shared())
         {
             _db.Write(((RocksWriteBatch)batch).Batch, sync ? _syncWrite : _asyncWrite);
-        }
-        finally
-        {
-            _swap.ExitReadLock();
         }
     }
 
@@ -172,15 +157,22 @@ public sealed class RocksKvEngine : IKvEngine
 
     private string Property(string name, ColumnFamilyHandle family)
     {
-        _swap.EnterReadLock();
-        try
+        using (Shared())
         {
             return _db.GetProperty(name, family) ?? "0";
         }
-        finally
-        {
-            _swap.ExitReadLock();
-        }
+    }
+
+    /// <summary>Holds the store shared (against <see cref="ReplaceWith"/>) until disposed, on this thread.</summary>
+    private SharedHold Shared()
+    {
+        _swap.EnterReadLock();
+        return new SharedHold(_swap);
+    }
+
+    private readonly struct SharedHold(ReaderWriterLockSlim swap) : IDisposable
+    {
+        public void Dispose() => swap.ExitReadLock();
     }
 
     public void Dispose() => _db.Dispose();

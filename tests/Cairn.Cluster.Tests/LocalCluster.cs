@@ -166,8 +166,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
                     using var client = new RawClient(Port);
                     return client.Call("RAFT.INFO");
                 });
-                return text.Split('\n').Select(l => l.Trim()).Where(l => l.Contains(':') && !l.StartsWith('#'))
-                    .Select(l => l.Split(':', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
+                return InfoFields.Parse(text);
             }
             catch (Exception)
             {

@@ -103,7 +103,7 @@ public class DurabilityTests
                     await db.StringSetAsync($"k{i}", $"v{i}");
                 }
                 Assert.Equal("OK", (string?)await db.ExecuteAsync("RAFT.SNAPSHOT"));
-                var info = Fields((string)(await db.ExecuteAsync("RAFT.INFO"))!);
+                var info = InfoFields.Parse((string)(await db.ExecuteAsync("RAFT.INFO"))!);
                 var applied = long.Parse(info["last_applied_index"]);
                 Assert.Equal(applied, long.Parse(info["snapshot_last_idx"]));
                 Assert.Equal(applied - 10, long.Parse(info["first_index"]) - 1);
@@ -125,11 +125,4 @@ public class DurabilityTests
             Directory.Delete(directory, recursive: true);
         }
     }
-
-    private static Dictionary<string, string> Fields(string info) =>
-        info.Split("\r\n", StringSplitOptions.RemoveEmptyEntries)
-            .Where(line => line.Contains(':') && !line.StartsWith('#'))
-            .Select(line => line.Split(':', 2))
-            .GroupBy(pair => pair[0])
-            .ToDictionary(g => g.Key, g => g.First()[1]);
 }

@@ -85,6 +85,30 @@ public static class PeerPayload
         return writer.ToArray();
     }
 
+    /// <summary>The body of a <see cref="SnapshotChunk"/> request (after kind and hops): its data, and where it goes.</summary>
+    public static ReadOnlySpan<byte> ReadSnapshotChunk(ReadOnlySpan<byte> body, out ulong transfer, out string file, out ulong offset)
+    {
+        var reader = new WireReader(body);
+        transfer = reader.U64();
+        file = reader.String();
+        offset = reader.U64();
+        return reader.BytesSpan();
+    }
+
+    /// <summary>The body of a <see cref="SnapshotInstall"/> request (after kind and hops).</summary>
+    public static (ulong Transfer, int Files, Message Snap) ReadSnapshotInstall(ReadOnlySpan<byte> body)
+    {
+        var reader = new WireReader(body);
+        var transfer = reader.U64();
+        var files = (int)Math.Min(reader.U32(), int.MaxValue);
+        var messages = MessageCodec.Read(body[(body.Length - reader.Remaining)..]);
+        if (messages.Count != 1)
+        {
+            throw new FormatException("a snapshot install carries one message");
+        }
+        return (transfer, files, messages[0]);
+    }
+
     public static byte[] Reply(KvReply reply)
     {
         var writer = new WireWriter();

@@ -49,7 +49,7 @@ field() { tr -d '\r' | awk -F: -v f="$1" '$1 == f { print $2; exit }'; }
 declare -a resp_ports raft_ports node_pids
 start_node() {
   local i=$1 args
-  args=(--node-id "node$i" --port "${resp_ports[$i]}" --raft-addr "127.0.0.1:${raft_ports[$i]}" --data-dir "$work/node$i" --log-level warn)
+  args=(--node-id "node$i" --port "${resp_ports[$i]}" --raft-addr "127.0.0.1:${raft_ports[$i]}" --http-port 0 --grpc-port 0 --data-dir "$work/node$i" --log-level warn)
   if ((i == 1)); then args+=(--bootstrap); else args+=(--join "127.0.0.1:${raft_ports[1]}"); fi
   dotnet exec "$dll" "${args[@]}" >>"$work/node$i.log" 2>&1 &
   node_pids[$i]=$!
@@ -80,7 +80,7 @@ caught_up() { # node $1 has applied what the leader $2 has committed
 
 if [ "$MODE" = single ]; then
   cairn_port=$(free_port)
-  dotnet exec "$dll" --port "$cairn_port" --raft-addr 127.0.0.1:0 --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
+  dotnet exec "$dll" --port "$cairn_port" --raft-addr 127.0.0.1:0 --http-port 0 --grpc-port 0 --data-dir "$work/cairn" --log-level warn >"$work/cairn.log" 2>&1 &
   pids+=($!)
 else
   for i in 1 2 3; do resp_ports[$i]=$(free_port); raft_ports[$i]=$(free_port); done

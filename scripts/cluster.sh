@@ -3,8 +3,9 @@
 #
 #   scripts/cluster.sh [-n NODES] [-p BASE_PORT] [-d DIR] start|stop|restart|status|logs [node]|test
 #
-# Node i (1-based) serves RESP on BASE_PORT+i-1 (default 7001…) and talks to its peers on that port
-# + 10000; its data lives in DIR/node<i> (default ./cluster) and its log in DIR/node<i>.log.
+# Node i (1-based) serves RESP on BASE_PORT+i-1 (default 7001…), HTTP on that port + 1000 (8001…), gRPC on
+# that port + 2000 (9001…) and talks to its peers on that port + 10000 (17001…); its data lives in
+# DIR/node<i> (default ./cluster) and its log in DIR/node<i>.log.
 # Node 1 bootstraps the cluster; the others join through node 1. Restarting keeps the data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,18 +18,20 @@ while getopts "n:p:d:h" opt; do
         n) nodes=$OPTARG ;;
         p) base=$OPTARG ;;
         d) dir=$OPTARG ;;
-        *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 command=${1:-}
-[[ $command ]] || { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $command ]] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 dll=src/Cairn.Host/bin/Release/net10.0/cairn-server.dll
 
 port_of() { echo $((base + $1 - 1)); }
 raft_of() { echo $((base + $1 - 1 + 10000)); }
+http_of() { echo $((base + $1 - 1 + 1000)); }
+grpc_of() { echo $((base + $1 - 1 + 2000)); }
 pid_of() { [[ -f $dir/node$1.pid ]] && kill -0 "$(cat "$dir/node$1.pid")" 2>/dev/null && cat "$dir/node$1.pid"; }
 
 # Sends one command (its words as arguments) to a RESP port and prints the raw reply (needs only bash).
@@ -57,11 +60,11 @@ build() {
 start_node() {
     local i=$1 args
     if pid=$(pid_of "$i"); then echo "node$i already running (pid $pid)"; return; fi
-    args=(--node-id "node$i" --port "$(port_of "$i")" --raft-addr "127.0.0.1:$(raft_of "$i")" --data-dir "$dir/node$i")
+    args=(--node-id "node$i" --port "$(port_of "$i")" --raft-addr "127.0.0.1:$(raft_of "$i")" --http-port "$(http_of "$i")" --grpc-port "$(grpc_of "$i")" --data-dir "$dir/node$i")
     if ((i == 1)); then args+=(--bootstrap); else args+=(--join "127.0.0.1:$(raft_of 1)"); fi
     nohup dotnet "$dll" "${args[@]}" >>"$dir/node$i.log" 2>&1 &
     echo $! >"$dir/node$i.pid"
-    echo "node$i: pid $!, RESP 127.0.0.1:$(port_of "$i"), raft 127.0.0.1:$(raft_of "$i"), data $dir/node$i, log $dir/node$i.log"
+    echo "node$i: pid $!, RESP 127.0.0.1:$(port_of "$i"), HTTP 127.0.0.1:$(http_of "$i"), gRPC 127.0.0.1:$(grpc_of "$i"), raft 127.0.0.1:$(raft_of "$i"), data $dir/node$i, log $dir/node$i.log"
 }
 
 wait_ready() {

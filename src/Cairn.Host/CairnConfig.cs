@@ -64,7 +64,44 @@ public sealed record CairnConfig
     /// <summary>Entries kept in the log behind a snapshot for followers that are a little behind.</summary>
     public long SnapshotCatchUpEntries { get; init; } = 5_000;
 
+    /// <summary>HTTP API address ("host:port", or "off"); null = the RESP bind address, port 8080 (0 when the RESP port is 0).</summary>
+    public string? HttpAddress { get; init; }
+
+    /// <summary>Overrides the port of <see cref="HttpAddress"/> (--http-port).</summary>
+    public int? HttpPort { get; init; }
+
+    /// <summary>gRPC API address ("host:port", or "off"); null = the RESP bind address, port 50051 (0 when the RESP port is 0).</summary>
+    public string? GrpcAddress { get; init; }
+
+    /// <summary>Overrides the port of <see cref="GrpcAddress"/> (--grpc-port).</summary>
+    public int? GrpcPort { get; init; }
+
     public bool ShouldBootstrap => Bootstrap ?? Join.Count == 0;
+
+    public const int DefaultHttpPort = 8080;
+
+    public const int DefaultGrpcPort = 50051;
+
+    /// <summary>Where the HTTP API listens, after defaults; null when it is off.</summary>
+    public IPEndPoint? HttpListen() => ApiListen(HttpAddress, HttpPort, DefaultHttpPort, "http_addr");
+
+    /// <summary>Where the gRPC API listens (HTTP/2 without TLS), after defaults; null when it is off.</summary>
+    public IPEndPoint? GrpcListen() => ApiListen(GrpcAddress, GrpcPort, DefaultGrpcPort, "grpc_addr");
+
+    private IPEndPoint? ApiListen(string? address, int? portOverride, int defaultPort, string what)
+    {
+        if (string.Equals(address, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        var (host, port) = (Bind, Port == 0 ? 0 : defaultPort);
+        if (address is not null)
+        {
+            var colon = address.LastIndexOf(':');
+            (host, port) = (ParseAddress(address[..colon].Trim('[', ']'), what), ParsePort(address[(colon + 1)..], what));
+        }
+        return new IPEndPoint(host, portOverride ?? port);
+    }
 
     /// <summary>The peer listen address, after defaults.</summary>
     public (IPAddress Address, int Port) RaftListen()
@@ -130,6 +167,15 @@ public sealed record CairnConfig
         {
             CheckHostPort(AdvertiseAddress, "advertise_addr");
         }
+        foreach (var (address, what) in new[] { (HttpAddress, "http_addr"), (GrpcAddress, "grpc_addr") })
+        {
+            if (address is not null && !string.Equals(address, "off", StringComparison.OrdinalIgnoreCase))
+            {
+                CheckHostPort(address, what);
+            }
+        }
+        HttpListen();
+        GrpcListen();
         foreach (var peer in Join)
         {
             CheckHostPort(peer, "join");
@@ -180,6 +226,6 @@ public sealed record CairnConfig
         $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
         $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} " +
         $"bootstrap={ShouldBootstrap} join=[{string.Join(",", Join)}] election_timeout={ElectionTimeoutMs}ms heartbeat_interval={HeartbeatIntervalMs}ms " +
-        $"snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} " +
+        $"http_addr={HttpListen()?.ToString() ?? "off"} grpc_addr={GrpcListen()?.ToString() ?? "off"} snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} " +
         $"request_timeout={RequestTimeoutMs}ms config={ConfigFile ?? "(none)"}";
 }

@@ -11,6 +11,14 @@ public sealed class CommandLine
 
     public Option<string?> Port { get; } = new("--port", "-p") { Description = "RESP port (default 6379; 0 picks a free port)" };
 
+    public Option<string?> HttpAddr { get; } = new("--http-addr") { Description = "HTTP API address, host:port or off (default: RESP bind address, port 8080)" };
+
+    public Option<string?> HttpPort { get; } = new("--http-port") { Description = "HTTP API port (default 8080; 0 picks a free port)" };
+
+    public Option<string?> GrpcAddr { get; } = new("--grpc-addr") { Description = "gRPC API address (HTTP/2, no TLS), host:port or off (default: RESP bind address, port 50051)" };
+
+    public Option<string?> GrpcPort { get; } = new("--grpc-port") { Description = "gRPC API port (default 50051; 0 picks a free port)" };
+
     public Option<string?> DataDir { get; } = new("--data-dir", "-d") { Description = "Data directory (default ./data)" };
 
     public Option<string?> NodeId { get; } = new("--node-id") { Description = "Stable node id (default: stored in the data directory, created on first start)" };
@@ -30,7 +38,7 @@ public sealed class CommandLine
     public CommandLine()
     {
         Root = new RootCommand("cairn-server: a Raft-replicated, Redis-compatible key-value database");
-        foreach (var option in new Option[] { Config, Bind, Port, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, Bootstrap, Join })
+        foreach (var option in new Option[] { Config, Bind, Port, HttpAddr, HttpPort, GrpcAddr, GrpcPort, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, Bootstrap, Join })
         {
             Root.Options.Add(option);
         }
@@ -57,6 +65,22 @@ public sealed class CommandLine
         if (parsed.GetValue(Port) is { } port)
         {
             config = config with { Port = CairnConfig.ParsePort(port, "--port") };
+        }
+        if (parsed.GetValue(HttpAddr) is { } httpAddr)
+        {
+            config = config with { HttpAddress = httpAddr };
+        }
+        if (parsed.GetValue(HttpPort) is { } httpPort)
+        {
+            config = config with { HttpPort = CairnConfig.ParsePort(httpPort, "--http-port") };
+        }
+        if (parsed.GetValue(GrpcAddr) is { } grpcAddr)
+        {
+            config = config with { GrpcAddress = grpcAddr };
+        }
+        if (parsed.GetValue(GrpcPort) is { } grpcPort)
+        {
+            config = config with { GrpcPort = CairnConfig.ParsePort(grpcPort, "--grpc-port") };
         }
         if (parsed.GetValue(DataDir) is { } dataDir)
         {

@@ -25,6 +25,22 @@ public static class EnvironmentConfig
         {
             config = config with { Port = CairnConfig.ParsePort(port, "CAIRN_PORT") };
         }
+        if (Value("CAIRN_HTTP_ADDR") is { } httpAddr)
+        {
+            config = config with { HttpAddress = httpAddr };
+        }
+        if (Value("CAIRN_HTTP_PORT") is { } httpPort)
+        {
+            config = config with { HttpPort = CairnConfig.ParsePort(httpPort, "CAIRN_HTTP_PORT") };
+        }
+        if (Value("CAIRN_GRPC_ADDR") is { } grpcAddr)
+        {
+            config = config with { GrpcAddress = grpcAddr };
+        }
+        if (Value("CAIRN_GRPC_PORT") is { } grpcPort)
+        {
+            config = config with { GrpcPort = CairnConfig.ParsePort(grpcPort, "CAIRN_GRPC_PORT") };
+        }
         if (Value("CAIRN_DATA_DIR") is { } dataDir)
         {
             config = config with { DataPath = dataDir };

@@ -14,6 +14,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Ready to accept connections tcp on {Address}:{Port}")]
     public static partial void Ready(ILogger logger, string address, int port);
 
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "HTTP API on http://{EndPoint}")]
+    public static partial void HttpReady(ILogger logger, string endPoint);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "gRPC API on http://{EndPoint} (HTTP/2 without TLS)")]
+    public static partial void GrpcReady(ILogger logger, string endPoint);
+
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Shutting down: finishing queued writes")]
     public static partial void ShuttingDown(ILogger logger);
 

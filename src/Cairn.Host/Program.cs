@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using Cairn.Api;
 using Cairn.Host;
 using Cairn.Replication;
 using Cairn.Server;
@@ -91,7 +92,11 @@ async Task<int> RunAsync(ParseResult result)
     var kvReady = new TaskCompletionSource<RaftKvService>(TaskCreationOptions.RunContinuationsAsynchronously);
     builder.Services.AddSingleton(_ => new ServerContext(config.ToServerOptions(nodeId), () => kvReady.Task.GetAwaiter().GetResult(), logLevel));
 
+    var apiService = kvReady.Task.ContinueWith(t => (IKvService)t.Result, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    builder.Services.AddCairnApi(apiService, new ApiOptions { MaxValueBytes = config.ProtoMaxBulkLength, NodeName = nodeId });
     ListenOptions? resp = null;
+    ListenOptions? http = null;
+    ListenOptions? grpc = null;
     builder.WebHost.ConfigureKestrel(kestrel =>
     {
         // The RESP reader enforces its own query-buffer limit; Kestrel's would stall large values.
@@ -101,9 +106,27 @@ async Task<int> RunAsync(ParseResult result)
             resp = listen;
             listen.UseConnectionHandler<RespConnectionHandler>();
         });
+        if (config.HttpListen() is { } httpEndPoint)
+        {
+            kestrel.Listen(httpEndPoint, listen =>
+            {
+                http = listen;
+                listen.Protocols = HttpProtocols.Http1;
+            });
+        }
+        if (config.GrpcListen() is { } grpcEndPoint)
+        {
+            // gRPC needs HTTP/2; without TLS (no ALPN) an endpoint speaks one protocol only, hence its own port.
+            kestrel.Listen(grpcEndPoint, listen =>
+            {
+                grpc = listen;
+                listen.Protocols = HttpProtocols.Http2;
+            });
+        }
     });
 
     await using var app = builder.Build();
+    app.MapCairnApi();
     var loggers = app.Services.GetRequiredService<ILoggerFactory>();
     var logger = loggers.CreateLogger("Cairn");
     Log.Starting(logger, ServerContext.CairnVersion, Environment.ProcessId, config.ToString());
@@ -138,7 +161,7 @@ async Task<int> RunAsync(ParseResult result)
     }
     catch (IOException ex)
     {
-        Console.Error.WriteLine($"cairn-server: cannot listen on {config.Bind}:{config.Port}: {ex.Message}");
+        Console.Error.WriteLine($"cairn-server: cannot listen on {config.Bind}:{config.Port}, http {config.HttpListen()?.ToString() ?? "off"} or grpc {config.GrpcListen()?.ToString() ?? "off"}: {ex.Message}");
         return 1;
     }
     var port = ((IPEndPoint)resp!.EndPoint).Port;
@@ -169,6 +192,16 @@ async Task<int> RunAsync(ParseResult result)
     Log.RaftStarted(logger, self.Name, self.Id.ToString("x16"), transport.LocalEndPoint.ToString(), advertise, kv.Cluster.Role);
     var server = app.Services.GetRequiredService<ServerContext>();
     server.Config.ListeningPort = port;
+    CommandMetrics.ObserveClients(() => server.Clients.Count);
+    if (http is not null)
+    {
+        Log.HttpReady(logger, ((IPEndPoint)http.EndPoint).ToString());
+    }
+    if (grpc is not null)
+    {
+        Log.GrpcReady(logger, ((IPEndPoint)grpc.EndPoint).ToString());
+    }
+    // Last: scripts and tests take this line to mean every listener is up.
     Log.Ready(logger, config.Bind.ToString(), port);
     using var joining = new CancellationTokenSource();
     if (empty && config.Join.Count > 0)

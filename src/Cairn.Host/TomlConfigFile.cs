@@ -38,6 +38,8 @@ public static class TomlConfigFile
             {
                 "node_id" => config with { NodeId = reader.String(key, value) },
                 "server_addr" => config.WithServerAddress(reader.String(key, value), $"config file '{path}'"),
+                "http_addr" => config with { HttpAddress = reader.String(key, value) },
+                "grpc_addr" => config with { GrpcAddress = reader.String(key, value) },
                 "rocksdb" => ApplySection(config, reader, key, value, "rocksdb", (c, k, v) => k switch
                 {
                     "data_path" => c with { DataPath = reader.String(k, v, "rocksdb") },

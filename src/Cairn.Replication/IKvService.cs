@@ -23,6 +23,14 @@ public interface IKvService
 
     ValueTask<KvReply> ReadAsync(KvCommand command, ReadConsistency consistency, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Changes to keys starting with <paramref name="prefix"/> (and FLUSHALLs), in commit order, from
+    /// <paramref name="startRevision"/> on (0: from the next change), as this node applies them; runs until
+    /// cancelled. Each batch holds whole revisions (never part of one). Throws
+    /// <see cref="WatchCompactedException"/> when that history is no longer kept.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<KvEvent>> WatchAsync(ReadOnlyMemory<byte> prefix, long startRevision, CancellationToken cancellationToken = default);
+
     /// <summary>A point-in-time view for INFO, metrics and health.</summary>
     KvServiceStatus GetStatus();
 
@@ -52,6 +60,9 @@ public sealed record KvServiceStatus
     public required string Role { get; init; }
 
     public required long AppliedIndex { get; init; }
+
+    /// <summary>The oldest revision a watch may start at (older history is trimmed with the log).</summary>
+    public long OldestRevision { get; init; }
 
     public required long KeyCount { get; init; }
 

@@ -221,6 +221,7 @@ public sealed partial class RaftGroup
             SnapshotsSent = SnapshotsSent,
             SnapshotsInstalled = SnapshotsInstalled,
             SendingSnapshots = _sendingSnapshots.Count,
+            LeaderChanges = Interlocked.Read(ref _leaderChanges),
             Members = members,
         });
     }
@@ -277,6 +278,9 @@ public sealed record GroupStatus
 
     /// <summary>Checkpoints being sent to followers now.</summary>
     public int SendingSnapshots { get; init; }
+
+    /// <summary>Times this node has seen a new leader (or lost one) since it started.</summary>
+    public long LeaderChanges { get; init; }
 
     public required IReadOnlyList<MemberStatus> Members { get; init; }
 }

@@ -72,7 +72,7 @@ public sealed partial class RaftGroup
     /// <summary>
     /// Makes the state machine durable at the applied index, records that as the snapshot, and drops log
     /// entries behind it but the catch-up tail. The order matters: the log may forget an entry only once
-    /// its effect is on disk elsewhere.
+    /// its effect is on disk elsewhere. Watch history is trimmed to the log's new start.
     /// </summary>
     private void TakeSnapshot()
     {
@@ -87,6 +87,8 @@ public sealed partial class RaftGroup
             _log.Compact(groupId, compactTo);
         }
         _log.Sync();
+        // Watch history spans what the log keeps: a watcher older than that cannot be replayed either way.
+        _machine.TrimHistory((long)storage.FirstIndex());
         Interlocked.Increment(ref _snapshotsTaken);
         LogSnapshotTaken(index, storage.FirstIndex());
         PublishStatus();

@@ -45,6 +45,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private ulong _applied;
     private HardState _persistedHard;
     private readonly ProposalClock _clock;
+    private long _leaderChanges;
     private long _writeBatches;
     private long _writeCommands;
     private long _lastWriteTicks;
@@ -239,6 +240,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
         var first = _node.LastIndex + 1;
         _node.ProposeBatch(payloads);
+        RaftMetrics.ProposalBatchSize.Record(payloads.Length);
+        RaftMetrics.Proposals.Add(payloads.Length);
         var term = _node.HardState.Term;
         for (var i = 0; i < commands.Count; i++)
         {
@@ -337,6 +340,10 @@ public sealed partial class RaftGroup : IAsyncDisposable
         Persist(ready);
         if (ready.SoftState is { } soft)
         {
+            if (soft.Lead != SoftState.Lead)
+            {
+                Interlocked.Increment(ref _leaderChanges);
+            }
             if (soft.Lead != SoftState.Lead || soft.State != SoftState.State)
             {
                 LogRoleChanged(soft.State.ToString().ToLowerInvariant(), _node.HardState.Term, soft.Lead == 0 ? "none" : MemberName(soft.Lead));
@@ -398,6 +405,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
             if (ready.MustSync || ready.HardState is not null)
             {
                 _log.Sync();
+                RaftMetrics.LogWriteDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
             }
             if (ready.HardState is { } synced)
             {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Cairn.Raft;
 using Cairn.Replication.Wire;
 using Cairn.StateMachine;
@@ -62,6 +63,23 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         return new ValueTask<KvReply>(_group.ReadAsync(command));
     }
 
+    public async IAsyncEnumerable<IReadOnlyList<KvEvent>> WatchAsync(ReadOnlyMemory<byte> prefix, long startRevision, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var next = startRevision > 0 ? startRevision : _machine.AppliedIndex + 1;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var events = _machine.ReadEvents(next, KvStateMachine.MaxEventsPerRead, out var after);
+            var matching = events.Where(e => e.Kind == KvEventKind.Flush || e.Key.AsSpan().StartsWith(prefix.Span)).ToList();
+            if (matching.Count > 0)
+            {
+                yield return matching;
+            }
+            next = after;
+            await _machine.WaitForAppliedAsync(next, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public KvServiceStatus GetStatus()
     {
         var cluster = _group.Status;
@@ -70,6 +88,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             // Every node takes writes (followers forward them): to a Redis client each one is a master.
             Role = "master",
             AppliedIndex = _machine.AppliedIndex,
+            OldestRevision = _machine.EventsFloor,
             KeyCount = _machine.KeyCount,
             ExpiresCount = _machine.ExpiresCount,
             WriteBatches = _group.WriteBatches,

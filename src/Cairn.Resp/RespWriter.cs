@@ -27,8 +27,12 @@ public sealed class RespWriter(IBufferWriter<byte> output)
     public void WriteSimple(string text) => WriteLine((byte)'+', text);
 
     /// <summary>Writes "-{message}"; the message starts with the error code ("ERR ...", "WRONGTYPE ...").</summary>
+    /// <summary>Error replies written so far (what a caller compares before and after a command to learn its outcome).</summary>
+    public long ErrorsWritten { get; private set; }
+
     public void WriteError(string message)
     {
+        ErrorsWritten++;
         // A reply line cannot carry CR or LF; Redis replaces them with spaces too.
         if (message.AsSpan().IndexOfAny('\r', '\n') >= 0)
         {

@@ -20,6 +20,16 @@ public static class KeyCodec
     public static readonly byte[] KeyCountKey = "key_count"u8.ToArray();
     public static readonly byte[] ExpiresCountKey = "expires_count"u8.ToArray();
 
+    /// <summary>Meta: the oldest revision whose events are all kept (history below it is trimmed).</summary>
+    public static readonly byte[] EventsFloorKey = "events_floor"u8.ToArray();
+
+    /// <summary>Meta: present once every stored key has its entry in the names space.</summary>
+    public static readonly byte[] NamesIndexedKey = "names_indexed"u8.ToArray();
+
+    /// <summary>Bounds of the names space: a user key k is indexed under 0x01 | k.</summary>
+    public static readonly byte[] NamesStart = [RecordPrefix];
+    public static readonly byte[] NamesEnd = [RecordPrefix + 1];
+
     /// <summary>Bounds of all records, for range deletion: [0x01, 0x02).</summary>
     public static readonly byte[] RecordsStart = [RecordPrefix];
     public static readonly byte[] RecordsEnd = [RecordPrefix + 1];
@@ -56,6 +66,25 @@ public static class KeyCodec
         BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(1), hash);
         return key;
     }
+
+    public static byte[] NameKey(ReadOnlySpan<byte> userKey)
+    {
+        var key = new byte[userKey.Length + 1];
+        key[0] = RecordPrefix;
+        userKey.CopyTo(key.AsSpan(1));
+        return key;
+    }
+
+    /// <summary>Event keys: revision (8, big-endian) | ordinal within the revision (4, big-endian), so history reads in order.</summary>
+    public static byte[] EventKey(long revision, int ordinal)
+    {
+        var key = new byte[12];
+        BinaryPrimitives.WriteInt64BigEndian(key, revision);
+        BinaryPrimitives.WriteInt32BigEndian(key.AsSpan(8), ordinal);
+        return key;
+    }
+
+    public static long EventRevision(ReadOnlySpan<byte> eventKey) => BinaryPrimitives.ReadInt64BigEndian(eventKey);
 
     public static bool IsRecordKey(ReadOnlySpan<byte> dataKey) => dataKey.Length >= DataKeyOverhead && dataKey[0] == RecordPrefix;
 

@@ -38,6 +38,12 @@ public enum KvOp : byte
     Scan,
     RandomKey,
     DbSize,
+
+    /// <summary>API only: [key] → null, or [value, revision, expireAt].</summary>
+    GetRecord,
+
+    /// <summary>API only: [prefix, after], Number = limit → [[key, value, revision, expireAt]..., next cursor or null].</summary>
+    Range,
 }
 
 /// <summary>Option bits of a <see cref="KvCommand"/>.</summary>
@@ -63,6 +69,12 @@ public enum KvFlags : ushort
 
     /// <summary>TTL/EXPIRETIME: answer in milliseconds rather than seconds.</summary>
     Milliseconds = 1 << 9,
+
+    /// <summary>Range: keys without their values.</summary>
+    KeysOnly = 1 << 10,
+
+    /// <summary>API writes: SET replies with the key's new revision instead of OK; DEL with [deleted, revision].</summary>
+    WithRevision = 1 << 11,
 }
 
 public static class KvOpExtensions

@@ -41,6 +41,7 @@ public sealed partial class KvStateMachine
         finally
         {
             _batch.Clear();
+            Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
         }
     }
 

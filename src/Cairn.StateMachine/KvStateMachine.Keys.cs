@@ -17,7 +17,7 @@ public sealed partial class KvStateMachine
             }
             Remove(slot);
         }
-        return KvReply.Int(deleted);
+        return c.Has(KvFlags.WithRevision) ? KvReply.Array([KvReply.Int(deleted), KvReply.Int(_index)]) : KvReply.Int(deleted);
     }
 
     private KvReply Rename(KvCommand c, bool onlyIfAbsent)
@@ -89,6 +89,8 @@ public sealed partial class KvStateMachine
     {
         _batch!.DeleteRange(KvSpace.Data, KeyCodec.RecordsStart, KeyCodec.RecordsEnd);
         _batch.DeleteRange(KvSpace.Expiry, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
+        _batch.DeleteRange(KvSpace.Names, KeyCodec.NamesStart, KeyCodec.NamesEnd);
+        AddEvent(KvEventKind.Flush, [], []);
         _pending.Clear();
         _pendingFlush = true;
         _workKeys = 0;

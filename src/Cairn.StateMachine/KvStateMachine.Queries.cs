@@ -22,6 +22,8 @@ public sealed partial class KvStateMachine
         KvOp.Scan => Scan(c, now),
         KvOp.RandomKey => RandomKey(now),
         KvOp.DbSize => KvReply.Int(KeyCount),
+        KvOp.GetRecord => GetRecord(c.Args[0], now),
+        KvOp.Range => Range(c, now),
         _ => KvReply.Error($"ERR '{c.Op}' is not a query"),
     };
 

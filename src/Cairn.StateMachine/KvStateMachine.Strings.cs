@@ -34,7 +34,7 @@ public sealed partial class KvStateMachine
             expireAt = ValueRecord.ExpireAt(live);
         }
         Store(slot, NewString(c.Args[1], expireAt));
-        return wantOld ? oldReply : KvReply.Ok;
+        return wantOld ? oldReply : c.Has(KvFlags.WithRevision) ? KvReply.Int(_index) : KvReply.Ok;
     }
 
     private KvReply SetNx(KvCommand c)

@@ -28,6 +28,10 @@ public sealed partial class KvStateMachine
     private long _workExpires;
     private long _now;
     private long _index;
+    private int _eventOrdinal;
+    private long _eventsFloor;
+    // Completed (and replaced) after each applied batch; created only when somebody waits.
+    private TaskCompletionSource? _appliedSignal;
 
     /// <param name="cache">Committed records kept in memory for reads; none when null.</param>
     public KvStateMachine(IKvEngine engine, RecordCache? cache = null)
@@ -37,6 +41,7 @@ public sealed partial class KvStateMachine
         _appliedIndex = ReadMetaLong(KeyCodec.AppliedIndexKey);
         _keyCount = ReadMetaLong(KeyCodec.KeyCountKey);
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
+        EnsureNamesIndexed();
     }
 
     /// <summary>Index of the last applied entry (0 when none); durable once Apply returns.</summary>
@@ -73,6 +78,7 @@ public sealed partial class KvStateMachine
                 }
                 _now = entry.Timestamp;
                 _index = entry.Index;
+                _eventOrdinal = 0;
                 replies[i] = Execute(entry.Command);
                 applied = entry.Index;
             }
@@ -100,6 +106,7 @@ public sealed partial class KvStateMachine
         finally
         {
             _cache.EndWrite();
+            Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
             _batch.Clear();
             _pending.Clear();
             _pendingFlush = false;
@@ -165,6 +172,7 @@ public sealed partial class KvStateMachine
         if (slot.Stored is null)
         {
             _workKeys++;
+            _batch!.Put(KvSpace.Names, KeyCodec.NameKey(slot.UserKey), []);
         }
         if (oldExpiry != newExpiry)
         {
@@ -181,6 +189,7 @@ public sealed partial class KvStateMachine
         }
         _batch!.Put(KvSpace.Data, slot.DataKey, record);
         _pending[slot.DataKey] = record;
+        AddEvent(KvEventKind.Put, slot.UserKey, record);
     }
 
     private void Remove(in Slot slot)
@@ -197,7 +206,9 @@ public sealed partial class KvStateMachine
             _batch!.Delete(KvSpace.Expiry, KeyCodec.ExpiryKey(expiry, slot.UserKey));
         }
         _batch!.Delete(KvSpace.Data, slot.DataKey);
+        _batch.Delete(KvSpace.Names, KeyCodec.NameKey(slot.UserKey));
         _pending[slot.DataKey] = null;
+        AddEvent(KvEventKind.Delete, slot.UserKey, []);
     }
 
     private byte[] NewString(ReadOnlySpan<byte> value, long expireAt) =>

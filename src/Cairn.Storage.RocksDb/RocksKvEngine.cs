@@ -9,7 +9,7 @@ namespace Cairn.Storage.RocksDb;
 /// </summary>
 public sealed class RocksKvEngine : IKvEngine
 {
-    private static readonly string[] SpaceNames = ["data", "meta", "expiry"];
+    private static readonly string[] SpaceNames = ["data", "meta", "expiry", "names", "events"];
 
     private readonly string _path;
     private readonly DbOptions _dbOptions;

@@ -14,7 +14,7 @@ public sealed class InMemoryKvEngine : IKvEngine
     public InMemoryKvEngine()
     {
         var empty = ImmutableSortedDictionary.Create<byte[], byte[]>(ByteArrayComparer.Instance);
-        _spaces = [empty, empty, empty];
+        _spaces = Enum.GetValues<KvSpace>().Select(_ => empty).ToArray();
     }
 
     public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) =>

@@ -14,4 +14,10 @@ public enum KvSpace : byte
 
     /// <summary>Index of keys with a time to live, ordered by expiry time.</summary>
     Expiry = 2,
+
+    /// <summary>Every stored user key, ordered by name (empty values): what prefix ranges walk.</summary>
+    Names = 3,
+
+    /// <summary>The change history (revision, ordinal) → put/delete event, trimmed with the Raft log: what watches read.</summary>
+    Events = 4,
 }

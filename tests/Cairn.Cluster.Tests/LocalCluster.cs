@@ -118,6 +118,10 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
         public int Port => Server!.Port;
 
+        public Uri HttpUri => new($"http://127.0.0.1:{Server!.HttpPort}");
+
+        public Uri GrpcUri => new($"http://127.0.0.1:{Server!.GrpcPort}");
+
         public string RaftAddress => $"127.0.0.1:{Proxy.Port}";
 
         public async Task StartAsync(bool bootstrap = false)

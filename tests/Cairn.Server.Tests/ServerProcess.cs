@@ -31,6 +31,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The HTTP API port (0 when it is off).</summary>
+    public int HttpPort { get; private set; }
+
+    /// <summary>The gRPC API port (0 when it is off).</summary>
+    public int GrpcPort { get; private set; }
+
     public string Output => string.Join('\n', _output);
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "cairn-test-" + Guid.NewGuid().ToString("N"));
@@ -103,6 +109,17 @@ public sealed partial class ServerProcess : IAsyncDisposable
             return;
         }
         _output.Enqueue(line);
+        if (ApiLine().Match(line) is { Success: true } api)
+        {
+            if (api.Groups[1].Value == "HTTP")
+            {
+                HttpPort = int.Parse(api.Groups[2].Value);
+            }
+            else
+            {
+                GrpcPort = int.Parse(api.Groups[2].Value);
+            }
+        }
         var ready = ReadyLine().Match(line);
         if (ready.Success)
         {
@@ -112,6 +129,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Ready to accept connections tcp on .*:(\d+)$")]
     private static partial Regex ReadyLine();
+
+    [GeneratedRegex(@"(HTTP|gRPC) API on http://.*:(\d+)")]
+    private static partial Regex ApiLine();
 
     public ConnectionMultiplexer Redis => _redis ??= Connect();
 

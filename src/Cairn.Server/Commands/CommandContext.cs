@@ -11,7 +11,7 @@ namespace Cairn.Server.Commands;
 /// reply now or hands over a pending write (<see cref="Submit"/>) whose reply is written later,
 /// in request order.
 /// </summary>
-internal sealed class CommandContext(ServerContext server, ClientSession client, RespWriter writer, Queue<ValueTask<KvReply>> pending)
+internal sealed class CommandContext(ServerContext server, ClientSession client, RespWriter writer, Queue<QueuedReply> pending)
 {
     public ServerContext Server { get; } = server;
 
@@ -22,6 +22,9 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
     public RespRequest Args { get; set; } = null!;
 
     public CommandDef Command { get; set; } = null!;
+
+    /// <summary>When the current command was parsed (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long Started { get; set; }
 
     public int Count => Args.Count;
 
@@ -39,7 +42,7 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
         {
             reply = new ValueTask<KvReply>(KvReply.Error($"ERR {ex.Message}"));
         }
-        pending.Enqueue(reply);
+        pending.Enqueue(new QueuedReply(reply, Command.FullName, Started));
     }
 
     /// <summary>Runs a query; the caller has already waited for this client's earlier writes.</summary>
@@ -57,7 +60,7 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
     }
 
     /// <summary>Queues a reply that is not ready yet; it is written in request order.</summary>
-    public void Defer(ValueTask<KvReply> reply) => pending.Enqueue(reply);
+    public void Defer(ValueTask<KvReply> reply) => pending.Enqueue(new QueuedReply(reply, Command.FullName, Started));
 
     public void WriteReply(in KvReply reply) => ReplyWriter.Write(Writer, reply);
 
@@ -90,3 +93,6 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
         return result;
     }
 }
+
+/// <summary>A reply not written yet, with what its command metrics need.</summary>
+internal readonly record struct QueuedReply(ValueTask<KvReply> Reply, string Command, long Started);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.IO.Pipelines;
 using Cairn.Resp;
@@ -59,7 +60,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         var writer = new RespWriter(output);
         var reader = new RespRequestReader(server.Config.Limits);
         var request = new RespRequest();
-        var pending = new Queue<ValueTask<KvReply>>();
+        var pending = new Queue<QueuedReply>();
         var context = new CommandContext(server, session, writer, pending) { Args = request };
         while (true)
         {
@@ -140,9 +141,10 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         }
     }
 
-    private async ValueTask ExecuteAsync(CommandContext context, Queue<ValueTask<KvReply>> pending)
+    private async ValueTask ExecuteAsync(CommandContext context, Queue<QueuedReply> pending)
     {
         var request = context.Args;
+        context.Started = Stopwatch.GetTimestamp();
         var command = server.Commands.Find(request[0]);
         Interlocked.Increment(ref server.Stats.CommandsProcessed);
         if (command is null)
@@ -177,13 +179,21 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         if (!command.AcceptsArgumentCount(request.Count))
         {
             context.WrongArity();
+            CommandMetrics.Record(command.FullName, failed: true, context.Started);
             return;
         }
         context.Client.LastCommand = command.FullName;
         context.Client.LastCommandMilliseconds = server.NowMilliseconds;
+        var errors = context.Writer.ErrorsWritten;
+        var queued = pending.Count;
         try
         {
             command.Handler!(context);
+            if (pending.Count == queued)
+            {
+                // Answered at once (a deferred reply is recorded when it is written).
+                CommandMetrics.Record(command.FullName, context.Writer.ErrorsWritten > errors, context.Started);
+            }
         }
         catch (Exception ex)
         {
@@ -194,11 +204,12 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         }
     }
 
-    private static async ValueTask DrainAsync(Queue<ValueTask<KvReply>> pending, RespWriter writer)
+    private static async ValueTask DrainAsync(Queue<QueuedReply> pending, RespWriter writer)
     {
         while (pending.Count > 0)
         {
-            var task = pending.Dequeue();
+            var queued = pending.Dequeue();
+            var task = queued.Reply;
             KvReply reply;
             try
             {
@@ -209,6 +220,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                 reply = KvReply.Error($"ERR {ex.Message}");
             }
             ReplyWriter.Write(writer, reply);
+            CommandMetrics.Record(queued.Command, reply.IsError, queued.Started);
         }
     }
 

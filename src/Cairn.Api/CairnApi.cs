@@ -1,0 +1,43 @@
+using Cairn.Api.Grpc;
+using Cairn.Replication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+
+namespace Cairn.Api;
+
+/// <summary>Composition of the HTTP API, gRPC API, health, metrics and OpenAPI document in the node's web host.</summary>
+public static class CairnApi
+{
+    public static IServiceCollection AddCairnApi(this IServiceCollection services, Task<IKvService> service, ApiOptions options)
+    {
+        services.AddSingleton(new KvServiceAccessor(service));
+        services.AddSingleton(options);
+        services.AddSingleton<PrometheusExporter>();
+        services.AddProblemDetails();
+        services.AddGrpc();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Cairn HTTP API";
+            document.Info.Description = "Keys, cluster membership, Raft statistics, health and metrics of one Cairn node.";
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    public static WebApplication MapCairnApi(this WebApplication app)
+    {
+        var exporter = app.Services.GetRequiredService<PrometheusExporter>();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseHttpMetrics(metrics => metrics.SetMetricFactory(Metrics.WithCustomRegistry(exporter.Registry)));
+        KvEndpoints.Map(app);
+        ClusterEndpoints.Map(app);
+        HealthEndpoints.Map(app);
+        app.MapMetrics("/metrics", exporter.Registry);
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGrpcService<KvGrpcService>();
+        return app;
+    }
+}

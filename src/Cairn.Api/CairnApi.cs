@@ -16,7 +16,12 @@ public static class CairnApi
         services.AddSingleton(options);
         services.AddSingleton<PrometheusExporter>();
         services.AddProblemDetails();
-        services.AddGrpc();
+        // Values up to the RESP limit, plus the envelope (gRPC's default is 4 MB).
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = (int)Math.Min(int.MaxValue, options.MaxValueBytes + (1 << 20));
+            grpc.MaxSendMessageSize = null;
+        });
         services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Cairn HTTP API";

@@ -30,6 +30,7 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Gauge _firstIndex;
     private readonly Gauge _lastIndex;
     private readonly Gauge _logEntries;
+    private readonly Gauge _logBytes;
     private readonly Gauge _snapshotIndex;
     private readonly Gauge _members;
     private readonly Counter _leaderChanges;
@@ -57,6 +58,7 @@ public sealed class PrometheusExporter : IDisposable
         _firstIndex = _factory.CreateGauge("cairn_raft_log_first_index", "First index still in the log (older entries are compacted)");
         _lastIndex = _factory.CreateGauge("cairn_raft_log_last_index", "Last index in the log");
         _logEntries = _factory.CreateGauge("cairn_raft_log_entries", "Entries in the log (last - first + 1)");
+        _logBytes = _factory.CreateGauge("cairn_raft_log_bytes", "Bytes the Raft log (WAL segments) takes on disk");
         _snapshotIndex = _factory.CreateGauge("cairn_raft_snapshot_index", "Index of the latest snapshot");
         _members = _factory.CreateGauge("cairn_raft_members", "Members of the group by kind", ["kind"]);
         _leaderChanges = _factory.CreateCounter("cairn_raft_leader_changes_total", "Leader changes seen by this node");
@@ -107,6 +109,7 @@ public sealed class PrometheusExporter : IDisposable
         _lastIndex.Set(group.LastIndex);
         _logEntries.Set(group.LastIndex >= group.FirstIndex ? group.LastIndex - group.FirstIndex + 1 : 0);
         _snapshotIndex.Set(group.SnapshotIndex);
+        _logBytes.Set(status.LogBytes);
         _members.WithLabels("voter").Set(group.Members.Count(m => m.Voter));
         _members.WithLabels("learner").Set(group.Members.Count(m => !m.Voter));
         _leaderChanges.IncTo(group.LeaderChanges);
@@ -123,7 +126,7 @@ public sealed class PrometheusExporter : IDisposable
         {
             if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var number))
             {
-                _storage.GetOrAdd(name, n => _factory.CreateGauge("cairn_" + n, $"Storage engine statistic {n}")).Set(number);
+                _storage.GetOrAdd(name, n => _factory.CreateGauge(n.StartsWith("cairn_", StringComparison.Ordinal) ? n : "cairn_" + n, $"Storage statistic {n}")).Set(number);
             }
         }
     }

@@ -79,6 +79,9 @@ public sealed record KvServiceStatus
 
     public required double LastWriteMilliseconds { get; init; }
 
+    /// <summary>Bytes the Raft log takes on disk.</summary>
+    public long LogBytes { get; init; }
+
     /// <summary>The last write failure (e.g. a full disk), or null after a successful write.</summary>
     public string? LastWriteError { get; init; }
 

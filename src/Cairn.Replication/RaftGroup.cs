@@ -430,6 +430,9 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
     }
 
+    /// <summary>Bytes the Raft log takes on disk.</summary>
+    public long LogBytes => _log.DiskBytes;
+
     /// <summary>Log writes (one fsync each) that carried entries, since start.</summary>
     public long WriteBatches => Interlocked.Read(ref _writeBatches);
 

@@ -95,6 +95,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             WriteCommands = _group.WriteCommands,
             ExpiredKeys = Interlocked.Read(ref _expiredKeys),
             LastWriteMilliseconds = _group.LastWriteDuration.TotalMilliseconds,
+            LogBytes = _group.LogBytes,
             LastWriteError = _group.LastWriteError,
             EngineStats =
             [

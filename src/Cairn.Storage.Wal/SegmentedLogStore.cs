@@ -43,6 +43,18 @@ public sealed partial class SegmentedLogStore : ILogStore
     /// <summary>Segment files on disk, oldest first (for operators and tests).</summary>
     public IReadOnlyList<string> Segments => Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).ToList();
 
+    public long DiskBytes => new DirectoryInfo(_directory).EnumerateFiles("*.wal").Sum(f =>
+    {
+        try
+        {
+            return f.Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return 0; // deleted by compaction meanwhile
+        }
+    });
+
     /// <summary>Opens (replaying) or creates the log in <paramref name="directory"/>.</summary>
     public static SegmentedLogStore Open(string directory, long segmentBytes = 64L * 1024 * 1024)
     {

@@ -33,6 +33,9 @@ public interface ILogStore : IDisposable
     /// <summary>Drops entries up to <paramref name="index"/>, which a recorded snapshot must cover.</summary>
     void Compact(ulong groupId, ulong index);
 
+    /// <summary>Bytes the log takes on disk (for operators); safe to read from any thread.</summary>
+    long DiskBytes { get; }
+
     /// <summary>Makes everything written so far durable: one fdatasync.</summary>
     void Sync();
 }

@@ -75,12 +75,14 @@ public sealed class HttpClusterTests(ClusterFixture fixture) : IClassFixture<Clu
         Assert.True(Value("cairn_raft_commit_index ") >= Value("cairn_raft_log_first_index ") - 1);
         Assert.Equal(3, Value("cairn_raft_members{kind=\"voter\"}"));
         Assert.True(Value("cairn_keys ") >= 1);
+        Assert.True(Value("cairn_raft_log_bytes ") > 0);
+        Assert.Contains(samples, l => l.StartsWith("cairn_record_cache_hits ", StringComparison.Ordinal));
         Assert.True(Value("cairn_resp_command_duration_seconds_count{command=\"set\",outcome=\"ok\"}") >= 1);
         Assert.True(Value("cairn_resp_command_duration_seconds_count{command=\"get\",outcome=\"ok\"}") >= 1);
         Assert.True(Value("cairn_resp_clients_connected ") >= 1);
         Assert.True(Value("cairn_raft_log_write_duration_seconds_count ") >= 1);
         Assert.Contains(samples, l => l.StartsWith("cairn_rocksdb_estimate_num_keys ", StringComparison.Ordinal));
-        Assert.Contains(samples, l => l.StartsWith("http_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("GetKey", StringComparison.Ordinal) || l.Contains("/v1/kv/{**key}", StringComparison.Ordinal));
+        Assert.Contains(samples, l => l.StartsWith("http_request_duration_seconds_count{code=\"200\",method=\"GET\"", StringComparison.Ordinal) && l.Contains("endpoint=\"/v1/kv/{**key}\"", StringComparison.Ordinal));
         Assert.Contains(samples, l => l.StartsWith("process_cpu_seconds_total ", StringComparison.Ordinal));
     }
 

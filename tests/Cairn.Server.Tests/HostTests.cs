@@ -14,6 +14,8 @@ public class HostTests
     [InlineData(new[] { "--raft-addr", "127.0.0.1:99999" }, "raft address must be host:port")]
     [InlineData(new[] { "--bootstrap", "--join", "127.0.0.1:7000" }, "bootstrap and join are exclusive")]
     [InlineData(new[] { "--port", "60000" }, "60000 + 10000 is past 65535")]
+    [InlineData(new[] { "--http-port", "http" }, "--http-port: port must be a number")]
+    [InlineData(new[] { "--grpc-addr", "nowhere" }, "grpc_addr must be host:port")]
     public async Task BadFlagsExitWithCode2AndOneLine(string[] args, string message)
     {
         await using var server = ServerProcess.Launch(args: args);
@@ -32,6 +34,7 @@ public class HostTests
     [InlineData("[raft]\nelection_timeout = 100\nheartbeat_interval = 100\n", "must be at least twice the heartbeat interval")]
     [InlineData("[raft]\njoin = \"10.0.0.1:16379\"\n", "'[raft] join' must be an array of strings")]
     [InlineData("[raft]\nbootstrap = \"yes\"\n", "'[raft] bootstrap' must be true or false")]
+    [InlineData("http_addr = \"localhost\"\n", "http_addr must be host:port")]
     public async Task BadConfigFilesExitWithCode2(string toml, string message)
     {
         var file = Path.GetTempFileName();
@@ -57,6 +60,8 @@ public class HostTests
         await File.WriteAllTextAsync(file, $"""
             node_id = "from-file"
             server_addr = "127.0.0.1:0"
+            http_addr = "off"
+            grpc_addr = "127.0.0.1:0"
 
             [rocksdb]
             data_path = "{directory}"
@@ -70,9 +75,13 @@ public class HostTests
             """);
         try
         {
-            var environment = new Dictionary<string, string> { ["CAIRN_LOG_LEVEL"] = "info", ["CAIRN_NODE_ID"] = "from-env" };
-            await using var server = await ServerProcess.StartAsync(directory, ["--config", file, "--node-id", "from-flag"], environment);
+            var environment = new Dictionary<string, string> { ["CAIRN_LOG_LEVEL"] = "info", ["CAIRN_NODE_ID"] = "from-env", ["CAIRN_HTTP_ADDR"] = "127.0.0.1:1" };
+            await using var server = await ServerProcess.StartAsync(directory, ["--config", file, "--node-id", "from-flag", "--http-port", "0"], environment);
             Assert.Contains("node_id=from-flag", server.Output);
+            // http_addr: file "off", environment 127.0.0.1:1, flag port 0 → a free port on 127.0.0.1.
+            Assert.Matches(@"http_addr=127\.0\.0\.1:0 ", server.Output);
+            Assert.NotEqual(0, server.HttpPort);
+            Assert.NotEqual(0, server.GrpcPort);
             Assert.Contains("log_level=info", server.Output);
             Assert.Contains("max_open_files=321", server.Output);
             var db = server.Redis.GetDatabase();

@@ -18,7 +18,7 @@ public sealed class GrpcCairnClient : ICairnClient
         var (host, port) = ServerAddress.Parse(server);
         Server = server;
         _timeout = timeout;
-        _channel = GrpcChannel.ForAddress(new UriBuilder("http", host, port).Uri);
+        _channel = GrpcChannel.ForAddress(new UriBuilder("http", host, port).Uri, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
         _kv = new Kv.KvClient(_channel);
     }
 

@@ -21,6 +21,7 @@ public sealed class PrometheusExporter : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Bridged> _bridged = new();
     private readonly ConcurrentDictionary<string, Gauge> _storage = new();
+    private readonly ConcurrentDictionary<(Instrument, object?, object?), object> _children = new();
 
     private readonly Gauge _term;
     private readonly Gauge _role;
@@ -131,9 +132,44 @@ public sealed class PrometheusExporter : IDisposable
         }
     }
 
+    /// <summary>
+    /// One measurement into its Prometheus child. The hot path (every RESP command) allocates nothing once a
+    /// label combination has been seen: children are cached by instrument and the first two tag values, which
+    /// are the same string instances each time (command names from the command table, fixed outcomes).
+    /// </summary>
     private void Observe(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var bridged = _bridged.GetOrAdd(instrument, (i, names) => Bridge(i, names), tags.ToArray().Select(t => t.Key).ToArray());
+        var key = (instrument, tags.Length > 0 ? tags[0].Value : null, tags.Length > 1 ? tags[1].Value : null);
+        if (tags.Length > 2 || !_children.TryGetValue(key, out var child))
+        {
+            child = Child(instrument, tags);
+            if (tags.Length <= 2)
+            {
+                _children.TryAdd(key, child);
+            }
+        }
+        switch (child)
+        {
+            case Histogram.Child histogram:
+                histogram.Observe(value);
+                break;
+            case Counter.Child counter:
+                counter.Inc(value);
+                break;
+            case Gauge.Child gauge:
+                gauge.Set(value);
+                break;
+        }
+    }
+
+    private object Child(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var names = new string[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            names[i] = tags[i].Key;
+        }
+        var bridged = _bridged.GetOrAdd(instrument, Bridge, names);
         var values = new string[bridged.Labels.Length];
         for (var i = 0; i < values.Length; i++)
         {
@@ -146,18 +182,13 @@ public sealed class PrometheusExporter : IDisposable
                 }
             }
         }
-        switch (bridged.Collector)
+        return bridged.Collector switch
         {
-            case Histogram histogram:
-                histogram.WithLabels(values).Observe(value);
-                break;
-            case Counter counter:
-                counter.WithLabels(values).Inc(value);
-                break;
-            case Gauge gauge:
-                gauge.WithLabels(values).Set(value);
-                break;
-        }
+            Histogram histogram => histogram.WithLabels(values),
+            Counter counter => counter.WithLabels(values),
+            Gauge gauge => gauge.WithLabels(values),
+            _ => throw new InvalidOperationException($"unexpected collector for {instrument.Name}"),
+        };
     }
 
     /// <summary>"cairn.raft.log.write.duration" in seconds → cairn_raft_log_write_duration_seconds; counters get _total.</summary>

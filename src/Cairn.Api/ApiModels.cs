@@ -28,7 +28,7 @@ public sealed record MemberView(
 
 public sealed record ClusterView(string Node, string Role, long Term, string? Leader, long CommitIndex, long AppliedIndex, IReadOnlyList<MemberView> Members);
 
-/// <summary>POST /v1/cluster/members: a node id and its Raft (peer) address.</summary>
+/// <summary>POST /v1/cluster/members: a node id and its Raft (peer) address; <see cref="Learner"/> keeps it a non-voting learner.</summary>
 public sealed record AddMemberBody(string Id, string Address, bool Learner = false);
 
 public sealed record HealthView(string Status, string Node, string Role, string? Leader, long CommitIndex, long AppliedIndex, string? Reason);

@@ -16,7 +16,7 @@ internal static class ClusterEndpoints
     {
         var cluster = app.MapGroup("/v1").WithTags("cluster");
         cluster.MapGet("/cluster", GetClusterAsync).WithName("GetCluster").WithSummary("Leader, term and members with their replication state");
-        cluster.MapPost("/cluster/members", AddMemberAsync).WithName("AddMember").WithSummary("Adds a node: a learner, promoted to voter once caught up");
+        cluster.MapPost("/cluster/members", AddMemberAsync).WithName("AddMember").WithSummary("Adds a node: a learner, promoted to voter once caught up unless learner is true");
         cluster.MapDelete("/cluster/members/{id}", RemoveMemberAsync).WithName("RemoveMember").WithSummary("Removes a member by node id");
         cluster.MapGet("/raft/stats", GetStatsAsync).WithName("GetRaftStats").WithSummary("This node's Raft and storage counters");
     }
@@ -48,17 +48,13 @@ internal static class ClusterEndpoints
         {
             return Problems.BadRequest("the body must be {\"id\": \"<node id>\", \"address\": \"<raft host:port>\"}");
         }
-        if (body.Learner)
-        {
-            return Problems.BadRequest("a node cannot stay a learner: every node joins as a learner and is promoted to voter once caught up");
-        }
         var colon = body.Address.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(body.Address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is 0 or > 65535)
         {
             return Problems.BadRequest($"address must be the node's Raft address as host:port, got '{body.Address}'");
         }
         var service = await accessor.Service;
-        var reply = await service.AddNodeAsync(body.Id, body.Address);
+        var reply = await service.AddNodeAsync(body.Id, body.Address, body.Learner);
         if (reply.IsError)
         {
             return reply.Text!.Contains("already exists", StringComparison.Ordinal) ? Problems.Conflict(reply.Text) : Problems.FromReply(reply);
@@ -100,6 +96,8 @@ internal static class ClusterEndpoints
             ["snapshotsSent"] = group.SnapshotsSent,
             ["snapshotsInstalled"] = group.SnapshotsInstalled,
             ["sendingSnapshots"] = group.SendingSnapshots,
+            ["lastSnapshotSentBytes"] = group.LastSnapshotBytes,
+            ["logBytes"] = status.LogBytes,
             ["keys"] = status.KeyCount,
             ["expires"] = status.ExpiresCount,
             ["expiredKeys"] = status.ExpiredKeys,

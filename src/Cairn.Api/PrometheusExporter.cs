@@ -32,6 +32,7 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Gauge _lastIndex;
     private readonly Gauge _logEntries;
     private readonly Gauge _logBytes;
+    private readonly Gauge _snapshotBytes;
     private readonly Gauge _snapshotIndex;
     private readonly Gauge _members;
     private readonly Counter _leaderChanges;
@@ -59,6 +60,7 @@ public sealed class PrometheusExporter : IDisposable
         _firstIndex = _factory.CreateGauge("cairn_raft_log_first_index", "First index still in the log (older entries are compacted)");
         _lastIndex = _factory.CreateGauge("cairn_raft_log_last_index", "Last index in the log");
         _logEntries = _factory.CreateGauge("cairn_raft_log_entries", "Entries in the log (last - first + 1)");
+        _snapshotBytes = _factory.CreateGauge("cairn_raft_snapshot_last_sent_bytes", "Size of the last snapshot (RocksDB checkpoint) sent to a follower");
         _logBytes = _factory.CreateGauge("cairn_raft_log_bytes", "Bytes the Raft log (WAL segments) takes on disk");
         _snapshotIndex = _factory.CreateGauge("cairn_raft_snapshot_index", "Index of the latest snapshot");
         _members = _factory.CreateGauge("cairn_raft_members", "Members of the group by kind", ["kind"]);
@@ -111,6 +113,7 @@ public sealed class PrometheusExporter : IDisposable
         _logEntries.Set(group.LastIndex >= group.FirstIndex ? group.LastIndex - group.FirstIndex + 1 : 0);
         _snapshotIndex.Set(group.SnapshotIndex);
         _logBytes.Set(status.LogBytes);
+        _snapshotBytes.Set(group.LastSnapshotBytes);
         _members.WithLabels("voter").Set(group.Members.Count(m => m.Voter));
         _members.WithLabels("learner").Set(group.Members.Count(m => !m.Voter));
         _leaderChanges.IncTo(group.LeaderChanges);

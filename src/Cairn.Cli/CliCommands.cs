@@ -202,10 +202,11 @@ public sealed class CliCommands
         });
         var id = new Argument<string>("id") { Description = "The node's id (its --node-id)" };
         var address = new Argument<string>("raft-address") { Description = "The node's Raft (peer) address, host:port" };
-        var join = new Command("join", "Adds a node: it joins as a learner and becomes a voter once caught up") { id, address };
+        var learner = new Option<bool>("--learner") { Description = "Keep it a learner: it receives the log and serves reads but never votes" };
+        var join = new Command("join", "Adds a node: it joins as a learner and becomes a voter once caught up") { id, address, learner };
         SetAction(join, Protocol.Resp, async (result, session, token) =>
         {
-            await session.Connector.RunAsync(c => c.AddMemberAsync(result.GetValue(id)!, result.GetValue(address)!, token), token);
+            await session.Connector.RunAsync(c => c.AddMemberAsync(result.GetValue(id)!, result.GetValue(address)!, result.GetValue(learner), token), token);
             session.Printer.Message("OK");
             return 0;
         });

@@ -43,8 +43,11 @@ public interface IKvService
     /// <summary>Asks a member at one of <paramref name="raftAddresses"/> to add this node (RAFT.CLUSTER JOIN).</summary>
     Task<KvReply> JoinClusterAsync(IReadOnlyList<string> raftAddresses, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a node as a learner, promoted to voter once caught up (RAFT.NODE ADD).</summary>
-    Task<KvReply> AddNodeAsync(string name, string raftAddress);
+    /// <summary>
+    /// Adds a node as a learner, promoted to voter once caught up (RAFT.NODE ADD); with
+    /// <paramref name="stayLearner"/> it stays a learner (receives the log, serves reads, never votes).
+    /// </summary>
+    Task<KvReply> AddNodeAsync(string name, string raftAddress, bool stayLearner = false);
 
     /// <summary>Removes a member, named by its node id or its Raft id (RAFT.NODE REMOVE).</summary>
     Task<KvReply> RemoveNodeAsync(string node);

@@ -84,7 +84,8 @@ public sealed partial class RaftGroup
         var last = _node.LastIndex;
         foreach (var member in _node.Members)
         {
-            if (!member.IsLearner || member.Match == 0 || member.Match + _options.PromotionLag < last)
+            if (!member.IsLearner || member.Match == 0 || member.Match + _options.PromotionLag < last
+                || (_members.TryGetValue(member.Id, out var added) && added.Learner))
             {
                 continue;
             }
@@ -222,6 +223,7 @@ public sealed partial class RaftGroup
             SnapshotsInstalled = SnapshotsInstalled,
             SendingSnapshots = _sendingSnapshots.Count,
             LeaderChanges = Interlocked.Read(ref _leaderChanges),
+            LastSnapshotBytes = Interlocked.Read(ref _lastSnapshotBytes),
             Members = members,
         });
     }
@@ -278,6 +280,9 @@ public sealed record GroupStatus
 
     /// <summary>Checkpoints being sent to followers now.</summary>
     public int SendingSnapshots { get; init; }
+
+    /// <summary>Size of the last snapshot (checkpoint files) this node sent to a follower; 0 if none yet.</summary>
+    public long LastSnapshotBytes { get; init; }
 
     /// <summary>Times this node has seen a new leader (or lost one) since it started.</summary>
     public long LeaderChanges { get; init; }

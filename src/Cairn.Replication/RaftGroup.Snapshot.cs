@@ -116,6 +116,7 @@ public sealed partial class RaftGroup
             }
             Directory.CreateDirectory(SnapshotRoot);
             _machine.Checkpoint(directory);
+            Interlocked.Exchange(ref _lastSnapshotBytes, new DirectoryInfo(directory).EnumerateFiles().Sum(f => f.Length));
             var snapshot = new Snapshot(index, _log.Storage(_options.GroupId).Term(index), _node.Conf, ReadOnlyMemory<byte>.Empty);
             message = new Message { GroupId = snap.GroupId, Type = MessageType.Snap, From = snap.From, To = to, Term = snap.Term, Snapshot = snapshot };
         }

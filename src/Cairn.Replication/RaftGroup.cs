@@ -46,6 +46,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private HardState _persistedHard;
     private readonly ProposalClock _clock;
     private long _leaderChanges;
+    private long _lastSnapshotBytes;
     private long _writeBatches;
     private long _writeCommands;
     private long _lastWriteTicks;

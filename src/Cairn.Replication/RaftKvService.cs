@@ -142,8 +142,8 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         return KvReply.Error("ERR failed to join the cluster: " + string.Join("; ", errors));
     }
 
-    public Task<KvReply> AddNodeAsync(string name, string raftAddress) =>
-        AddMemberAsync(new MemberInfo(MemberInfo.IdOf(name), name, raftAddress, ""), forwarded: false);
+    public Task<KvReply> AddNodeAsync(string name, string raftAddress, bool stayLearner = false) =>
+        AddMemberAsync(new MemberInfo(MemberInfo.IdOf(name), name, raftAddress, "", stayLearner), forwarded: false);
 
     public Task<KvReply> RemoveNodeAsync(string node)
     {

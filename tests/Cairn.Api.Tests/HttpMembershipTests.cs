@@ -56,6 +56,47 @@ public sealed partial class HttpMembershipTests : IAsyncLifetime
         Assert.Equal("still serving", await http.GetStringAsync("/v1/kv/after-removal"));
     }
 
+    [Fact]
+    public async Task ANodeAddedAsALearnerStaysOneAndServesReads()
+    {
+        await using var fifth = await ServerProcess.StartAsync(args: ["--node-id", "reader", "--raft-addr", "127.0.0.1:0", "--bootstrap", "false"]);
+        var raftPort = PeerPortLine().Match(fifth.Output).Groups[1].Value;
+        var leader = await _cluster.WaitForLeaderAsync();
+        using var http = ClusterFixture.Http(leader);
+        using var added = await http.PostAsJsonAsync("/v1/cluster/members", new { id = "reader", address = $"127.0.0.1:{raftPort}", learner = true });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+
+        await leader.Db.StringSetAsync("for-the-reader", "here");
+        await Poll.UntilAsync(async () =>
+        {
+            var view = await http.GetFromJsonAsync<JsonElement>("/v1/cluster");
+            var lastIndex = view.GetProperty("commitIndex").GetInt64();
+            return view.GetProperty("members").EnumerateArray().Any(m => m.GetProperty("id").GetString() == "reader" && m.GetProperty("lag").GetInt64() == 0 && m.GetProperty("matchIndex").GetInt64() >= lastIndex);
+        }, TimeSpan.FromSeconds(30), "the learner to catch up");
+        // Caught up: a normal learner is promoted at the next heartbeat (100 ms). Watch ten of them pass.
+        for (var i = 0; i < 10; i++)
+        {
+            await leader.Db.StringSetAsync($"while-learning-{i}", i);
+            await Task.Delay(100);
+        }
+        var members = (await http.GetFromJsonAsync<JsonElement>("/v1/cluster")).GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal("learner", members.Single(m => m.GetProperty("id").GetString() == "reader").GetProperty("role").GetString());
+        Assert.Equal(3, members.Count(m => m.GetProperty("role").GetString() == "voter"));
+        using (var reader = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{fifth.HttpPort}") })
+        {
+            Assert.Equal("here", await reader.GetStringAsync("/v1/kv/for-the-reader"));
+        }
+        Assert.Equal("learner", (await InfoFieldsOf(fifth))["role"]);
+        var syntax = await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => leader.Db.ExecuteAsync("RAFT.NODE", "ADD", "x", "127.0.0.1:1", "VOTER"));
+        Assert.Equal("ERR syntax error", syntax.Message);
+    }
+
+    private static async Task<Dictionary<string, string>> InfoFieldsOf(ServerProcess server)
+    {
+        using var client = server.Raw();
+        return InfoFields.Parse(await Task.Run(() => client.Call("RAFT.INFO")));
+    }
+
     [GeneratedRegex(@"listening for peers on .*:(\d+), advertised")]
     private static partial Regex PeerPortLine();
 }

@@ -81,7 +81,9 @@ public sealed class FaultTests
             Signal(leader.Server!.Process.Id, SigCont);
         }
         // The paused node learns of the newer term and follows; there is never a second leader in one term.
-        await Poll.UntilAsync(async () => (await InfoAsync(leader))["role"] == "follower", TimeSpan.FromSeconds(30), "the paused leader to follow");
+        // (It may first step down on its own, in its old term, when CheckQuorum sees no recent followers.)
+        await Poll.UntilAsync(async () => await InfoAsync(leader) is var info && info["role"] == "follower" && long.Parse(info["current_term"]) > oldTerm,
+            TimeSpan.FromSeconds(30), "the paused leader to follow in a newer term");
         var views = new List<Dictionary<string, string>>();
         foreach (var node in cluster.Nodes)
         {

@@ -104,7 +104,7 @@ public sealed class GrpcCairnClient : ICairnClient
 
     public Task<ClusterStatus> ClusterAsync(CancellationToken cancellationToken) => throw NotOverGrpc("the cluster view");
 
-    public Task AddMemberAsync(string id, string raftAddress, CancellationToken cancellationToken) => throw NotOverGrpc("membership");
+    public Task AddMemberAsync(string id, string raftAddress, bool stayLearner, CancellationToken cancellationToken) => throw NotOverGrpc("membership");
 
     public Task RemoveMemberAsync(string id, CancellationToken cancellationToken) => throw NotOverGrpc("membership");
 

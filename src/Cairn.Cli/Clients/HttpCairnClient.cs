@@ -149,9 +149,9 @@ public sealed class HttpCairnClient : ICairnClient
                 Number(m, "lag"))).ToList());
     }
 
-    public async Task AddMemberAsync(string id, string raftAddress, CancellationToken cancellationToken)
+    public async Task AddMemberAsync(string id, string raftAddress, bool stayLearner, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/cluster/members") { Content = JsonContent.Create(new { id, address = raftAddress }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/cluster/members") { Content = JsonContent.Create(new { id, address = raftAddress, learner = stayLearner }) };
         using var response = await SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {

@@ -36,7 +36,7 @@ public interface ICairnClient : IAsyncDisposable
 
     Task<ClusterStatus> ClusterAsync(CancellationToken cancellationToken);
 
-    Task AddMemberAsync(string id, string raftAddress, CancellationToken cancellationToken);
+    Task AddMemberAsync(string id, string raftAddress, bool stayLearner, CancellationToken cancellationToken);
 
     Task RemoveMemberAsync(string id, CancellationToken cancellationToken);
 

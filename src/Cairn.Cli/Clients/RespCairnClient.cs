@@ -127,8 +127,10 @@ public sealed class RespCairnClient(string server, TimeSpan timeout) : ICairnCli
             members);
     }
 
-    public async Task AddMemberAsync(string id, string raftAddress, CancellationToken cancellationToken) =>
-        await CheckedAsync(cancellationToken, "RAFT.NODE", "ADD", id, raftAddress);
+    public async Task AddMemberAsync(string id, string raftAddress, bool stayLearner, CancellationToken cancellationToken) =>
+        await (stayLearner
+            ? CheckedAsync(cancellationToken, "RAFT.NODE", "ADD", id, raftAddress, "LEARNER")
+            : CheckedAsync(cancellationToken, "RAFT.NODE", "ADD", id, raftAddress));
 
     public async Task RemoveMemberAsync(string id, CancellationToken cancellationToken) =>
         await CheckedAsync(cancellationToken, "RAFT.NODE", "REMOVE", id);

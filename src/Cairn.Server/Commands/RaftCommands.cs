@@ -32,7 +32,7 @@ internal static class RaftCommands
             Summary = "Add or remove cluster members",
             Since = "1.0.0",
             Subcommands = CommandTable.Subs(
-                Cluster.Command("add", 4, Admin, "Add a node as a learner; it becomes a voter once caught up", "node-id raft-host:port", c => c.Defer(new(c.Kv.AddNodeAsync(c.Args.GetString(2), c.Args.GetString(3))))),
+                Cluster.Command("add", -4, Admin, "Add a node as a learner; it becomes a voter once caught up, unless LEARNER keeps it a learner", "node-id raft-host:port [LEARNER]", AddNode),
                 Cluster.Command("remove", 3, Admin, "Remove a member", "node-id", c => c.Defer(new(c.Kv.RemoveNodeAsync(c.Args.GetString(2)))))),
         },
         Cluster.Command("raft.info", -1, Admin, "Show this node's view of the Raft cluster", "[section...]", Info),
@@ -51,6 +51,17 @@ internal static class RaftCommands
             AclCategories = ["@admin", "@fast", "@dangerous"],
         },
     ];
+
+    private static void AddNode(CommandContext c)
+    {
+        var stayLearner = c.Count == 5 && c.Args.GetString(4).Equals("learner", StringComparison.OrdinalIgnoreCase);
+        if (c.Count > 5 || (c.Count == 5 && !stayLearner))
+        {
+            c.SyntaxError();
+            return;
+        }
+        c.Defer(new(c.Kv.AddNodeAsync(c.Args.GetString(2), c.Args.GetString(3), stayLearner)));
+    }
 
     private static void Join(CommandContext c)
     {

@@ -19,4 +19,33 @@ check.SetAction(result =>
     return bad == 0 && verdicts.All(v => !v.TimedOut) ? 0 : 1;
 });
 root.Subcommands.Add(check);
+
+var nodes = new Option<int>("--nodes") { Description = "Cluster size (3 or 5)", DefaultValueFactory = _ => 3 };
+var time = new Option<double>("--time") { Description = "Seconds of workload under faults", DefaultValueFactory = _ => 60 };
+var faults = new Option<string>("--faults") { Description = "Comma-separated: kill, pause, partition", DefaultValueFactory = _ => "kill,pause,partition" };
+var seed = new Option<int>("--seed") { Description = "Seeds the fault schedule and the clients' choices", DefaultValueFactory = _ => 42 };
+var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 10 };
+var keys = new Option<int>("--keys") { Description = "Register keys (two counters come on top)", DefaultValueFactory = _ => 6 };
+var stale = new Option<bool>("--stale-reads") { Description = "Clients send READONLY: reads may be stale, so the checker should find them" };
+var output = new Option<string?>("--out") { Description = "Report folder (default chaos-runs/<time>-n<nodes>-seed<seed>)" };
+var expectInvalid = new Option<bool>("--expect-invalid") { Description = "Exit 0 only if the run is found NOT linearizable (to prove the checker has teeth)" };
+var run = new Command("run", "Runs a cluster under faults with concurrent clients and checks the history") { nodes, time, faults, seed, clients, keys, stale, output, budget, expectInvalid };
+run.SetAction(async (result, _) =>
+{
+    var options = new Cairn.Chaos.Runner.RunOptions
+    {
+        Nodes = result.GetValue(nodes),
+        Time = TimeSpan.FromSeconds(result.GetValue(time)),
+        Faults = result.GetValue(faults)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        Seed = result.GetValue(seed),
+        Clients = result.GetValue(clients),
+        Keys = result.GetValue(keys),
+        StaleReads = result.GetValue(stale),
+        Output = result.GetValue(output),
+        CheckBudget = TimeSpan.FromSeconds(result.GetValue(budget)),
+    };
+    var valid = await Cairn.Chaos.Runner.ChaosRun.RunAsync(options, Console.Out);
+    return valid != result.GetValue(expectInvalid) ? 0 : 1;
+});
+root.Subcommands.Add(run);
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Cairn.Chaos.Checking;
+using Cairn.Chaos.Reporting;
+using Cairn.Cluster.Tests;
+
+namespace Cairn.Chaos.Runner;
+
+/// <summary>
+/// One run: a real cluster, concurrent clients recording a history, the nemesis injecting faults, then every
+/// fault healed, a final linearizable read of every key, and the checks. Writes a report folder and returns
+/// whether the history is valid.
+/// </summary>
+public static class ChaosRun
+{
+    public static async Task<bool> RunAsync(RunOptions options, TextWriter console)
+    {
+        var folder = options.Output ?? Path.Combine("chaos-runs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-n{options.Nodes}-seed{options.Seed}");
+        Directory.CreateDirectory(folder);
+        await using var runLog = new StreamWriter(Path.Combine(folder, "run.log"));
+        var clock = Stopwatch.StartNew();
+        void Log(string message)
+        {
+            var line = $"[{clock.Elapsed.TotalSeconds,7:F2}s] {message}";
+            lock (runLog)
+            {
+                console.WriteLine(line);
+                runLog.WriteLine(line);
+            }
+        }
+
+        var nextId = 0;
+        Workload.NextId = () => Interlocked.Increment(ref nextId);
+        Log($"starting {options.Nodes} nodes; seed {options.Seed}, {options.Clients} clients, faults {string.Join(",", options.Faults)}{(options.StaleReads ? ", READONLY (stale) reads" : "")}");
+        await using var cluster = await LocalCluster.StartAsync(options.Nodes);
+        await cluster.WaitForLeaderAsync();
+        Log("cluster up; workload and faults begin");
+
+        using var stop = new CancellationTokenSource();
+        var timeout = TimeSpan.FromSeconds(2);
+        var workloads = Enumerable.Range(0, options.Clients)
+            .Select(c => new Workload(c, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, options.StaleReads, clock, new Random(options.Seed * 1000 + c), timeout))
+            .ToList();
+        var clients = workloads.Select(w => Task.Factory.StartNew(() => w.Run(stop.Token), TaskCreationOptions.LongRunning)).ToList();
+        var nemesis = new Nemesis(cluster, options.Faults, new Random(options.Seed), clock, Log);
+        var faults = nemesis.RunAsync(stop.Token);
+        await Task.Delay(options.Time);
+        stop.Cancel();
+        await faults;
+        await Task.WhenAll(clients);
+        Log("workload stopped; healing everything");
+        await nemesis.HealEverythingAsync();
+        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+
+        // Final reads, linearizable, through a client of their own: what the cluster holds once healed.
+        var keys = Enumerable.Range(0, options.Keys).Select(k => $"r{k}").Concat(["c0", "c1"]).ToList();
+        var reader = new Workload(-1, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, staleReads: false, clock, new Random(options.Seed), TimeSpan.FromSeconds(10));
+        var finals = new List<Operation>();
+        var final = new Dictionary<string, string?>();
+        foreach (var key in keys)
+        {
+            for (var attempt = 0; attempt < 30; attempt++)
+            {
+                var read = reader.Execute((OpKind.Read, key, null));
+                if (read.Outcome == Outcome.Ok)
+                {
+                    finals.Add(read);
+                    final[key] = read.Output;
+                    break;
+                }
+                await Task.Delay(200);
+            }
+        }
+        var history = workloads.SelectMany(w => w.History).Concat(finals).OrderBy(o => o.Call).ToList();
+        Log($"{history.Count} operations ({history.Count(o => o.Outcome == Outcome.Ok)} ok, {history.Count(o => o.Outcome == Outcome.Fail)} failed, {history.Count(o => o.Outcome == Outcome.Unknown)} unknown), {nemesis.Timeline.Count} faults; checking");
+
+        var verdicts = LinearizabilityChecker.Check(history, options.CheckBudget);
+        var findings = RunChecks.Check(history, final);
+        var minimal = verdicts.Where(v => v.Linearizable == false)
+            .ToDictionary(v => v.Key, v => Minimizer.Minimize(history.Where(o => o.Key == v.Key).ToList(), TimeSpan.FromSeconds(30)));
+        var valid = verdicts.All(v => v.Linearizable == true) && findings.Count == 0 && finals.Count == keys.Count;
+        Report.Write(folder, options, history, nemesis.Timeline, verdicts, findings, minimal, final, valid);
+        foreach (var verdict in verdicts.Where(v => v.Linearizable != true))
+        {
+            Log($"{verdict.Key}: {(verdict.TimedOut ? "no verdict (checker out of time)" : "NOT linearizable")}; stuck at {verdict.Stuck}");
+        }
+        foreach (var finding in findings)
+        {
+            Log($"{finding.Key}: {finding.Check}: {finding.Detail}");
+        }
+        Log($"{(valid ? "VALID" : "INVALID")}: report in {Path.GetFullPath(folder)}");
+        return valid;
+    }
+}

@@ -1,0 +1,24 @@
+namespace Cairn.Chaos.Runner;
+
+public sealed record RunOptions
+{
+    public int Nodes { get; init; } = 3;
+
+    public TimeSpan Time { get; init; } = TimeSpan.FromSeconds(60);
+
+    public IReadOnlyList<string> Faults { get; init; } = ["kill", "pause", "partition"];
+
+    public int Seed { get; init; } = 42;
+
+    public int Clients { get; init; } = 10;
+
+    /// <summary>Register keys r0..r(N-1); two counter keys c0, c1 come on top.</summary>
+    public int Keys { get; init; } = 6;
+
+    /// <summary>Clients send READONLY: stale reads allowed, so the run should NOT be linearizable under partitions.</summary>
+    public bool StaleReads { get; init; }
+
+    public string? Output { get; init; }
+
+    public TimeSpan CheckBudget { get; init; } = TimeSpan.FromSeconds(120);
+}

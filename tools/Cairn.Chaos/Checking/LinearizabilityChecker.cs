@@ -26,8 +26,9 @@ public static class LinearizabilityChecker
     public static IReadOnlyList<KeyVerdict> Check(IEnumerable<Operation> history, TimeSpan budget)
     {
         var deadline = DateTime.UtcNow + budget;
-        return history.GroupBy(o => o.Key).OrderBy(g => g.Key, StringComparer.Ordinal)
+        return history.GroupBy(o => o.Key).AsParallel().AsOrdered()
             .Select(g => CheckKey(g.Key, g.ToList(), deadline))
+            .OrderBy(v => v.Key, StringComparer.Ordinal)
             .ToList();
     }
 
@@ -41,15 +42,18 @@ public static class LinearizabilityChecker
         public Entry? Next;
     }
 
-    public static KeyVerdict CheckKey(string key, IReadOnlyList<Operation> all, DateTime deadline)
+    /// <param name="initial">The key's value before the first operation: absent, or <see cref="Model.Any"/> for a window of a history.</param>
+    public static KeyVerdict CheckKey(string key, IReadOnlyList<Operation> all, DateTime deadline, string? initial = null)
     {
         var started = DateTime.UtcNow;
-        var ops = all.Where(o => o.Outcome != Outcome.Fail).ToList();
+        // Unknown reads have no effect and no observed output: nothing to place.
+        var ops = all.Where(o => o.Outcome == Outcome.Ok || o.Outcome == Outcome.Unknown && o.Kind != OpKind.Read).ToList();
+        var waitsFor = Interchangeable(ops);
         var head = Build(ops);
         var linearized = new BitSet(ops.Count);
         var cache = new HashSet<(BitSet, string?)>();
         var stack = new Stack<(Entry Call, string? Before)>();
-        string? state = null;
+        var state = initial;
         var best = new List<Operation>();
         var entry = head.Next;
         var steps = 0;
@@ -62,7 +66,7 @@ public static class LinearizabilityChecker
             if (entry!.IsCall)
             {
                 var op = ops[entry.Op];
-                if (Model.Step(state, op, out var next))
+                if ((waitsFor[entry.Op] < 0 || linearized.Contains(waitsFor[entry.Op])) && Model.Step(state, op, out var next))
                 {
                     var candidate = linearized.With(entry.Op);
                     if (cache.Add((candidate, next)))
@@ -71,10 +75,6 @@ public static class LinearizabilityChecker
                         state = next;
                         linearized = candidate;
                         Lift(entry);
-                        if (stack.Count > best.Count)
-                        {
-                            best = stack.Reverse().Select(s => ops[s.Call.Op]).ToList();
-                        }
                         entry = head.Next;
                         continue;
                     }
@@ -83,7 +83,12 @@ public static class LinearizabilityChecker
             }
             else
             {
-                // This operation returned, yet no order so far fits it before its return: back off.
+                // This operation returned, yet no order so far fits it before its return: back off, remembering
+                // the longest order found (taken here, at its peak, rather than on every step up).
+                if (stack.Count > best.Count)
+                {
+                    best = stack.Reverse().Select(s => ops[s.Call.Op]).ToList();
+                }
                 if (stack.Count == 0)
                 {
                     return new KeyVerdict(key, false, ops.Count, best, FirstStuck(ops, best), DateTime.UtcNow - started);
@@ -96,6 +101,28 @@ public static class LinearizabilityChecker
             }
         }
         return new KeyVerdict(key, true, ops.Count, stack.Reverse().Select(s => ops[s.Call.Op]).ToList(), null, DateTime.UtcNow - started);
+    }
+
+    /// <summary>
+    /// Symmetry reduction: unknown operations of the same kind and input (say, two INCRBY 1 that timed out) are
+    /// interchangeable — any order using the later-called one and not the earlier could use the earlier instead,
+    /// and both may take effect at any point after their calls, or never. So each may be placed only after the
+    /// previous one of its kind (the index returned, or -1); without this, k of them make 2^k equivalent states.
+    /// </summary>
+    private static int[] Interchangeable(List<Operation> ops)
+    {
+        var waitsFor = new int[ops.Count];
+        var last = new Dictionary<(OpKind, string?), int>();
+        foreach (var i in Enumerable.Range(0, ops.Count).OrderBy(i => ops[i].Call).ThenBy(i => i))
+        {
+            waitsFor[i] = -1;
+            if (ops[i].Outcome == Outcome.Unknown)
+            {
+                waitsFor[i] = last.GetValueOrDefault((ops[i].Kind, ops[i].Input), -1);
+                last[(ops[i].Kind, ops[i].Input)] = i;
+            }
+        }
+        return waitsFor;
     }
 
     /// <summary>The earliest-returning operation left out of the longest order found: where the history breaks.</summary>

@@ -15,7 +15,7 @@ namespace Cairn.Chaos.Reporting;
 public static class Report
 {
     public static void Write(string folder, RunOptions options, IReadOnlyList<Operation> history, IReadOnlyList<FaultEvent> faults,
-        IReadOnlyList<KeyVerdict> verdicts, IReadOnlyList<RunChecks.Finding> findings, IReadOnlyDictionary<string, IReadOnlyList<Operation>> minimal,
+        IReadOnlyList<KeyVerdict> verdicts, IReadOnlyList<RunChecks.Finding> findings, IReadOnlyDictionary<string, Shrunk> minimal,
         IReadOnlyDictionary<string, string?> final, bool valid)
     {
         HistoryFile.Write(Path.Combine(folder, "history.jsonl"), history);
@@ -33,11 +33,11 @@ public static class Report
         {
             text.AppendLine($"{f.Key}: {f.Check}: {f.Detail}");
         }
-        foreach (var (key, ops) in minimal)
+        foreach (var (key, shrunk) in minimal)
         {
             text.AppendLine();
-            text.AppendLine($"minimal failing sub-history of {key} ({ops.Count} operations; removing any one makes it linearizable):");
-            foreach (var op in ops.OrderBy(o => o.Call))
+            text.AppendLine($"failing sub-history of {key}, shrunk ({shrunk.Operations.Count} operations, {(shrunk.FromAnyValue ? "a window: the value before it may be anything" : "from the start: the key absent")}; it is itself not linearizable, so neither is the run; operations still running when it already failed show as unknown, ?):");
+            foreach (var op in shrunk.Operations.OrderBy(o => o.Call))
             {
                 text.AppendLine("  " + op);
             }
@@ -52,18 +52,18 @@ public static class Report
         File.WriteAllText(Path.Combine(folder, "timeline.html"), Html(history, faults, verdicts, minimal));
     }
 
-    private static string Html(IReadOnlyList<Operation> history, IReadOnlyList<FaultEvent> faults, IReadOnlyList<KeyVerdict> verdicts, IReadOnlyDictionary<string, IReadOnlyList<Operation>> minimal)
+    private static string Html(IReadOnlyList<Operation> history, IReadOnlyList<FaultEvent> faults, IReadOnlyList<KeyVerdict> verdicts, IReadOnlyDictionary<string, Shrunk> minimal)
     {
         var end = Math.Max(1, history.Where(o => o.Outcome != Outcome.Unknown).Select(o => o.Return).DefaultIfEmpty(1).Max());
         const double Width = 1600;
         double X(long t) => Math.Min(t, end) * Width / end;
         var html = new StringBuilder("<!doctype html><meta charset=utf-8><title>cairn-chaos timeline</title><style>body{font:12px sans-serif} rect.fault{fill:#f2c8c8} text{font:9px monospace}</style>");
-        html.Append("<p>Each bar is one operation, from call to return, in its client's lane: green ok, grey failed (did not happen), orange unknown (open-ended). Red bands are faults. Hover for details; bars outlined in black belong to a minimal failing sub-history.</p>");
+        html.Append("<p>Each bar is one operation, from call to return, in its client's lane: green ok, grey failed (did not happen), orange unknown (open-ended). Red bands are faults. Hover for details; bars outlined in black belong to the shrunk failing sub-history.</p>");
         foreach (var verdict in verdicts)
         {
             var ops = history.Where(o => o.Key == verdict.Key).ToList();
             var lanes = ops.Select(o => o.Client).Distinct().Order().ToList();
-            var marked = minimal.GetValueOrDefault(verdict.Key)?.Select(o => o.Id).ToHashSet() ?? [];
+            var marked = minimal.GetValueOrDefault(verdict.Key)?.Operations.Select(o => o.Id).ToHashSet() ?? [];
             var height = 14 * lanes.Count + 20;
             html.Append(CultureInfo.InvariantCulture, $"<h3>{WebUtility.HtmlEncode(verdict.Key)}: {(verdict.Linearizable == true ? "linearizable" : verdict.TimedOut ? "no verdict" : "NOT linearizable")}</h3>");
             html.Append(CultureInfo.InvariantCulture, $"<svg width='{Width + 60}' height='{height}'>");

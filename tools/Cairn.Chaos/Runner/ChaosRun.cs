@@ -73,10 +73,13 @@ public static class ChaosRun
         var history = workloads.SelectMany(w => w.History).Concat(finals).OrderBy(o => o.Call).ToList();
         Log($"{history.Count} operations ({history.Count(o => o.Outcome == Outcome.Ok)} ok, {history.Count(o => o.Outcome == Outcome.Fail)} failed, {history.Count(o => o.Outcome == Outcome.Unknown)} unknown), {nemesis.Timeline.Count} faults; checking");
 
+        var checkStarted = clock.Elapsed;
         var verdicts = LinearizabilityChecker.Check(history, options.CheckBudget);
         var findings = RunChecks.Check(history, final);
-        var minimal = verdicts.Where(v => v.Linearizable == false)
-            .ToDictionary(v => v.Key, v => Minimizer.Minimize(history.Where(o => o.Key == v.Key).ToList(), TimeSpan.FromSeconds(30)));
+        var minimal = verdicts.Where(v => v.Linearizable == false).AsParallel()
+            .Select(v => (v.Key, Ops: Minimizer.Minimize(history.Where(o => o.Key == v.Key).ToList(), options.MinimizeBudget)))
+            .ToDictionary(m => m.Key, m => m.Ops);
+        Log($"checked in {(clock.Elapsed - checkStarted).TotalSeconds:F1} s");
         var valid = verdicts.All(v => v.Linearizable == true) && findings.Count == 0 && finals.Count == keys.Count;
         Report.Write(folder, options, history, nemesis.Timeline, verdicts, findings, minimal, final, valid);
         foreach (var verdict in verdicts.Where(v => v.Linearizable != true))

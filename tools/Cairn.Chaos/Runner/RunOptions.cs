@@ -21,4 +21,7 @@ public sealed record RunOptions
     public string? Output { get; init; }
 
     public TimeSpan CheckBudget { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Time each failing key's history may spend shrinking (keys shrink in parallel).</summary>
+    public TimeSpan MinimizeBudget { get; init; } = TimeSpan.FromSeconds(30);
 }

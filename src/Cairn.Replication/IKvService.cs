@@ -52,6 +52,12 @@ public interface IKvService
     /// <summary>Removes a member, named by its node id or its Raft id (RAFT.NODE REMOVE).</summary>
     Task<KvReply> RemoveNodeAsync(string node);
 
+    /// <summary>
+    /// Moves leadership to a voter named by node id or Raft id, or when <paramref name="node"/> is null to the
+    /// most caught-up voter (RAFT.TRANSFER_LEADER); OK once this node sees the new leader.
+    /// </summary>
+    Task<KvReply> TransferLeaderAsync(string? node);
+
     /// <summary>Takes a snapshot now and compacts the log behind it (RAFT.SNAPSHOT).</summary>
     Task<KvReply> SnapshotAsync();
 }

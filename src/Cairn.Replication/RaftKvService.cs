@@ -147,13 +147,29 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     public Task<KvReply> RemoveNodeAsync(string node)
     {
-        var member = _group.Status.Members.FirstOrDefault(m => m.Name == node || m.Id.ToString(CultureInfo.InvariantCulture) == node || m.Id.ToString("x16") == node);
+        var member = FindMember(node);
         return member is null
             ? Task.FromResult(KvReply.Error("ERR node id does not exist"))
             : RemoveMemberAsync(member.Id, forwarded: false);
     }
 
+    /// <summary>A member named by its node id or its Raft id (decimal or 16 hex digits).</summary>
+    private MemberStatus? FindMember(string node) =>
+        _group.Status.Members.FirstOrDefault(m => m.Name == node || m.Id.ToString(CultureInfo.InvariantCulture) == node || m.Id.ToString("x16") == node);
+
     public Task<KvReply> SnapshotAsync() => _group.SnapshotAsync();
+
+    public Task<KvReply> TransferLeaderAsync(string? node)
+    {
+        if (node is null)
+        {
+            return _group.TransferLeaderAsync(0);
+        }
+        var member = FindMember(node);
+        return member is null
+            ? Task.FromResult(KvReply.Error("ERR node id does not exist"))
+            : _group.TransferLeaderAsync(member.Id);
+    }
 
     private async Task<KvReply> AddMemberAsync(MemberInfo member, bool forwarded) =>
         _group.Status.IsLeader || forwarded

@@ -142,6 +142,32 @@ public sealed class FaultTests
         Assert.True(failures == 0, $"{failures} writes failed during membership changes");
     }
 
+    [Fact]
+    public async Task LeadershipMovesOnRequestAndWritesGoOn()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        Assert.True(await leader.Db.StringSetAsync("k", "before"));
+
+        // Named target, asked on a follower that is not the target: the request reaches the leader.
+        var target = cluster.Nodes.First(n => n != leader);
+        var asked = cluster.Nodes.First(n => n != leader && n != target);
+        Assert.Equal("OK", (await asked.Db.ExecuteAsync("RAFT.TRANSFER_LEADER", target.Name)).ToString());
+        Assert.Equal(target, await cluster.WaitForLeaderAsync());
+        Assert.Equal("before", await target.Db.StringGetAsync("k"));
+        Assert.True(await asked.Db.StringSetAsync("k", "after"));
+
+        // No target, on the leader: the most caught-up other voter takes over.
+        Assert.Equal("OK", (await target.Db.ExecuteAsync("RAFT.TRANSFER_LEADER")).ToString());
+        Assert.NotEqual(target, await cluster.WaitForLeaderAsync());
+        Assert.Equal("after", await target.Db.StringGetAsync("k"));
+
+        var unknown = await Assert.ThrowsAsync<RedisServerException>(() => target.Db.ExecuteAsync("RAFT.TRANSFER_LEADER", "no-such-node"));
+        Assert.Equal("ERR node id does not exist", unknown.Message);
+        var extra = await Assert.ThrowsAsync<RedisServerException>(() => target.Db.ExecuteAsync("RAFT.TRANSFER_LEADER", "a", "b"));
+        Assert.Equal("ERR syntax error", extra.Message);
+    }
+
     private static async Task<string?> WriteThenReadAsync(LocalCluster.Node node, string key, string value)
     {
         Assert.True(await node.Db.StringSetAsync(key, value));

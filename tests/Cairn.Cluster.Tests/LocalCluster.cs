@@ -131,7 +131,8 @@ public sealed partial class LocalCluster : IAsyncDisposable
                 "--node-id", Name, "--raft-addr", "127.0.0.1:0", "--advertise-addr", RaftAddress,
                 "--data-dir", DataDirectory,
             };
-            args.AddRange(bootstrap ? ["--bootstrap"] : ["--join", cluster.Nodes[0].RaftAddress]);
+            // Join through every other node (the first that answers adds this one), so any may be down.
+            args.AddRange(bootstrap ? ["--bootstrap"] : ["--join", string.Join(",", cluster.Nodes.Where(n => n != this).Select(n => n.RaftAddress))]);
             Server = ServerProcess.Launch(DataDirectory, args, cluster.Environment);
             await Server.WaitForReadyAsync();
             Proxy.TargetPort = int.Parse(PeerPortLine().Match(Server.Output).Groups[1].Value);
@@ -143,6 +144,18 @@ public sealed partial class LocalCluster : IAsyncDisposable
             if (Server is not null)
             {
                 await Server.DisposeAsync();
+            }
+            await StartAsync(bootstrap: false);
+        }
+
+        /// <summary>Kills the node, wipes its data directory and starts it empty: it joins again as a new member.</summary>
+        public async Task WipeAndRejoinAsync()
+        {
+            Kill();
+            await Server!.DisposeAsync();
+            if (Directory.Exists(DataDirectory))
+            {
+                Directory.Delete(DataDirectory, recursive: true);
             }
             await StartAsync(bootstrap: false);
         }

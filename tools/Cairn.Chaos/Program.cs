@@ -22,7 +22,7 @@ root.Subcommands.Add(check);
 
 var nodes = new Option<int>("--nodes") { Description = "Cluster size (3 or 5)", DefaultValueFactory = _ => 3 };
 var time = new Option<double>("--time") { Description = "Seconds of workload under faults", DefaultValueFactory = _ => 60 };
-var faults = new Option<string>("--faults") { Description = "Comma-separated: kill, pause, partition", DefaultValueFactory = _ => "kill,pause,partition" };
+var faults = new Option<string>("--faults") { Description = "Comma-separated: kill, pause, partition, membership, transfer, crash; or all", DefaultValueFactory = _ => "kill,pause,partition" };
 var seed = new Option<int>("--seed") { Description = "Seeds the fault schedule and the clients' choices", DefaultValueFactory = _ => 42 };
 var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 10 };
 var keys = new Option<int>("--keys") { Description = "Register keys (two counters come on top)", DefaultValueFactory = _ => 6 };
@@ -36,7 +36,9 @@ run.SetAction(async (result, _) =>
     {
         Nodes = result.GetValue(nodes),
         Time = TimeSpan.FromSeconds(result.GetValue(time)),
-        Faults = result.GetValue(faults)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        Faults = result.GetValue(faults) == "all"
+            ? Cairn.Chaos.Runner.Nemesis.Kinds
+            : result.GetValue(faults)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         Seed = result.GetValue(seed),
         Clients = result.GetValue(clients),
         Keys = result.GetValue(keys),
@@ -44,7 +46,17 @@ run.SetAction(async (result, _) =>
         Output = result.GetValue(output),
         CheckBudget = TimeSpan.FromSeconds(result.GetValue(budget)),
     };
-    var valid = await Cairn.Chaos.Runner.ChaosRun.RunAsync(options, Console.Out);
+    if (options.Faults.Except(Cairn.Chaos.Runner.Nemesis.Kinds).ToList() is { Count: > 0 } unknown)
+    {
+        Console.Error.WriteLine($"unknown fault {string.Join(", ", unknown)}; known: {string.Join(", ", Cairn.Chaos.Runner.Nemesis.Kinds)}, or all");
+        return 2;
+    }
+    if (options.Nodes is not (3 or 5) || options.Faults.Count == 0)
+    {
+        Console.Error.WriteLine("--nodes is 3 or 5, and --faults names at least one fault");
+        return 2;
+    }
+    var valid = (await Cairn.Chaos.Runner.ChaosRun.RunAsync(options, Console.Out)).Valid;
     return valid != result.GetValue(expectInvalid) ? 0 : 1;
 });
 root.Subcommands.Add(run);

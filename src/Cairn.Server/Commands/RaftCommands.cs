@@ -38,6 +38,7 @@ internal static class RaftCommands
         Cluster.Command("raft.info", -1, Admin, "Show this node's view of the Raft cluster", "[section...]", Info),
         Cluster.Command("raft.leader", 1, Admin, "Return the leader's node id, Raft address and RESP address", "", Leader),
         Cluster.Command("raft.nodes", 1, Admin, "List the members with their roles and replication state", "", Nodes),
+        Cluster.Command("raft.transfer_leader", -1, Admin, "Move leadership to a voter (default: the most caught-up one)", "[node-id]", TransferLeader),
         Cluster.Command("raft.snapshot", 1, Admin, "Take a snapshot now and compact the log behind it", "", c => c.Defer(new(c.Kv.SnapshotAsync()))),
         new CommandDef
         {
@@ -51,6 +52,16 @@ internal static class RaftCommands
             AclCategories = ["@admin", "@fast", "@dangerous"],
         },
     ];
+
+    private static void TransferLeader(CommandContext c)
+    {
+        if (c.Count > 2)
+        {
+            c.SyntaxError();
+            return;
+        }
+        c.Defer(new(c.Kv.TransferLeaderAsync(c.Count == 2 ? c.Args.GetString(1) : null)));
+    }
 
     private static void AddNode(CommandContext c)
     {

@@ -12,7 +12,10 @@ namespace Cairn.Chaos.Runner;
 /// </summary>
 public static class ChaosRun
 {
-    public static async Task<bool> RunAsync(RunOptions options, TextWriter console)
+    /// <summary>What a run found: <see cref="Valid"/> only if every key is linearizable and every whole-run check passed.</summary>
+    public sealed record Result(bool Valid, string Folder, int Operations, int Faults, IReadOnlyList<KeyVerdict> Verdicts, IReadOnlyList<RunChecks.Finding> Findings);
+
+    public static async Task<Result> RunAsync(RunOptions options, TextWriter console)
     {
         var folder = options.Output ?? Path.Combine("chaos-runs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-n{options.Nodes}-seed{options.Seed}");
         Directory.CreateDirectory(folder);
@@ -91,6 +94,6 @@ public static class ChaosRun
             Log($"{finding.Key}: {finding.Check}: {finding.Detail}");
         }
         Log($"{(valid ? "VALID" : "INVALID")}: report in {Path.GetFullPath(folder)}");
-        return valid;
+        return new Result(valid, Path.GetFullPath(folder), history.Count, nemesis.Timeline.Count, verdicts, findings);
     }
 }

@@ -10,7 +10,10 @@ public sealed record FaultEvent(long StartNanos, long EndNanos, string Kind, str
 /// Injects faults on a seeded schedule: one at a time, each held for a few seconds then healed, with a quiet
 /// gap between. kill: kill -9 a node, restart it. pause: SIGSTOP a node (the leader half the time), SIGCONT.
 /// partition: cut a node (the leader half the time) off from the others through the peer proxies, or split a
-/// 5-node cluster 2/3; heal. Faults touch a minority only, so the cluster must keep serving.
+/// 5-node cluster 2/3; heal. membership: remove a node (the leader half the time) with RAFT.NODE REMOVE, let
+/// the cluster run without it, then kill it, wipe its data and start it empty so it joins again (learner, then
+/// voter). transfer: RAFT.TRANSFER_LEADER to a random follower. crash: kill -9 every node at once, restart
+/// them all. All but crash touch a minority only, so the cluster must keep serving.
 /// </summary>
 public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> faults, Random random, System.Diagnostics.Stopwatch clock, Action<string> log)
 {
@@ -18,6 +21,9 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Signal(int pid, int signal);
+
+    /// <summary>Every fault this nemesis knows.</summary>
+    public static readonly IReadOnlyList<string> Kinds = ["kill", "pause", "partition", "membership", "transfer", "crash"];
 
     public List<FaultEvent> Timeline { get; } = [];
 
@@ -85,11 +91,55 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
                 await HoldAsync(hold, stop);
                 HealAll();
                 break;
+            case "membership":
+                label = target.Name;
+                log($"remove {label} from the cluster");
+                var outcome = await CommandAsync(running.Where(n => n != target).ToList(), "RAFT.NODE", "REMOVE", target.Name);
+                if (outcome != "OK")
+                {
+                    label += $" (removal refused: {outcome})";
+                    break;
+                }
+                await HoldAsync(hold, stop);
+                log($"wipe {target.Name} and add it back");
+                await target.WipeAndRejoinAsync();
+                label += ", wiped, added back";
+                try
+                {
+                    await cluster.WaitForVotersAsync(cluster.Nodes.Count);
+                }
+                catch (TimeoutException ex)
+                {
+                    label += $" (not a voter again in time: {ex.Message})";
+                }
+                break;
+            case "transfer":
+                var from = leader ?? target;
+                var to = running.Where(n => n != from).ToList() is { Count: > 0 } candidates ? candidates[random.Next(candidates.Count)] : from;
+                label = $"{from.Name} → {to.Name}";
+                log($"transfer leadership {label}");
+                var moved = await CommandAsync([from], "RAFT.TRANSFER_LEADER", to.Name);
+                if (moved != "OK")
+                {
+                    label += $" ({moved})";
+                }
+                await HoldAsync(hold, stop);
+                break;
+            case "crash":
+                label = "all nodes";
+                log("kill -9 every node");
+                foreach (var node in running)
+                {
+                    node.Kill();
+                }
+                await HoldAsync(hold, stop);
+                await Task.WhenAll(cluster.Nodes.Where(n => !n.IsRunning).Select(n => n.RestartAsync()));
+                break;
             default:
-                throw new ArgumentException($"unknown fault '{kind}' (kill, pause, partition)");
+                throw new ArgumentException($"unknown fault '{kind}' ({string.Join(", ", Kinds)})");
         }
         Timeline.Add(new FaultEvent(start, Now, kind, label));
-        log($"healed {kind} {label}");
+        log($"end of {kind} {label}");
     }
 
     /// <summary>Ends every fault: links healed, paused nodes continued, dead nodes restarted.</summary>
@@ -126,6 +176,24 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>Sends a command to the first of <paramref name="via"/> that answers: its reply, or the error's text.</summary>
+    private static async Task<string> CommandAsync(IReadOnlyList<LocalCluster.Node> via, string command, params object[] args)
+    {
+        var error = "no node to ask";
+        foreach (var node in via)
+        {
+            try
+            {
+                return (await node.Db.ExecuteAsync(command, args).WaitAsync(TimeSpan.FromSeconds(15))).ToString();
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                error = ex.Message;
+            }
+        }
+        return error;
     }
 
     private async Task<LocalCluster.Node?> LeaderOrNullAsync()

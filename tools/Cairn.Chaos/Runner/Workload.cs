@@ -24,6 +24,9 @@ public sealed class Workload(int client, Func<int, int> portOf, int nodes, int k
 
     public IReadOnlyList<Operation> History => _history;
 
+    /// <summary>The pause after no node accepted a connection.</summary>
+    public static readonly TimeSpan ReconnectPause = TimeSpan.FromMilliseconds(100);
+
     public void Run(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
@@ -76,8 +79,11 @@ public sealed class Workload(int client, Func<int, int> portOf, int nodes, int k
             }
             catch (IOException)
             {
-                // Never sent: it did not happen.
-                return new Operation(NextId(), client, op.Key, op.Kind, op.Input, null, call, clock.Elapsed.Ticks * 100, Outcome.Fail);
+                // Never sent: it did not happen. Like a real client, wait a little before trying again, rather
+                // than spin while every node is down.
+                var failed = new Operation(NextId(), client, op.Key, op.Kind, op.Input, null, call, clock.Elapsed.Ticks * 100, Outcome.Fail);
+                Thread.Sleep(ReconnectPause);
+                return failed;
             }
         }
         try

@@ -1,22 +1,37 @@
 using System.CommandLine;
 using Cairn.Chaos.Checking;
 
-// cairn-chaos check HISTORY.jsonl: the linearizability verdict of a recorded history (exit 1 if it is not).
+// cairn-chaos check HISTORY.jsonl: the verdict of a recorded history (exit 1 if it is not valid), optionally
+// with a fresh report (verdict.txt, timeline.html; faults from the faults.jsonl beside the history, if any).
 var root = new RootCommand("cairn-chaos: Jepsen-style fault injection and linearizability checking for Cairn");
 var historyPath = new Argument<string>("history") { Description = "A history file (JSON lines) written by a run" };
-var budget = new Option<double>("--budget") { Description = "Seconds the checker may search", DefaultValueFactory = _ => 60 };
-var check = new Command("check", "Checks a recorded history for linearizability") { historyPath, budget };
+var budget = new Option<double>("--budget") { Description = "Seconds the checker may search", DefaultValueFactory = _ => 120 };
+var reportTo = new Option<string?>("--out") { Description = "Write verdict.txt and timeline.html to this folder" };
+var check = new Command("check", "Checks a recorded history: linearizability per key, then the whole-run checks") { historyPath, budget, reportTo };
 check.SetAction(result =>
 {
-    var history = HistoryFile.Read(result.GetValue(historyPath)!);
-    var verdicts = LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(result.GetValue(budget)));
-    foreach (var verdict in verdicts.Where(v => v.Linearizable != true))
+    var path = result.GetValue(historyPath)!;
+    var history = HistoryFile.Read(path);
+    var analysis = Analysis.Of(history, TimeSpan.FromSeconds(result.GetValue(budget)), TimeSpan.FromSeconds(30));
+    foreach (var verdict in analysis.Verdicts.Where(v => v.Linearizable != true))
     {
         Console.WriteLine($"{verdict.Key}: {(verdict.TimedOut ? "no verdict (out of time)" : "NOT linearizable")}; stuck at {verdict.Stuck}");
     }
-    var bad = verdicts.Count(v => v.Linearizable == false);
-    Console.WriteLine($"{history.Count} operations on {verdicts.Count} keys: {(bad == 0 ? "linearizable" : $"{bad} keys not linearizable")}");
-    return bad == 0 && verdicts.All(v => !v.TimedOut) ? 0 : 1;
+    foreach (var finding in analysis.Findings)
+    {
+        Console.WriteLine($"{finding.Key}: {finding.Check}: {finding.Detail}");
+    }
+    Console.WriteLine($"{history.Count} operations on {analysis.Verdicts.Count} keys: {(analysis.Valid ? "valid" : "INVALID")}");
+    if (result.GetValue(reportTo) is { } folder)
+    {
+        var faultsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "faults.jsonl");
+        var faults = File.Exists(faultsPath)
+            ? File.ReadLines(faultsPath).Where(l => l.Length > 0).Select(l => System.Text.Json.JsonSerializer.Deserialize<Cairn.Chaos.Runner.FaultEvent>(l)!).ToList()
+            : [];
+        Cairn.Chaos.Reporting.Report.WriteVerdict(folder, $"checked again from {path}", history, faults, analysis);
+        Console.WriteLine($"report in {Path.GetFullPath(folder)}");
+    }
+    return analysis.Valid ? 0 : 1;
 });
 root.Subcommands.Add(check);
 
@@ -26,10 +41,11 @@ var faults = new Option<string>("--faults") { Description = "Comma-separated: ki
 var seed = new Option<int>("--seed") { Description = "Seeds the fault schedule and the clients' choices", DefaultValueFactory = _ => 42 };
 var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 10 };
 var keys = new Option<int>("--keys") { Description = "Register keys (two counters come on top)", DefaultValueFactory = _ => 6 };
+var lifetime = new Option<double>("--key-lifetime") { Description = "Seconds clients use one key set before moving to fresh keys", DefaultValueFactory = _ => 30 };
 var stale = new Option<bool>("--stale-reads") { Description = "Clients send READONLY: reads may be stale, so the checker should find them" };
 var output = new Option<string?>("--out") { Description = "Report folder (default chaos-runs/<time>-n<nodes>-seed<seed>)" };
 var expectInvalid = new Option<bool>("--expect-invalid") { Description = "Exit 0 only if the run is found NOT linearizable (to prove the checker has teeth)" };
-var run = new Command("run", "Runs a cluster under faults with concurrent clients and checks the history") { nodes, time, faults, seed, clients, keys, stale, output, budget, expectInvalid };
+var run = new Command("run", "Runs a cluster under faults with concurrent clients and checks the history") { nodes, time, faults, seed, clients, keys, lifetime, stale, output, budget, expectInvalid };
 run.SetAction(async (result, _) =>
 {
     var options = new Cairn.Chaos.Runner.RunOptions
@@ -42,6 +58,7 @@ run.SetAction(async (result, _) =>
         Seed = result.GetValue(seed),
         Clients = result.GetValue(clients),
         Keys = result.GetValue(keys),
+        KeyLifetime = TimeSpan.FromSeconds(result.GetValue(lifetime)),
         StaleReads = result.GetValue(stale),
         Output = result.GetValue(output),
         CheckBudget = TimeSpan.FromSeconds(result.GetValue(budget)),

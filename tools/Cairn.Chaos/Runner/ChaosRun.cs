@@ -41,7 +41,7 @@ public static class ChaosRun
         using var stop = new CancellationTokenSource();
         var timeout = TimeSpan.FromSeconds(2);
         var workloads = Enumerable.Range(0, options.Clients)
-            .Select(c => new Workload(c, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, options.StaleReads, clock, new Random(options.Seed * 1000 + c), timeout))
+            .Select(c => new Workload(c, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, options.StaleReads, clock, new Random(options.Seed * 1000 + c), timeout, options.KeyLifetime))
             .ToList();
         var clients = workloads.Select(w => Task.Factory.StartNew(() => w.Run(stop.Token), TaskCreationOptions.LongRunning)).ToList();
         var nemesis = new Nemesis(cluster, options.Faults, new Random(options.Seed), clock, Log);
@@ -55,10 +55,9 @@ public static class ChaosRun
         await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
 
         // Final reads, linearizable, through a client of their own: what the cluster holds once healed.
-        var keys = Enumerable.Range(0, options.Keys).Select(k => $"r{k}").Concat(["c0", "c1"]).ToList();
-        var reader = new Workload(-1, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, staleReads: false, clock, new Random(options.Seed), TimeSpan.FromSeconds(10));
+        var keys = workloads.SelectMany(w => w.History).Select(o => o.Key).Distinct().Order(StringComparer.Ordinal).ToList();
+        var reader = new Workload(Analysis.FinalClient, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, staleReads: false, clock, new Random(options.Seed), TimeSpan.FromSeconds(10), options.KeyLifetime);
         var finals = new List<Operation>();
-        var final = new Dictionary<string, string?>();
         foreach (var key in keys)
         {
             for (var attempt = 0; attempt < 30; attempt++)
@@ -67,7 +66,6 @@ public static class ChaosRun
                 if (read.Outcome == Outcome.Ok)
                 {
                     finals.Add(read);
-                    final[key] = read.Output;
                     break;
                 }
                 await Task.Delay(200);
@@ -77,14 +75,10 @@ public static class ChaosRun
         Log($"{history.Count} operations ({history.Count(o => o.Outcome == Outcome.Ok)} ok, {history.Count(o => o.Outcome == Outcome.Fail)} failed, {history.Count(o => o.Outcome == Outcome.Unknown)} unknown), {nemesis.Timeline.Count} faults; checking");
 
         var checkStarted = clock.Elapsed;
-        var verdicts = LinearizabilityChecker.Check(history, options.CheckBudget);
-        var findings = RunChecks.Check(history, final);
-        var minimal = verdicts.Where(v => v.Linearizable == false).AsParallel()
-            .Select(v => (v.Key, Ops: Minimizer.Minimize(history.Where(o => o.Key == v.Key).ToList(), options.MinimizeBudget)))
-            .ToDictionary(m => m.Key, m => m.Ops);
+        var analysis = Analysis.Of(history, options.CheckBudget, options.MinimizeBudget);
         Log($"checked in {(clock.Elapsed - checkStarted).TotalSeconds:F1} s");
-        var valid = verdicts.All(v => v.Linearizable == true) && findings.Count == 0 && finals.Count == keys.Count;
-        Report.Write(folder, options, history, nemesis.Timeline, verdicts, findings, minimal, final, valid);
+        var (valid, verdicts, findings) = (analysis.Valid, analysis.Verdicts, analysis.Findings);
+        Report.Write(folder, options.Describe(), history, nemesis.Timeline, analysis);
         foreach (var verdict in verdicts.Where(v => v.Linearizable != true))
         {
             Log($"{verdict.Key}: {(verdict.TimedOut ? "no verdict (checker out of time)" : "NOT linearizable")}; stuck at {verdict.Stuck}");

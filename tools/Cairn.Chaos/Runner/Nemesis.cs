@@ -52,17 +52,18 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
         var target = leader is not null && random.Next(2) == 0 ? leader : running[random.Next(running.Count)];
         var start = Now;
         string label;
+        string Name(LocalCluster.Node node) => node == leader ? node.Name + " (leader)" : node.Name;
         switch (kind)
         {
             case "kill":
-                label = target.Name;
+                label = Name(target);
                 log($"kill -9 {label}");
                 target.Kill();
                 await HoldAsync(hold, stop);
                 await target.RestartAsync();
                 break;
             case "pause":
-                label = target.Name;
+                label = Name(target);
                 log($"SIGSTOP {label}");
                 Signal(target.Server!.Process.Id, SigStop);
                 try
@@ -78,7 +79,7 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
                 var isolated = cluster.Nodes.Count >= 5 && random.Next(2) == 0
                     ? [target, .. cluster.Nodes.Where(n => n != target).OrderBy(_ => random.Next()).Take(1)]
                     : new List<LocalCluster.Node> { target };
-                label = string.Join("+", isolated.Select(n => n.Name)) + " | rest";
+                label = string.Join("+", isolated.Select(Name)) + " | rest";
                 log($"partition {label}");
                 foreach (var inside in isolated)
                 {
@@ -92,7 +93,7 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
                 HealAll();
                 break;
             case "membership":
-                label = target.Name;
+                label = Name(target);
                 log($"remove {label} from the cluster");
                 var outcome = await CommandAsync(running.Where(n => n != target).ToList(), "RAFT.NODE", "REMOVE", target.Name);
                 if (outcome != "OK")

@@ -15,6 +15,9 @@ public sealed record RunOptions
     /// <summary>Register keys r0..r(N-1); two counter keys c0, c1 come on top.</summary>
     public int Keys { get; init; } = 6;
 
+    /// <summary>How long clients use one key set before moving to a fresh one (bounds each key's history).</summary>
+    public TimeSpan KeyLifetime { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Clients send READONLY: stale reads allowed, so the run should NOT be linearizable under partitions.</summary>
     public bool StaleReads { get; init; }
 
@@ -24,4 +27,8 @@ public sealed record RunOptions
 
     /// <summary>Time each failing key's history may spend shrinking (keys shrink in parallel).</summary>
     public TimeSpan MinimizeBudget { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>One line for the report.</summary>
+    public string Describe() =>
+        $"{Nodes} nodes, {Time.TotalSeconds:F0} s, seed {Seed}, {Clients} clients, {Keys} register keys and 2 counters (fresh every {KeyLifetime.TotalSeconds:F0} s), faults {string.Join(",", Faults)}{(StaleReads ? ", READONLY (stale) reads" : "")}";
 }

@@ -10,9 +10,11 @@ namespace Cairn.Chaos.Runner;
 /// One client: a blocking RESP connection to one node at a time, issuing random operations on a small key set
 /// and recording each with its call and return times. A server error is a failure (the operation did not
 /// happen) unless it says the outcome is unknown; a timeout or a lost connection is unknown, and the client
-/// then reconnects — to the next node.
+/// then reconnects — to the next node. Keys live for <paramref name="keyLifetime"/>: then every client moves to a
+/// fresh set (r0.e1, ...), as Jepsen's independent keys do, so each key's history stays short enough to check
+/// however long the run.
 /// </summary>
-public sealed class Workload(int client, Func<int, int> portOf, int nodes, int keys, bool staleReads, Stopwatch clock, Random random, TimeSpan timeout)
+public sealed class Workload(int client, Func<int, int> portOf, int nodes, int keys, bool staleReads, Stopwatch clock, Random random, TimeSpan timeout, TimeSpan keyLifetime)
 {
     private readonly List<Operation> _history = [];
     private TcpClient? _tcp;
@@ -40,11 +42,12 @@ public sealed class Workload(int client, Func<int, int> portOf, int nodes, int k
     private (OpKind Kind, string Key, string? Input) Next()
     {
         var roll = random.Next(100);
+        var epoch = (long)(clock.Elapsed / keyLifetime);
         if (roll < 15)
         {
-            return (OpKind.Increment, $"c{random.Next(2)}", "1");
+            return (OpKind.Increment, $"c{random.Next(2)}.e{epoch}", "1");
         }
-        var key = $"r{random.Next(keys)}";
+        var key = $"r{random.Next(keys)}.e{epoch}";
         var value = $"{client}.{++_sequence}";
         return roll switch
         {

@@ -10,14 +10,21 @@ namespace Cairn.Chaos.Tests;
 [Trait("Category", "Chaos")]
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
-    private static string Folder(string name) => Path.Combine(Path.GetTempPath(), $"cairn-chaos-{name}-{Guid.NewGuid():N}");
-
     private static string Verdict(ChaosRun.Result result) => File.ReadAllText(Path.Combine(result.Folder, "verdict.txt"));
 
-    private async Task<ChaosRun.Result> RunAsync(RunOptions options)
+    /// <summary>A seeded run on a fresh 3-node cluster, its log in the test output, its report in a temp folder.</summary>
+    private async Task<ChaosRun.Result> RunAsync(int seconds, string[] faults, int seed, bool staleReads = false)
     {
         using var log = new StringWriter();
-        var result = await ChaosRun.RunAsync(options, log);
+        var result = await ChaosRun.RunAsync(new RunOptions
+        {
+            Nodes = 3,
+            Time = TimeSpan.FromSeconds(seconds),
+            Faults = faults,
+            Seed = seed,
+            StaleReads = staleReads,
+            Output = Path.Combine(Path.GetTempPath(), $"cairn-chaos-{string.Join("-", faults)}-{Guid.NewGuid():N}"),
+        }, log);
         output.WriteLine(log.ToString());
         return result;
     }
@@ -25,14 +32,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     [Fact]
     public async Task KillsPausesAndPartitionsLoseNothingAndReadsStayLinearizable()
     {
-        var result = await RunAsync(new RunOptions
-        {
-            Nodes = 3,
-            Time = TimeSpan.FromSeconds(75),
-            Faults = ["kill", "pause", "partition"],
-            Seed = 42,
-            Output = Folder("ci"),
-        });
+        var result = await RunAsync(75, ["kill", "pause", "partition"], seed: 42);
         Assert.True(result.Valid, Verdict(result));
         Assert.True(result.Faults >= 5, $"only {result.Faults} faults injected");
         Assert.True(result.Operations > 10_000, $"only {result.Operations} operations");
@@ -42,14 +42,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     [Fact]
     public async Task MembershipChangesLeaderTransfersAndAFullCrashLoseNothing()
     {
-        var result = await RunAsync(new RunOptions
-        {
-            Nodes = 3,
-            Time = TimeSpan.FromSeconds(45),
-            Faults = ["membership", "transfer", "crash"],
-            Seed = 11,
-            Output = Folder("membership"),
-        });
+        var result = await RunAsync(45, ["membership", "transfer", "crash"], seed: 11);
         Assert.True(result.Valid, Verdict(result));
         Assert.True(result.Faults >= 3, $"only {result.Faults} faults injected");
         Directory.Delete(result.Folder, recursive: true);
@@ -59,15 +52,7 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     public async Task StaleReadsAreCaught()
     {
         // READONLY connections read a follower's local state: allowed to be stale, so the checker must object.
-        var result = await RunAsync(new RunOptions
-        {
-            Nodes = 3,
-            Time = TimeSpan.FromSeconds(15),
-            Faults = ["partition"],
-            Seed = 3,
-            StaleReads = true,
-            Output = Folder("stale"),
-        });
+        var result = await RunAsync(15, ["partition"], seed: 3, staleReads: true);
         Assert.False(result.Valid);
         Assert.Contains(result.Verdicts, v => v.Linearizable == false);
         Assert.Contains("failing sub-history", Verdict(result));

@@ -40,11 +40,11 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task MembershipChangesLeaderTransfersAndAFullCrashLoseNothing()
+    public async Task MembershipChangesTransfersCrashesLatencyAndDroppedLinksLoseNothing()
     {
-        var result = await RunAsync(45, ["membership", "transfer", "crash"], seed: 11);
+        var result = await RunAsync(60, ["membership", "transfer", "crash", "latency", "drop"], seed: 11);
         Assert.True(result.Valid, Verdict(result));
-        Assert.True(result.Faults >= 3, $"only {result.Faults} faults injected");
+        Assert.True(result.Faults >= 5, $"only {result.Faults} faults injected");
         Directory.Delete(result.Folder, recursive: true);
     }
 

@@ -8,7 +8,8 @@ namespace Cairn.Cluster.Tests;
 /// <summary>
 /// A TCP proxy in front of one node's peer port. Every peer connection opens with a handshake naming
 /// the dialer's Raft id, so the proxy knows each connection's direction (dialer → this node) and can
-/// cut chosen directions: a partition without touching the processes.
+/// cut chosen directions: a partition without touching the processes. It can also delay everything it
+/// forwards (<see cref="Delay"/>: added latency, throughput kept) and drop its live connections.
 /// </summary>
 public sealed class PeerProxy : IAsyncDisposable
 {
@@ -48,10 +49,17 @@ public sealed class PeerProxy : IAsyncDisposable
         CloseWhere(id => id == dialer);
     }
 
+    /// <summary>Added one-way latency: each chunk is forwarded this long after it arrived (zero: none).</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Closes every live connection through this proxy; new ones are let through (the nodes redial).</summary>
+    public void DropConnections() => CloseWhere(_ => true);
+
     public void Heal()
     {
         _isolated = false;
         _blocked.Clear();
+        Delay = TimeSpan.Zero;
     }
 
     private void CloseWhere(Func<ulong, bool> match)
@@ -131,8 +139,34 @@ public sealed class PeerProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Copies one direction. Chunks pass through a queue stamped with their arrival, and the sender holds each
+    /// until <see cref="Delay"/> after it: latency is added without cutting throughput.
+    /// </summary>
     private async Task PumpAsync(Socket from, Socket to)
     {
+        var queue = System.Threading.Channels.Channel.CreateUnbounded<(byte[] Data, long Arrived)>(new() { SingleReader = true, SingleWriter = true });
+        var sending = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var (data, arrived) in queue.Reader.ReadAllAsync(_stop.Token))
+                {
+                    var wait = Delay - System.Diagnostics.Stopwatch.GetElapsedTime(arrived);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _stop.Token);
+                    }
+                    await to.SendAsync(data, _stop.Token);
+                }
+            }
+            catch (Exception)
+            {
+                // Closed by a partition, a drop, the peer, or shutdown.
+            }
+            from.Dispose();
+            to.Dispose();
+        });
         var buffer = new byte[64 * 1024];
         try
         {
@@ -143,15 +177,15 @@ public sealed class PeerProxy : IAsyncDisposable
                 {
                     break;
                 }
-                await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
+                queue.Writer.TryWrite((buffer.AsSpan(0, n).ToArray(), System.Diagnostics.Stopwatch.GetTimestamp()));
             }
         }
         catch (Exception)
         {
-            // Closed by a partition, the peer, or shutdown.
+            // Closed by a partition, a drop, the peer, or shutdown.
         }
-        from.Dispose();
-        to.Dispose();
+        queue.Writer.TryComplete();
+        await sending;
     }
 
     public async ValueTask DisposeAsync()

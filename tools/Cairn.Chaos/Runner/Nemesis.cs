@@ -9,11 +9,12 @@ public sealed record FaultEvent(long StartNanos, long EndNanos, string Kind, str
 /// <summary>
 /// Injects faults on a seeded schedule: one at a time, each held for a few seconds then healed, with a quiet
 /// gap between. kill: kill -9 a node, restart it. pause: SIGSTOP a node (the leader half the time), SIGCONT.
-/// partition: cut a node (the leader half the time) off from the others through the peer proxies, or split a
-/// 5-node cluster 2/3; heal. membership: remove a node (the leader half the time) with RAFT.NODE REMOVE, let
+/// partition: cut a node (the leader half the time) off from the others through the peer proxies, or on 5
+/// nodes split them 2/3 or bridge two halves through one node; heal. membership: remove a node (the leader half the time) with RAFT.NODE REMOVE, let
 /// the cluster run without it, then kill it, wipe its data and start it empty so it joins again (learner, then
 /// voter). transfer: RAFT.TRANSFER_LEADER to a random follower. crash: kill -9 every node at once, restart
-/// them all. All but crash touch a minority only, so the cluster must keep serving.
+/// them all. latency: 20–300 ms added to one node's incoming peer traffic, or everyone's. drop: a node's peer
+/// connections closed again and again. All but crash leave a majority able to serve.
 /// </summary>
 public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> faults, Random random, System.Diagnostics.Stopwatch clock, Action<string> log)
 {
@@ -23,7 +24,7 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
     private static partial int Signal(int pid, int signal);
 
     /// <summary>Every fault this nemesis knows.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["kill", "pause", "partition", "membership", "transfer", "crash"];
+    public static readonly IReadOnlyList<string> Kinds = ["kill", "pause", "partition", "latency", "drop", "membership", "transfer", "crash"];
 
     public List<FaultEvent> Timeline { get; } = [];
 
@@ -52,18 +53,18 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
         var target = leader is not null && random.Next(2) == 0 ? leader : running[random.Next(running.Count)];
         var start = Now;
         string label;
-        string Name(LocalCluster.Node node) => node == leader ? node.Name + " (leader)" : node.Name;
+        _leader = leader;
         switch (kind)
         {
             case "kill":
-                label = Name(target);
+                label = NameOf(target);
                 log($"kill -9 {label}");
                 target.Kill();
                 await HoldAsync(hold, stop);
                 await target.RestartAsync();
                 break;
             case "pause":
-                label = Name(target);
+                label = NameOf(target);
                 log($"SIGSTOP {label}");
                 Signal(target.Server!.Process.Id, SigStop);
                 try
@@ -76,24 +77,35 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
                 }
                 break;
             case "partition":
-                var isolated = cluster.Nodes.Count >= 5 && random.Next(2) == 0
-                    ? [target, .. cluster.Nodes.Where(n => n != target).OrderBy(_ => random.Next()).Take(1)]
-                    : new List<LocalCluster.Node> { target };
-                label = string.Join("+", isolated.Select(Name)) + " | rest";
+                label = Partition(target);
                 log($"partition {label}");
-                foreach (var inside in isolated)
-                {
-                    foreach (var outside in cluster.Nodes.Where(n => !isolated.Contains(n)))
-                    {
-                        inside.Proxy.Block(outside.RaftId);
-                        outside.Proxy.Block(inside.RaftId);
-                    }
-                }
                 await HoldAsync(hold, stop);
                 HealAll();
                 break;
+            case "latency":
+                var delay = TimeSpan.FromMilliseconds(random.Next(20, 300));
+                var slowed = random.Next(2) == 0 ? [target] : cluster.Nodes.ToList();
+                label = $"+{delay.TotalMilliseconds:F0} ms into {(slowed.Count == 1 ? NameOf(target) : "every node")}";
+                log($"latency {label}");
+                slowed.ForEach(n => n.Proxy.Delay = delay);
+                await HoldAsync(hold, stop);
+                HealAll();
+                break;
+            case "drop":
+                label = $"{NameOf(target)}'s peer connections, repeatedly";
+                log($"drop {label}");
+                for (var until = Now + (long)hold.TotalMilliseconds * 1_000_000; Now < until && !stop.IsCancellationRequested;)
+                {
+                    target.Proxy.DropConnections();
+                    foreach (var other in cluster.Nodes.Where(n => n != target))
+                    {
+                        other.Proxy.DropConnections();
+                    }
+                    await HoldAsync(TimeSpan.FromMilliseconds(random.Next(100, 600)), stop);
+                }
+                break;
             case "membership":
-                label = Name(target);
+                label = NameOf(target);
                 log($"remove {label} from the cluster");
                 var outcome = await CommandAsync(running.Where(n => n != target).ToList(), "RAFT.NODE", "REMOVE", target.Name);
                 if (outcome != "OK")
@@ -142,6 +154,45 @@ public sealed partial class Nemesis(LocalCluster cluster, IReadOnlyList<string> 
         Timeline.Add(new FaultEvent(start, Now, kind, label));
         log($"end of {kind} {label}");
     }
+
+    /// <summary>
+    /// Cuts links through the proxies: the target alone against the rest; on 5 nodes also a 2/3 split (the
+    /// target and one more), or a bridge (two halves that see only the target, which sees everyone).
+    /// </summary>
+    private string Partition(LocalCluster.Node target)
+    {
+        var others = cluster.Nodes.Where(n => n != target).OrderBy(_ => random.Next()).ToList();
+        var shape = cluster.Nodes.Count >= 5 ? random.Next(3) : 0;
+        void Cut(IEnumerable<LocalCluster.Node> a, IEnumerable<LocalCluster.Node> b)
+        {
+            foreach (var x in a)
+            {
+                foreach (var y in b)
+                {
+                    x.Proxy.Block(y.RaftId);
+                    y.Proxy.Block(x.RaftId);
+                }
+            }
+        }
+        string Names(IEnumerable<LocalCluster.Node> nodes) => string.Join("+", nodes.Select(n => n == target ? NameOf(n) : n.Name));
+        switch (shape)
+        {
+            case 1:
+                Cut([target, others[0]], others.Skip(1));
+                return $"{Names([target, others[0]])} | {Names(others.Skip(1))}";
+            case 2:
+                var half = others.Count / 2;
+                Cut(others.Take(half), others.Skip(half));
+                return $"{Names(others.Take(half))} | {Names(others.Skip(half))}, bridged by {NameOf(target)}";
+            default:
+                Cut([target], others);
+                return $"{NameOf(target)} | rest";
+        }
+    }
+
+    private LocalCluster.Node? _leader;
+
+    private string NameOf(LocalCluster.Node node) => node == _leader ? node.Name + " (leader)" : node.Name;
 
     /// <summary>Ends every fault: links healed, paused nodes continued, dead nodes restarted.</summary>
     public async Task HealEverythingAsync()

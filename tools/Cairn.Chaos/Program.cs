@@ -37,7 +37,7 @@ root.Subcommands.Add(check);
 
 var nodes = new Option<int>("--nodes") { Description = "Cluster size (3 or 5)", DefaultValueFactory = _ => 3 };
 var time = new Option<double>("--time") { Description = "Seconds of workload under faults", DefaultValueFactory = _ => 60 };
-var faults = new Option<string>("--faults") { Description = "Comma-separated: kill, pause, partition, membership, transfer, crash; or all", DefaultValueFactory = _ => "kill,pause,partition" };
+var faults = new Option<string>("--faults") { Description = "Comma-separated: kill, pause, partition, latency, drop, membership, transfer, crash; or all", DefaultValueFactory = _ => "kill,pause,partition" };
 var seed = new Option<int>("--seed") { Description = "Seeds the fault schedule and the clients' choices", DefaultValueFactory = _ => 42 };
 var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 10 };
 var keys = new Option<int>("--keys") { Description = "Register keys (two counters come on top)", DefaultValueFactory = _ => 6 };
@@ -45,8 +45,8 @@ var lifetime = new Option<double>("--key-lifetime") { Description = "Seconds cli
 var stale = new Option<bool>("--stale-reads") { Description = "Clients send READONLY: reads may be stale, so the checker should find them" };
 var output = new Option<string?>("--out") { Description = "Report folder (default chaos-runs/<time>-n<nodes>-seed<seed>)" };
 var expectInvalid = new Option<bool>("--expect-invalid") { Description = "Exit 0 only if the run is found NOT linearizable (to prove the checker has teeth)" };
-var run = new Command("run", "Runs a cluster under faults with concurrent clients and checks the history") { nodes, time, faults, seed, clients, keys, lifetime, stale, output, budget, expectInvalid };
-run.SetAction(async (result, _) =>
+Option[] runOptions = [nodes, time, faults, seed, clients, keys, lifetime, stale, output, budget, expectInvalid];
+async Task<int> RunAsync(ParseResult result)
 {
     var options = new Cairn.Chaos.Runner.RunOptions
     {
@@ -75,6 +75,16 @@ run.SetAction(async (result, _) =>
     }
     var valid = (await Cairn.Chaos.Runner.ChaosRun.RunAsync(options, Console.Out)).Valid;
     return valid != result.GetValue(expectInvalid) ? 0 : 1;
-});
+}
+
+// `cairn-chaos run [options]`, or the same options with no command at all.
+var run = new Command("run", "Runs a cluster under faults with concurrent clients and checks the history (the default)");
+foreach (var option in runOptions)
+{
+    run.Options.Add(option);
+    root.Options.Add(option);
+}
+run.SetAction((result, _) => RunAsync(result));
+root.SetAction((result, _) => RunAsync(result));
 root.Subcommands.Add(run);
 return await root.Parse(args).InvokeAsync();

@@ -131,7 +131,10 @@ public sealed class RocksKvEngine : IKvEngine
         }
     }
 
-    public IWriteBatch NewBatch() => new RocksWriteBatch(_families);
+    public IWriteBatch NewBatch() => new RocksWriteBatch(this);
+
+    /// <summary>The current handle of a space's column family; valid while the store is held shared.</summary>
+    internal ColumnFamilyHandle Family(KvSpace space) => _families[(int)space];
 
     public void Write(IWriteBatch batch, bool sync)
     {
@@ -143,34 +146,34 @@ public sealed class RocksKvEngine : IKvEngine
 
     public IReadOnlyList<KeyValuePair<string, string>> GetStats()
     {
-        var data = _families[(int)KvSpace.Data];
+        // Each property looks the family up under the shared hold: a handle taken before a replace is freed.
         return
         [
-            new("rocksdb_estimate_num_keys", Property("rocksdb.estimate-num-keys", data)),
-            new("rocksdb_sst_files_bytes", Property("rocksdb.total-sst-files-size", data)),
-            new("rocksdb_memtable_bytes", Property("rocksdb.cur-size-all-mem-tables", data)),
-            new("rocksdb_live_data_bytes", Property("rocksdb.estimate-live-data-size", data)),
-            new("rocksdb_pending_compaction_bytes", Property("rocksdb.estimate-pending-compaction-bytes", data)),
+            new("rocksdb_estimate_num_keys", Property("rocksdb.estimate-num-keys")),
+            new("rocksdb_sst_files_bytes", Property("rocksdb.total-sst-files-size")),
+            new("rocksdb_memtable_bytes", Property("rocksdb.cur-size-all-mem-tables")),
+            new("rocksdb_live_data_bytes", Property("rocksdb.estimate-live-data-size")),
+            new("rocksdb_pending_compaction_bytes", Property("rocksdb.estimate-pending-compaction-bytes")),
             new("rocksdb_block_cache_bytes", _blockCache.GetUsage().ToString()),
         ];
     }
 
-    private string Property(string name, ColumnFamilyHandle family)
+    private string Property(string name)
     {
         using (Shared())
         {
-            return _db.GetProperty(name, family) ?? "0";
+            return _db.GetProperty(name, _families[(int)KvSpace.Data]) ?? "0";
         }
     }
 
     /// <summary>Holds the store shared (against <see cref="ReplaceWith"/>) until disposed, on this thread.</summary>
-    private SharedHold Shared()
+    internal SharedHold Shared()
     {
         _swap.EnterReadLock();
         return new SharedHold(_swap);
     }
 
-    private readonly struct SharedHold(ReaderWriterLockSlim swap) : IDisposable
+    internal readonly struct SharedHold(ReaderWriterLockSlim swap) : IDisposable
     {
         public void Dispose() => swap.ExitReadLock();
     }

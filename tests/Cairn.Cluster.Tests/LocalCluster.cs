@@ -21,9 +21,12 @@ public sealed partial class LocalCluster : IAsyncDisposable
     /// <summary>Extra environment for every node (settings under test).</summary>
     public Dictionary<string, string> Environment { get; } = new() { ["CAIRN_LOG_LEVEL"] = "info" };
 
-    public static async Task<LocalCluster> StartAsync(int size, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>When set, each node's output goes to &lt;name&gt;.log here too, across restarts (kept after disposal).</summary>
+    public string? LogDirectory { get; set; }
+
+    public static async Task<LocalCluster> StartAsync(int size, IReadOnlyDictionary<string, string>? environment = null, string? logDirectory = null)
     {
-        var cluster = new LocalCluster();
+        var cluster = new LocalCluster { LogDirectory = logDirectory };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             cluster.Environment[name] = value;
@@ -103,6 +106,12 @@ public sealed partial class LocalCluster : IAsyncDisposable
     public sealed class Node(LocalCluster cluster, string name, string dataDirectory) : IAsyncDisposable
     {
         private ConnectionMultiplexer? _redis;
+        private StreamWriter? _log;
+        // The process this harness is stopping on purpose (its exit is no crash).
+        private ServerProcess? _stopping;
+
+        /// <summary>Every exit of this node's process that the harness did not cause (a crash), with its last output.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<string> Crashes { get; } = new();
 
         public string Name { get; } = name;
 
@@ -133,8 +142,29 @@ public sealed partial class LocalCluster : IAsyncDisposable
             };
             // Join through every other node (the first that answers adds this one), so any may be down.
             args.AddRange(bootstrap ? ["--bootstrap"] : ["--join", string.Join(",", cluster.Nodes.Where(n => n != this).Select(n => n.RaftAddress))]);
-            Server = ServerProcess.Launch(DataDirectory, args, cluster.Environment);
-            await Server.WaitForReadyAsync();
+            if (cluster.LogDirectory is { } logs && _log is null)
+            {
+                Directory.CreateDirectory(logs);
+                _log = new StreamWriter(Path.Combine(logs, Name + ".log"), append: true) { AutoFlush = true };
+            }
+            if (_log is not null)
+            {
+                lock (_log)
+                {
+                    _log.WriteLine($"=== {DateTime.UtcNow:HH:mm:ss.fff} starting {Name}: {string.Join(' ', args)}");
+                }
+            }
+            var server = ServerProcess.Launch(DataDirectory, args, cluster.Environment, _log);
+            Server = server;
+            server.Process.Exited += (_, _) =>
+            {
+                if (!ReferenceEquals(Volatile.Read(ref _stopping), server))
+                {
+                    var tail = string.Join('\n', server.Output.Split('\n').TakeLast(15));
+                    Crashes.Enqueue($"{Name} (pid {server.Process.Id}) exited by itself at {DateTime.UtcNow:HH:mm:ss.fff} with code {server.Process.ExitCode}; its last lines:\n{tail}");
+                }
+            };
+            await server.WaitForReadyAsync();
             Proxy.TargetPort = int.Parse(PeerPortLine().Match(Server.Output).Groups[1].Value);
             _redis = null;
         }
@@ -143,6 +173,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
         {
             if (Server is not null)
             {
+                Volatile.Write(ref _stopping, Server);
                 await Server.DisposeAsync();
             }
             await StartAsync(bootstrap: false);
@@ -162,6 +193,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
         public void Kill()
         {
+            Volatile.Write(ref _stopping, Server);
             _redis?.Dispose();
             _redis = null;
             Server!.KillHard();
@@ -196,6 +228,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
             _redis?.Dispose();
             if (Server is not null)
             {
+                Volatile.Write(ref _stopping, Server);
                 await Server.DisposeAsync();
                 // For a failure's post-mortem: CAIRN_TEST_LOGS=dir keeps each node's last output.
                 if (System.Environment.GetEnvironmentVariable("CAIRN_TEST_LOGS") is { Length: > 0 } logs)
@@ -203,6 +236,10 @@ public sealed partial class LocalCluster : IAsyncDisposable
                     Directory.CreateDirectory(logs);
                     await File.WriteAllTextAsync(Path.Combine(logs, $"{Name}.log"), Server.Output);
                 }
+            }
+            if (_log is not null)
+            {
+                await _log.DisposeAsync();
             }
             await Proxy.DisposeAsync();
         }

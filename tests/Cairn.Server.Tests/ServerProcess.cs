@@ -17,6 +17,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly TaskCompletionSource<int> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _ownsDirectory;
     private ConnectionMultiplexer? _redis;
+    private TextWriter? _tee;
 
     private ServerProcess(Process process, string dataDirectory, bool ownsDirectory)
     {
@@ -53,7 +54,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return server;
     }
 
-    public static ServerProcess Launch(string? dataDirectory = null, IEnumerable<string>? args = null, IDictionary<string, string>? environment = null)
+    /// <param name="tee">Also receives every output line (e.g. a node's log file that outlives restarts).</param>
+    public static ServerProcess Launch(string? dataDirectory = null, IEnumerable<string>? args = null, IDictionary<string, string>? environment = null, TextWriter? tee = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= NewDataDirectory();
@@ -87,7 +89,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var server = new ServerProcess(process, dataDirectory, owns);
+        var server = new ServerProcess(process, dataDirectory, owns) { _tee = tee };
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.Exited += (_, _) => server._ready.TrySetException(new InvalidOperationException("cairn-server exited before it was ready:\n" + server.Output));
@@ -109,6 +111,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
             return;
         }
         _output.Enqueue(line);
+        if (_tee is { } tee)
+        {
+            lock (tee)
+            {
+                tee.WriteLine(line);
+            }
+        }
         if (ApiLine().Match(line) is { Success: true } api)
         {
             if (api.Groups[1].Value == "HTTP")

@@ -34,7 +34,8 @@ public static class ChaosRun
         var nextId = 0;
         Workload.NextId = () => Interlocked.Increment(ref nextId);
         Log($"starting {options.Nodes} nodes; seed {options.Seed}, {options.Clients} clients, faults {string.Join(",", options.Faults)}{(options.StaleReads ? ", READONLY (stale) reads" : "")}");
-        await using var cluster = await LocalCluster.StartAsync(options.Nodes);
+        // Node logs go to the report folder (logs/node1.log, ...), across restarts and wipes.
+        await using var cluster = await LocalCluster.StartAsync(options.Nodes, logDirectory: Path.Combine(folder, "logs"));
         await cluster.WaitForLeaderAsync();
         Log("cluster up; workload and faults begin");
 
@@ -76,6 +77,13 @@ public static class ChaosRun
 
         var checkStarted = clock.Elapsed;
         var analysis = Analysis.Of(history, options.CheckBudget, options.MinimizeBudget);
+        // A node that died without being killed is a failure whatever the history says (its peers may have
+        // carried on without it).
+        var crashes = cluster.Nodes.SelectMany(n => n.Crashes.Select(c => new RunChecks.Finding("node crashed", n.Name, c))).ToList();
+        if (crashes.Count > 0)
+        {
+            analysis = analysis with { Valid = false, Findings = [.. analysis.Findings, .. crashes] };
+        }
         Log($"checked in {(clock.Elapsed - checkStarted).TotalSeconds:F1} s");
         var (valid, verdicts, findings) = (analysis.Valid, analysis.Verdicts, analysis.Findings);
         Report.Write(folder, options.Describe(), history, nemesis.Timeline, analysis);

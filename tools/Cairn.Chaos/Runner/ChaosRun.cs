@@ -77,12 +77,14 @@ public static class ChaosRun
 
         var checkStarted = clock.Elapsed;
         var analysis = Analysis.Of(history, options.CheckBudget, options.MinimizeBudget);
+        var diverged = await CompareReplicasAsync(cluster, options, keys, history, clock);
+        Log(diverged.Count == 0 ? $"every node holds the same values for all {keys.Count} keys" : $"{diverged.Count} differences between replicas");
         // A node that died without being killed is a failure whatever the history says (its peers may have
         // carried on without it).
         var crashes = cluster.Nodes.SelectMany(n => n.Crashes.Select(c => new RunChecks.Finding("node crashed", n.Name, c))).ToList();
-        if (crashes.Count > 0)
+        if (crashes.Count + diverged.Count > 0)
         {
-            analysis = analysis with { Valid = false, Findings = [.. analysis.Findings, .. crashes] };
+            analysis = analysis with { Valid = false, Findings = [.. analysis.Findings, .. crashes, .. diverged] };
         }
         Log($"checked in {(clock.Elapsed - checkStarted).TotalSeconds:F1} s");
         var (valid, verdicts, findings) = (analysis.Valid, analysis.Verdicts, analysis.Findings);
@@ -97,5 +99,48 @@ public static class ChaosRun
         }
         Log($"{(valid ? "VALID" : "INVALID")}: report in {Path.GetFullPath(folder)}");
         return new Result(valid, Path.GetFullPath(folder), history.Count, nemesis.Timeline.Count, verdicts, findings);
+    }
+
+    /// <summary>
+    /// Replicas agree: once every node has applied all the leader had committed after the final reads, each
+    /// node's own state (a READONLY read on it) must equal the final linearizable value of every key. A node
+    /// whose state machine diverged — say, writes that landed in the wrong place — shows up here even if it
+    /// never answered a client.
+    /// </summary>
+    private static async Task<List<RunChecks.Finding>> CompareReplicasAsync(LocalCluster cluster, RunOptions options, List<string> keys, List<Operation> history, Stopwatch clock)
+    {
+        var final = history.Where(o => o.Client == Analysis.FinalClient && o.Outcome == Outcome.Ok).ToDictionary(o => o.Key, o => o.Output);
+        var findings = new List<RunChecks.Finding>();
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        var commit = long.Parse((await leader.TryRaftInfoAsync())?.GetValueOrDefault("commit_index") ?? "0");
+        foreach (var (node, index) in cluster.Nodes.Select((n, i) => (n, i)))
+        {
+            try
+            {
+                await Poll.UntilAsync(async () => long.Parse((await node.TryRaftInfoAsync())?.GetValueOrDefault("last_applied_index") ?? "0") >= commit,
+                    TimeSpan.FromSeconds(60), $"{node.Name} to apply index {commit}");
+            }
+            catch (TimeoutException ex)
+            {
+                findings.Add(new RunChecks.Finding("replica behind", node.Name, ex.Message));
+                continue;
+            }
+            var local = new Workload(Analysis.FinalClient, _ => cluster.Nodes[index].Port, 1, options.Keys, staleReads: true, clock, new Random(0), TimeSpan.FromSeconds(10), options.KeyLifetime);
+            foreach (var key in keys.Where(final.ContainsKey))
+            {
+                var read = local.Execute((OpKind.Read, key, null));
+                if (read.Outcome != Outcome.Ok)
+                {
+                    findings.Add(new RunChecks.Finding("replica unreadable", node.Name, $"{key}: the local read failed"));
+                    break;
+                }
+                if (read.Output != final[key])
+                {
+                    findings.Add(new RunChecks.Finding("replica diverged", node.Name, $"{key} is {read.Output ?? "nil"} there, {final[key] ?? "nil"} by the final linearizable read"));
+                }
+            }
+            local.Close();
+        }
+        return findings;
     }
 }

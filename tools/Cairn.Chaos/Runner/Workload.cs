@@ -118,6 +118,9 @@ public sealed class Workload(int client, Func<int, int> portOf, int nodes, int k
         return new Operation(NextId(), client, op.Key, op.Kind, op.Input, output, call, ret, outcome);
     }
 
+    /// <summary>Closes the connection (a client used for a few reads, not <see cref="Run"/>).</summary>
+    public void Close() => Disconnect();
+
     private RespValue Send(string[] command)
     {
         var args = command.Select(Encoding.UTF8.GetBytes).ToList();

@@ -71,6 +71,11 @@ public sealed partial class RaftGroup
             pending.Complete(KvReply.Error("ERR " + ex.Message));
             return;
         }
+        catch (ProposalDroppedException ex)
+        {
+            pending.Complete(KvReply.Error($"ERR {ex.Message}; the membership change was not made, try again"));
+            return;
+        }
         _inLog[_node.LastIndex] = (_node.HardState.Term, pending);
     }
 
@@ -96,9 +101,9 @@ public sealed partial class RaftGroup
                 _promotion = member.Id;
                 LogPromoting(MemberName(member.Id), member.Match, last);
             }
-            catch (ConfChangeRefusedException)
+            catch (Exception ex) when (ex is ConfChangeRefusedException or ProposalDroppedException)
             {
-                // Another change is in flight; try again next tick.
+                // Another change is in flight, or leadership is moving; try again next tick.
             }
             return;
         }

@@ -240,7 +240,27 @@ public sealed partial class RaftGroup : IAsyncDisposable
             payloads[i] = KvCommandCodec.Encode(commands[i].Command, timestamp);
         }
         var first = _node.LastIndex + 1;
-        _node.ProposeBatch(payloads);
+        try
+        {
+            _node.ProposeBatch(payloads);
+        }
+        catch (ProposalDroppedException ex)
+        {
+            // Refused whole (a leadership transfer holds new entries back): nothing was appended. Wait for the
+            // transfer to end — here as leader still, or forwarded to the new one — unless out of time.
+            foreach (var command in commands)
+            {
+                if (now > command.Deadline)
+                {
+                    command.Complete(KvReply.Error($"CLUSTERDOWN {ex.Message}; the write was not applied"));
+                }
+                else
+                {
+                    _waitingForLeader.Add(command);
+                }
+            }
+            return;
+        }
         RaftMetrics.ProposalBatchSize.Record(payloads.Length);
         RaftMetrics.Proposals.Add(payloads.Length);
         var term = _node.HardState.Term;

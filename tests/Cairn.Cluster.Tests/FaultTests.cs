@@ -149,11 +149,27 @@ public sealed class FaultTests
         var leader = await cluster.WaitForLeaderAsync();
         Assert.True(await leader.Db.StringSetAsync("k", "before"));
 
+        // Writers keep going through the hand-over: the leader holds new entries back meanwhile, and each write
+        // must still be answered OK (once, a write that arrived then was dropped and never answered).
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var done = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                Assert.True(await leader.Db.StringSetAsync($"w{w}", done++));
+            }
+            return done;
+        })).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(writers.All(w => !w.IsCompleted)), TimeSpan.FromSeconds(5), "writers running");
+
         // Named target, asked on a follower that is not the target: the request reaches the leader.
         var target = cluster.Nodes.First(n => n != leader);
         var asked = cluster.Nodes.First(n => n != leader && n != target);
         Assert.Equal("OK", (await asked.Db.ExecuteAsync("RAFT.TRANSFER_LEADER", target.Name)).ToString());
         Assert.Equal(target, await cluster.WaitForLeaderAsync());
+        stop.Cancel();
+        Assert.All(await Task.WhenAll(writers), done => Assert.True(done > 0));
         Assert.Equal("before", await target.Db.StringGetAsync("k"));
         Assert.True(await asked.Db.StringSetAsync("k", "after"));
 

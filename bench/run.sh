@@ -5,6 +5,7 @@
 #   bench/run.sh            # one Cairn node; N=200000 requests per cell
 #   bench/run.sh cluster    # a 3-node cluster (client on the leader), then failover times
 #   N=500000 FAILOVERS=9 bench/run.sh cluster
+#   TESTS=set PIPELINES=1 FAILOVERS=0 bench/run.sh cluster   # one cell, no failover rounds
 set -euo pipefail
 MODE=${1:-single}
 FAILOVERS=${FAILOVERS:-5}
@@ -12,6 +13,8 @@ case $MODE in single|cluster) ;; *) echo "usage: bench/run.sh [single|cluster]" 
 cd "$(dirname "$0")/.."
 N=${N:-200000}
 CLIENTS=${CLIENTS:-50}
+TESTS=${TESTS:-set get}
+PIPELINES=${PIPELINES:-1 16}
 
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
@@ -119,11 +122,11 @@ echo "redis-benchmark -c $CLIENTS -d 100 -r 100000 -n $N; rps = requests/s, late
 echo
 echo "| test | pipeline | Cairn rps | Cairn p50/p99 | Redis baseline | Redis rps | Redis p50/p99 | ratio |"
 echo "|---|---|---|---|---|---|---|---|"
-for pipeline in 1 16; do
+for pipeline in $PIPELINES; do
   # Warm the key space and the JIT once per pipeline depth, then measure.
   redis-benchmark -h 127.0.0.1 -p "$cairn_port" -c "$CLIENTS" -d 100 -r 100000 -n 20000 -P "$pipeline" -t set,get -q >/dev/null 2>&1
   redis-benchmark -h 127.0.0.1 -p "$memory_port" -c "$CLIENTS" -d 100 -r 100000 -n 20000 -P "$pipeline" -t set -q >/dev/null 2>&1
-  for test in set get; do
+  for test in $TESTS; do
     if [ "$test" = set ]; then baseline_port=$always_port; baseline="appendfsync always"; else baseline_port=$memory_port; baseline="no persistence"; fi
     read -r c_rps c_p50 c_p99 <<<"$(measure "$cairn_port" "$test" "$pipeline")"
     read -r r_rps r_p50 r_p99 <<<"$(measure "$baseline_port" "$test" "$pipeline")"
@@ -133,7 +136,7 @@ done
 echo
 echo "Cairn group commit: $(redis-cli -p "$cairn_port" INFO persistence | tr -d '\r' | grep -E '^cairn_(write_batches|write_commands|avg_batch_size):' | tr '\n' ' ')"
 
-[ "$MODE" = cluster ] || exit 0
+[ "$MODE" = cluster ] && ((FAILOVERS > 0)) || exit 0
 # Failover: kill -9 the leader, then time until a SET through a surviving node succeeds (it waits for
 # the new leader, or is retried when it fails). The killed node restarts and catches up before the next round.
 echo

@@ -8,18 +8,20 @@ public sealed partial class RaftGroup
     /// <summary>
     /// Applies committed entries in log order: runs of commands as one state-machine batch, membership
     /// changes one at a time between them (each persisted with the members' addresses before the next
-    /// entry). Completes each of our proposals whose entry this is (same index and term).
+    /// entry). Completes each of our proposals whose entry this is (same index and term). Applies
+    /// <paramref name="committed"/>[<paramref name="start"/>..<paramref name="end"/>).
     /// </summary>
-    private void Apply(IReadOnlyList<Entry> committed)
+    private void Apply(IReadOnlyList<Entry> committed, int start, int end)
     {
-        if (committed.Count == 0)
+        if (start >= end)
         {
             return;
         }
-        var entries = new List<KvEntry>(committed.Count);
-        var owners = new List<PendingReply?>(committed.Count);
-        foreach (var entry in committed)
+        var entries = new List<KvEntry>(end - start);
+        var owners = new List<PendingReply?>(end - start);
+        for (var i = start; i < end; i++)
         {
+            var entry = committed[i];
             PendingReply? owner = null;
             if (_inLog.Remove(entry.Index, out var ours))
             {
@@ -61,7 +63,7 @@ public sealed partial class RaftGroup
             owners.Add(owner);
         }
         ApplyCommands(entries, owners);
-        Volatile.Write(ref _applied, committed[^1].Index);
+        Volatile.Write(ref _applied, committed[end - 1].Index);
     }
 
     private void ApplyCommands(List<KvEntry> entries, List<PendingReply?> owners)

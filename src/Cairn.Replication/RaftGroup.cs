@@ -358,6 +358,19 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             SendMessages(ready.Messages);
         }
+        // A leader answers the writes committed by the last round while it syncs the next one, instead
+        // of after: only entries already durable here (below this Ready's first entry) and no snapshot.
+        // A follower keeps persist-then-apply, so its acknowledgement is not held up by the apply.
+        var appliedFirst = 0;
+        if (SoftState.State == StateType.Leader && ready.Snapshot is null)
+        {
+            var durableBound = ready.Entries.Count > 0 ? ready.Entries[0].Index - 1 : ulong.MaxValue;
+            while (appliedFirst < ready.CommittedEntries.Count && ready.CommittedEntries[appliedFirst].Index <= durableBound)
+            {
+                appliedFirst++;
+            }
+            Apply(ready.CommittedEntries, 0, appliedFirst);
+        }
         Persist(ready);
         if (ready.SoftState is { } soft)
         {
@@ -376,7 +389,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             SendMessages(ready.Messages);
         }
-        Apply(ready.CommittedEntries);
+        Apply(ready.CommittedEntries, appliedFirst, ready.CommittedEntries.Count);
         foreach (var read in ready.ReadStates)
         {
             var id = BinaryPrimitives.ReadInt64LittleEndian(read.Context);

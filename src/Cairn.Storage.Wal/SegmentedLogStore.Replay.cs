@@ -43,7 +43,8 @@ public sealed partial class SegmentedLogStore
                 Apply(sequence, body, files[i], position);
                 position += consumed;
             }
-            if (position < data.Length && !last)
+            // Zeros after the data are the runway (written ahead, never a record); anything else is damage.
+            if (position < data.Length && !last && data.AsSpan(position).ContainsAnyExcept((byte)0))
             {
                 throw new WalCorruptException($"{files[i]}: damaged record at offset {position} before the last segment");
             }
@@ -53,11 +54,13 @@ public sealed partial class SegmentedLogStore
                 OpenSegment(sequence, create: false);
                 if (position < data.Length)
                 {
-                    // Torn tail: a write that did not finish before a crash. It was never acknowledged.
+                    // Torn tail: a write that did not finish before a crash (it was never acknowledged), or
+                    // the zeros written ahead of the data. Cut, so that no stale bytes lie past new appends.
                     RandomAccess.SetLength(_file, position);
                     FileDurability.DataSync(_file);
                 }
                 _position = position;
+                _runway = new SegmentRunway(_file, position, _segmentBytes);
             }
         }
     }

@@ -13,6 +13,8 @@ namespace Cairn.Storage.Wal;
 /// point, membership and hard state, so replay needs only the segments still present; a segment is deleted
 /// once every entry in it is compacted. On open, a torn tail of the last segment (a write cut short) is
 /// cut at the last valid record; damage anywhere else is reported, never skipped.
+/// Zeros are kept written ahead of the data (<see cref="SegmentRunway"/>), so a segment may end in up to
+/// a few MB of zeros; replay treats them as the end of the data.
 /// The logs are held in memory (as etcd's WAL feeds its MemoryStorage); the files are for durability.
 /// Not thread-safe: one driver thread uses it.
 /// </summary>
@@ -29,6 +31,7 @@ public sealed partial class SegmentedLogStore : ILogStore
     // Per segment: the highest entry index it holds and the compaction point its opening records state, per group.
     private readonly SortedDictionary<ulong, SegmentInfo> _segments = [];
     private SafeFileHandle _file = null!;
+    private SegmentRunway _runway = null!;
     private ulong _sequence;
     private long _position;
 
@@ -118,13 +121,9 @@ public sealed partial class SegmentedLogStore : ILogStore
 
     public void Sync()
     {
-        if (_pending.WrittenCount > 0)
-        {
-            RandomAccess.Write(_file, _pending.WrittenSpan, _position);
-            _position += _pending.WrittenCount;
-            _pending.ResetWrittenCount();
-        }
+        WritePending();
         FileDurability.DataSync(_file);
+        _runway.AfterWrite(_position);
         SyncCount++;
         if (_position >= _segmentBytes)
         {
@@ -133,7 +132,23 @@ public sealed partial class SegmentedLogStore : ILogStore
         DeleteCompactedSegments();
     }
 
-    public void Dispose() => _file?.Dispose();
+    public void Dispose()
+    {
+        _runway?.Settle();
+        _file?.Dispose();
+    }
+
+    private void WritePending()
+    {
+        if (_pending.WrittenCount == 0)
+        {
+            return;
+        }
+        _runway.BeforeWrite(_position + _pending.WrittenCount);
+        RandomAccess.Write(_file, _pending.WrittenSpan, _position);
+        _position += _pending.WrittenCount;
+        _pending.ResetWrittenCount();
+    }
 
     private MemoryStorage Group(ulong groupId)
     {
@@ -168,6 +183,7 @@ public sealed partial class SegmentedLogStore : ILogStore
     /// <summary>Starts a new segment that restates every group's metadata, so older segments are needed only for entries.</summary>
     private void Roll()
     {
+        _runway.Settle();
         _file.Dispose();
         OpenSegment(_sequence + 1, create: true);
         foreach (var (groupId, group) in _groups)
@@ -183,10 +199,9 @@ public sealed partial class SegmentedLogStore : ILogStore
             WalRecord.WriteConf(_pending, groupId, group.Conf());
             WalRecord.WriteHardState(_pending, groupId, group.InitialState());
         }
-        RandomAccess.Write(_file, _pending.WrittenSpan, _position);
-        _position += _pending.WrittenCount;
-        _pending.ResetWrittenCount();
+        WritePending();
         FileDurability.DataSync(_file);
+        _runway.AfterWrite(_position);
     }
 
     /// <summary>
@@ -223,6 +238,7 @@ public sealed partial class SegmentedLogStore : ILogStore
             BinaryPrimitives.WriteUInt64LittleEndian(header[12..], sequence);
             RandomAccess.Write(_file, header, 0);
             _position = HeaderSize;
+            _runway = new SegmentRunway(_file, HeaderSize, _segmentBytes);
             Info(sequence);
             // The directory entry of a new segment must be durable too.
             SyncDirectory();

@@ -56,11 +56,16 @@ public sealed class SegmentedLogStoreTests : IDisposable
         Assert.Equal(before + 1, store.SyncCount);
     }
 
+    // Where the records end: the segment may go on with the zeros written ahead of them.
+    private static int DataEnd(string segment) => File.ReadAllBytes(segment).AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(40)]
-    public void ATornTailIsCutAtTheLastCompleteRecord(int bytesLost)
+    [InlineData(1, false)]
+    [InlineData(7, false)]
+    [InlineData(40, false)]
+    [InlineData(1, true)]
+    [InlineData(40, true)]
+    public void ATornTailIsCutAtTheLastCompleteRecord(int bytesLost, bool intoZeros)
     {
         string segment;
         using (var store = SegmentedLogStore.Open(_directory))
@@ -71,10 +76,19 @@ public sealed class SegmentedLogStoreTests : IDisposable
             store.Sync();
             segment = store.Segments.Single();
         }
-        // A crash mid-write: the last record is cut short.
+        // A crash mid-write: the last record is cut short, where the file ended or in the zeros ahead of it.
+        var end = DataEnd(segment);
         using (var file = new FileStream(segment, FileMode.Open))
         {
-            file.SetLength(file.Length - bytesLost);
+            if (intoZeros)
+            {
+                file.Position = end - bytesLost;
+                file.Write(new byte[bytesLost]);
+            }
+            else
+            {
+                file.SetLength(end - bytesLost);
+            }
         }
         using (var reopened = SegmentedLogStore.Open(_directory))
         {
@@ -99,6 +113,53 @@ public sealed class SegmentedLogStoreTests : IDisposable
         File.AppendAllText(segment, "garbage that is not a record");
         using var reopened = SegmentedLogStore.Open(_directory);
         Assert.Equal(2, Log(reopened, 1).Length);
+    }
+
+    [Fact]
+    public void ZerosAreWrittenAheadOfTheDataAndAppendsGoIntoThem()
+    {
+        string segment;
+        int end;
+        using (var store = SegmentedLogStore.Open(_directory))
+        {
+            store.Append(1, Entries(1, 3, 1));
+            store.Sync();
+            segment = store.Segments.Single();
+        } // closing waits for the zeros in flight
+        end = DataEnd(segment);
+        Assert.True(new FileInfo(segment).Length >= end + 1024 * 1024, $"{new FileInfo(segment).Length} bytes for {end} of data");
+        using (var reopened = SegmentedLogStore.Open(_directory))
+        {
+            Assert.Equal(["1/1/v1", "2/1/v2", "3/1/v3"], Log(reopened, 1));
+            for (ulong i = 4; i <= 200; i++)
+            {
+                reopened.Append(1, Entries(i, i, 1));
+                reopened.Sync();
+            }
+        }
+        using var again = SegmentedLogStore.Open(_directory);
+        Assert.Equal(200, Log(again, 1).Length);
+        Assert.Equal("200/1/v200", Log(again, 1)[^1]);
+    }
+
+    [Fact]
+    public void ZerosAfterTheDataOfAnOlderSegmentAreNotDamage()
+    {
+        using (var store = SegmentedLogStore.Open(_directory, segmentBytes: 512))
+        {
+            for (ulong i = 1; i <= 40; i++)
+            {
+                store.Append(1, Entries(i, i, 1));
+                store.Sync();
+            }
+        }
+        var first = Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).First();
+        using (var file = new FileStream(first, FileMode.Append))
+        {
+            file.Write(new byte[4096]);
+        }
+        using var reopened = SegmentedLogStore.Open(_directory);
+        Assert.Equal(40, Log(reopened, 1).Length);
     }
 
     [Fact]

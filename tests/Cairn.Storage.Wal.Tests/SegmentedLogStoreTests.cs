@@ -142,8 +142,8 @@ public sealed class SegmentedLogStoreTests : IDisposable
         Assert.Equal("200/1/v200", Log(again, 1)[^1]);
     }
 
-    [Fact]
-    public void ZerosAfterTheDataOfAnOlderSegmentAreNotDamage()
+    /// <summary>Writes entries 1–40 one sync each into 512-byte segments; returns the oldest segment's path.</summary>
+    private string FortyEntriesInSmallSegments()
     {
         using (var store = SegmentedLogStore.Open(_directory, segmentBytes: 512))
         {
@@ -152,8 +152,15 @@ public sealed class SegmentedLogStoreTests : IDisposable
                 store.Append(1, Entries(i, i, 1));
                 store.Sync();
             }
+            Assert.True(store.Segments.Count > 2);
         }
-        var first = Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).First();
+        return Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).First();
+    }
+
+    [Fact]
+    public void ZerosAfterTheDataOfAnOlderSegmentAreNotDamage()
+    {
+        var first = FortyEntriesInSmallSegments();
         using (var file = new FileStream(first, FileMode.Append))
         {
             file.Write(new byte[4096]);
@@ -165,16 +172,7 @@ public sealed class SegmentedLogStoreTests : IDisposable
     [Fact]
     public void DamageBeforeTheLastSegmentIsReportedNotSkipped()
     {
-        using (var store = SegmentedLogStore.Open(_directory, segmentBytes: 512))
-        {
-            for (ulong i = 1; i <= 40; i++)
-            {
-                store.Append(1, Entries(i, i, 1));
-                store.Sync();
-            }
-            Assert.True(store.Segments.Count > 2);
-        }
-        var first = Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).First();
+        var first = FortyEntriesInSmallSegments();
         var bytes = File.ReadAllBytes(first);
         bytes[40] ^= 0xFF;
         File.WriteAllBytes(first, bytes);

@@ -121,9 +121,7 @@ public sealed partial class SegmentedLogStore : ILogStore
 
     public void Sync()
     {
-        WritePending();
-        FileDurability.DataSync(_file);
-        _runway.AfterWrite(_position);
+        WriteAndSync();
         SyncCount++;
         if (_position >= _segmentBytes)
         {
@@ -138,16 +136,18 @@ public sealed partial class SegmentedLogStore : ILogStore
         _file?.Dispose();
     }
 
-    private void WritePending()
+    /// <summary>Writes the buffered records at the end of the data, syncs, and lets the runway top up its zeros.</summary>
+    private void WriteAndSync()
     {
-        if (_pending.WrittenCount == 0)
+        if (_pending.WrittenCount > 0)
         {
-            return;
+            _runway.BeforeWrite(_position + _pending.WrittenCount);
+            RandomAccess.Write(_file, _pending.WrittenSpan, _position);
+            _position += _pending.WrittenCount;
+            _pending.ResetWrittenCount();
         }
-        _runway.BeforeWrite(_position + _pending.WrittenCount);
-        RandomAccess.Write(_file, _pending.WrittenSpan, _position);
-        _position += _pending.WrittenCount;
-        _pending.ResetWrittenCount();
+        FileDurability.DataSync(_file);
+        _runway.AfterWrite(_position);
     }
 
     private MemoryStorage Group(ulong groupId)
@@ -199,9 +199,7 @@ public sealed partial class SegmentedLogStore : ILogStore
             WalRecord.WriteConf(_pending, groupId, group.Conf());
             WalRecord.WriteHardState(_pending, groupId, group.InitialState());
         }
-        WritePending();
-        FileDurability.DataSync(_file);
-        _runway.AfterWrite(_position);
+        WriteAndSync();
     }
 
     /// <summary>

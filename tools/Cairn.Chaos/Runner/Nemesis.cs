@@ -10,9 +10,9 @@ public sealed record FaultEvent(long StartNanos, long EndNanos, string Kind, str
 /// Injects faults on a seeded schedule: one at a time, each held for a few seconds then healed, with a quiet
 /// gap between. kill: kill -9 a node, restart it. pause: SIGSTOP a node (the leader half the time), SIGCONT.
 /// partition: cut a node (the leader half the time) off from the others through the peer proxies, or on 5
-/// nodes split them 2/3 or bridge two halves through one node; heal. membership: remove a node (the leader half the time) with RAFT.NODE REMOVE, let
-/// the cluster run without it, then kill it, wipe its data and start it empty so it joins again (learner, then
-/// voter). transfer: RAFT.TRANSFER_LEADER to a random follower. crash: kill -9 every node at once, restart
+/// nodes split them 2/3 or bridge two halves through one node; heal. membership: remove a node (the leader
+/// half the time) with RAFT.NODE REMOVE, let the cluster run without it, then kill it, wipe its data and start
+/// it empty so it joins again (learner, then voter). transfer: RAFT.TRANSFER_LEADER to a random follower. crash: kill -9 every node at once, restart
 /// them all. latency: 20–300 ms added to one node's incoming peer traffic, or everyone's. drop: a node's peer
 /// connections closed again and again. All but crash leave a majority able to serve.
 /// </summary>

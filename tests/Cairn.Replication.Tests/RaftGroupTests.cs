@@ -136,7 +136,8 @@ public sealed class RaftGroupTests : IDisposable
                 down.Remove(behind);
             }
             await Until(() => machines[behind].KeyCount == 200, "the follower catching up");
-            Assert.True(groups[behind].SnapshotsInstalled > 0, "caught up by snapshot");
+            // The state machine is restored a moment before the install is counted: await the count.
+            await Until(() => groups[behind].SnapshotsInstalled > 0, "caught up by snapshot");
             await Until(() => leader.SnapshotsSent > 0, "the leader counting the snapshot sent");
             Assert.Equal("v7", machines[behind].Query(new KvCommand(KvOp.Get, [B("k7")]), 0).ToString());
             // And it keeps replicating from the log afterwards.

@@ -12,7 +12,7 @@ var total = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
 var batchSize = args.Length > 1 ? int.Parse(args[1]) : 20;
 var keySpace = args.Length > 2 ? int.Parse(args[2]) : 100_000;
 var cacheBytes = (args.Length > 3 ? long.Parse(args[3]) : 256) << 20;
-var writeBuffer = (args.Length > 4 ? long.Parse(args[4]) : 64) << 20;
+var writeBuffer = (args.Length > 4 ? long.Parse(args[4]) : 16) << 20;
 
 var directory = Path.Combine(Path.GetTempPath(), $"cairn-apply-bench-{Environment.ProcessId}");
 try

@@ -25,7 +25,7 @@ public sealed record CairnConfig
 
     public long BlockCacheBytes { get; init; } = 256L * 1024 * 1024;
 
-    public long WriteBufferBytes { get; init; } = 64L * 1024 * 1024;
+    public long WriteBufferBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>Committed records kept in memory for reads, in front of RocksDB; 0 = none.</summary>
     public long RecordCacheBytes { get; init; } = 256L * 1024 * 1024;

@@ -7,5 +7,5 @@ public sealed record RocksOptions
 
     public long BlockCacheBytes { get; init; } = 256L * 1024 * 1024;
 
-    public long WriteBufferBytes { get; init; } = 64L * 1024 * 1024;
+    public long WriteBufferBytes { get; init; } = 16L * 1024 * 1024;
 }

@@ -161,7 +161,7 @@ public sealed partial class KvStateMachine
         {
             return new Slot(userKey, dataKey, pending);
         }
-        return new Slot(userKey, dataKey, _pendingFlush ? null : _cache.Get(_engine, KvSpace.Data, dataKey));
+        return new Slot(userKey, dataKey, _pendingFlush ? null : _cache.Peek(_engine, KvSpace.Data, dataKey));
     }
 
     /// <summary>Stores <paramref name="record"/> for the slot's key, keeping the key count and expiry index true.</summary>

@@ -47,7 +47,7 @@ public sealed class RecordCache
 
     public long Misses => Interlocked.Read(ref _misses);
 
-    /// <summary>The record under <paramref name="dataKey"/>, reading the engine on a miss.</summary>
+    /// <summary>The record under <paramref name="dataKey"/>, reading the engine on a miss and keeping what it read.</summary>
     public byte[]? Get(IKvEngine engine, KvSpace space, ReadOnlySpan<byte> dataKey)
     {
         if (!Enabled)
@@ -82,6 +82,13 @@ public sealed class RecordCache
         return record;
     }
 
+    /// <summary>
+    /// The record under <paramref name="dataKey"/> for the applier: from the cache when there, else from the
+    /// engine without caching it (a written key enters the cache only once somebody reads it).
+    /// </summary>
+    public byte[]? Peek(IKvEngine engine, KvSpace space, ReadOnlySpan<byte> dataKey) =>
+        Enabled && _lookup.TryGetValue(dataKey, out var cached) ? cached : engine.Get(space, dataKey);
+
     public void BeginWrite() => Interlocked.Increment(ref _epoch);
 
     /// <summary>Ends a write bracket; safe to call whether or not the batch reached the engine.</summary>
@@ -93,17 +100,19 @@ public sealed class RecordCache
         }
     }
 
-    /// <summary>The applier's update for one key written by a batch now in the engine (null = deleted).</summary>
+    /// <summary>
+    /// The applier's update for one key written by a batch now in the engine (null = deleted): a cached key
+    /// gets its new record; a key not cached stays out, so writes alone do not fill the cache (nor keep the
+    /// garbage collector copying records nobody reads).
+    /// </summary>
     public void Written(byte[] dataKey, byte[]? record)
     {
-        if (!Enabled)
+        if (!Enabled || !_entries.TryRemove(dataKey, out var old))
         {
+            // A reader that slipped an older record in meanwhile takes it back: the epoch moved.
             return;
         }
-        if (_entries.TryRemove(dataKey, out var old))
-        {
-            Interlocked.Add(ref _bytes, -(dataKey.Length + old.Length + EntryOverhead));
-        }
+        Interlocked.Add(ref _bytes, -(dataKey.Length + old.Length + EntryOverhead));
         if (record is not null && record.Length <= MaxRecordBytes)
         {
             // Overwrite: a reader may have slipped an older record in since the removal.

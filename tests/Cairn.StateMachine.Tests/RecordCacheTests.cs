@@ -87,6 +87,24 @@ public class RecordCacheTests
     }
 
     [Fact]
+    public void WritesRefreshCachedKeysButDoNotCacheOthers()
+    {
+        using var h = new Harness("rocksdb+cache");
+        h.Write(Set("read", "1"));
+        h.Write(Set("unread", "1"));
+        Assert.Equal(0, h.Machine.Cache.Count);
+        Assert.Equal("1", h.Get("read"));
+        Assert.Equal(1, h.Machine.Cache.Count);
+        h.WriteBatch(Set("read", "2"), Set("unread", "2"), Set("new", "2"));
+        Assert.Equal(1, h.Machine.Cache.Count);
+        var hits = h.Machine.Cache.Hits;
+        Assert.Equal("2", h.Get("read"));
+        Assert.Equal(hits + 1, h.Machine.Cache.Hits);
+        Assert.Equal("2", h.Get("unread"));
+        Assert.Equal(2, h.Machine.Cache.Count);
+    }
+
+    [Fact]
     public void FlushAllAndDeletesLeaveNothingBehindInTheCache()
     {
         using var h = new Harness("rocksdb+cache");

@@ -4,7 +4,7 @@ using Cairn.Storage;
 namespace Cairn.StateMachine;
 
 /// <summary>
-/// Recently read or written records by data key, so hot reads skip RocksDB's memtable and block
+/// Recently read records by data key (kept current as writes replace them), so hot reads skip RocksDB's memtable and block
 /// search. It only ever holds what is committed:
 /// <list type="bullet">
 /// <item>The applier updates it after a batch is in the engine, bracketing the write with

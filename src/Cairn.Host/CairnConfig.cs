@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Cairn.Server;
+using Cairn.Storage.RocksDb;
 
 namespace Cairn.Host;
 
@@ -10,6 +11,8 @@ namespace Cairn.Host;
 /// </summary>
 public sealed record CairnConfig
 {
+    private static readonly RocksOptions RocksDefaults = new();
+
     public string? ConfigFile { get; init; }
 
     /// <summary>Empty = use the id stored in the data directory, or create one there.</summary>
@@ -21,11 +24,12 @@ public sealed record CairnConfig
 
     public string DataPath { get; init; } = "./data";
 
-    public int MaxOpenFiles { get; init; } = 1000;
+    // RocksDB's knobs default to what the storage layer defaults to: one place to change them.
+    public int MaxOpenFiles { get; init; } = RocksDefaults.MaxOpenFiles;
 
-    public long BlockCacheBytes { get; init; } = 256L * 1024 * 1024;
+    public long BlockCacheBytes { get; init; } = RocksDefaults.BlockCacheBytes;
 
-    public long WriteBufferBytes { get; init; } = 16L * 1024 * 1024;
+    public long WriteBufferBytes { get; init; } = RocksDefaults.WriteBufferBytes;
 
     /// <summary>Committed records kept in memory for reads, in front of RocksDB; 0 = none.</summary>
     public long RecordCacheBytes { get; init; } = 256L * 1024 * 1024;

@@ -4,8 +4,8 @@ using Cairn.Storage;
 namespace Cairn.StateMachine;
 
 /// <summary>
-/// Recently read records by data key (kept current as writes replace them), so hot reads skip RocksDB's memtable and block
-/// search. It only ever holds what is committed:
+/// Recently read records by data key, kept current as writes replace them, so hot reads skip RocksDB's
+/// memtable and block search. It only ever holds what is committed:
 /// <list type="bullet">
 /// <item>The applier updates it after a batch is in the engine, bracketing the write with
 /// <see cref="BeginWrite"/>/<see cref="EndWrite"/> (the epoch is odd while a batch is being written).</item>

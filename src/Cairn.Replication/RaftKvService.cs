@@ -104,6 +104,8 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
                 new("cairn_record_cache_entries", _machine.Cache.Count.ToString(CultureInfo.InvariantCulture)),
                 new("cairn_record_cache_hits", _machine.Cache.Hits.ToString(CultureInfo.InvariantCulture)),
                 new("cairn_record_cache_misses", _machine.Cache.Misses.ToString(CultureInfo.InvariantCulture)),
+                new("cairn_key_index_keys", _machine.KeyIndex.Count.ToString(CultureInfo.InvariantCulture)),
+                new("cairn_key_index_bytes", _machine.KeyIndex.Bytes.ToString(CultureInfo.InvariantCulture)),
             ],
         };
     }

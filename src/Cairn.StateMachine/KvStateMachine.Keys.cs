@@ -10,8 +10,8 @@ public sealed partial class KvStateMachine
         long deleted = 0;
         foreach (var key in c.Args)
         {
-            var slot = Lookup(key);
-            if (Live(slot) is not null)
+            var slot = LookupKey(key);
+            if (slot.IsLiveAt(_now))
             {
                 deleted++;
             }
@@ -105,8 +105,8 @@ public sealed partial class KvStateMachine
         for (var i = 0; i + 1 < c.Args.Length; i += 2)
         {
             var expected = BinaryPrimitives.ReadInt64BigEndian(c.Args[i + 1]);
-            var slot = Lookup(c.Args[i]);
-            if (slot.Stored is not null && ValueRecord.ExpireAt(slot.Stored) == expected && expected <= _now)
+            var slot = LookupKey(c.Args[i]);
+            if (slot.Exists && slot.ExpireAt == expected && expected <= _now)
             {
                 Remove(slot);
                 removed++;

@@ -46,8 +46,10 @@ public sealed partial class KvStateMachine
         _cache.BeginWrite();
         try
         {
-            _engine.ReplaceWith(directory);
+            // Emptied first, so no reader is served a record of the replaced store once the new one is in.
             _cache.Clear();
+            _keys.Clear();
+            _engine.ReplaceWith(directory);
         }
         finally
         {

@@ -9,15 +9,20 @@ public sealed partial class KvStateMachine
 
     private KvReply Set(KvCommand c)
     {
-        var slot = Lookup(c.Args[0]);
-        var live = Live(slot);
         var wantOld = c.Has(KvFlags.Get);
-        if (wantOld && live is not null && ValueRecord.Type(live) != ValueType.String)
+        // Only SET ... GET needs the old value; otherwise whether the key is live and its expiry suffice.
+        var slot = wantOld ? Lookup(c.Args[0]) : LookupKey(c.Args[0]);
+        var isLive = slot.IsLiveAt(_now);
+        var oldReply = KvReply.Null;
+        if (wantOld && Live(slot) is { } live)
         {
-            return KvReply.Error(KvErrors.WrongType);
+            if (ValueRecord.Type(live) != ValueType.String)
+            {
+                return KvReply.Error(KvErrors.WrongType);
+            }
+            oldReply = KvReply.Bulk(ValueRecord.PayloadMemory(live));
         }
-        var oldReply = live is null ? KvReply.Null : KvReply.Bulk(ValueRecord.PayloadMemory(live));
-        if ((c.Has(KvFlags.Nx) && live is not null) || (c.Has(KvFlags.Xx) && live is null))
+        if ((c.Has(KvFlags.Nx) && isLive) || (c.Has(KvFlags.Xx) && !isLive))
         {
             return wantOld ? oldReply : KvReply.Null;
         }
@@ -29,9 +34,9 @@ public sealed partial class KvStateMachine
                 return KvReply.Error(KvErrors.InvalidExpire("set"));
             }
         }
-        else if (c.Has(KvFlags.KeepTtl) && live is not null)
+        else if (c.Has(KvFlags.KeepTtl) && isLive)
         {
-            expireAt = ValueRecord.ExpireAt(live);
+            expireAt = slot.ExpireAt;
         }
         Store(slot, NewString(c.Args[1], expireAt));
         return wantOld ? oldReply : c.Has(KvFlags.WithRevision) ? KvReply.Int(_index) : KvReply.Ok;
@@ -39,8 +44,8 @@ public sealed partial class KvStateMachine
 
     private KvReply SetNx(KvCommand c)
     {
-        var slot = Lookup(c.Args[0]);
-        if (Live(slot) is not null)
+        var slot = LookupKey(c.Args[0]);
+        if (slot.IsLiveAt(_now))
         {
             return KvReply.Int(0);
         }
@@ -106,7 +111,7 @@ public sealed partial class KvStateMachine
     {
         for (var i = 0; i + 1 < c.Args.Length; i += 2)
         {
-            Store(Lookup(c.Args[i]), NewString(c.Args[i + 1], 0));
+            Store(LookupKey(c.Args[i]), NewString(c.Args[i + 1], 0));
         }
         return KvReply.Ok;
     }
@@ -115,7 +120,7 @@ public sealed partial class KvStateMachine
     {
         for (var i = 0; i + 1 < c.Args.Length; i += 2)
         {
-            if (Live(Lookup(c.Args[i])) is not null)
+            if (LookupKey(c.Args[i]).IsLiveAt(_now))
             {
                 return KvReply.Int(0);
             }

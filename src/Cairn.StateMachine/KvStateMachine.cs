@@ -14,9 +14,12 @@ public sealed partial class KvStateMachine
 {
     private readonly IKvEngine _engine;
     private readonly RecordCache _cache;
+    private readonly KeyIndex _keys;
 
     // Records written earlier in the current batch (null = deleted), so later entries read their own writes.
     private readonly Dictionary<byte[], byte[]?> _pending = new(ByteArrayComparer.Instance);
+    // Keys of the batch being written that were taken out of the record cache, to put back once written.
+    private readonly List<byte[]> _withdrawn = [];
     private bool _pendingFlush;
     private IWriteBatch? _batch;
     private long _appliedIndex;
@@ -33,11 +36,16 @@ public sealed partial class KvStateMachine
     // Completed (and replaced) after each applied batch; created only when somebody waits.
     private TaskCompletionSource? _appliedSignal;
 
+    /// <summary>The key index's bound when the caller names none.</summary>
+    public const long DefaultKeyIndexBytes = 64L << 20;
+
     /// <param name="cache">Committed records kept in memory for reads; none when null.</param>
-    public KvStateMachine(IKvEngine engine, RecordCache? cache = null)
+    /// <param name="keys">The applier's index of keys and their expiry; <see cref="DefaultKeyIndexBytes"/> when null.</param>
+    public KvStateMachine(IKvEngine engine, RecordCache? cache = null, KeyIndex? keys = null)
     {
         _engine = engine;
         _cache = cache ?? new RecordCache(0);
+        _keys = keys ?? new KeyIndex(DefaultKeyIndexBytes);
         _appliedIndex = ReadMetaLong(KeyCodec.AppliedIndexKey);
         _keyCount = ReadMetaLong(KeyCodec.KeyCountKey);
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
@@ -51,6 +59,8 @@ public sealed partial class KvStateMachine
     public long KeyCount => Volatile.Read(ref _keyCount);
 
     public RecordCache Cache => _cache;
+
+    public KeyIndex KeyIndex => _keys;
 
     /// <summary>Stored records that carry a TTL.</summary>
     public long ExpiresCount => Volatile.Read(ref _expiresCount);
@@ -90,14 +100,29 @@ public sealed partial class KvStateMachine
             BinaryPrimitives.WriteInt64LittleEndian(buffer, _workExpires);
             _batch.Put(KvSpace.Meta, KeyCodec.ExpiresCountKey, buffer);
             _cache.BeginWrite();
-            _engine.Write(_batch, sync);
             if (_pendingFlush)
             {
                 _cache.Clear();
             }
+            foreach (var (dataKey, _) in _pending)
+            {
+                if (_cache.Withdraw(dataKey))
+                {
+                    _withdrawn.Add(dataKey);
+                }
+            }
+            _engine.Write(_batch, sync);
+            foreach (var dataKey in _withdrawn)
+            {
+                _cache.Install(dataKey, _pending[dataKey]);
+            }
+            if (_pendingFlush)
+            {
+                _keys.Clear();
+            }
             foreach (var (dataKey, record) in _pending)
             {
-                _cache.Written(dataKey, record);
+                _keys.Set(dataKey, record);
             }
             Volatile.Write(ref _keyCount, _workKeys);
             Volatile.Write(ref _expiresCount, _workExpires);
@@ -109,6 +134,7 @@ public sealed partial class KvStateMachine
             Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
             _batch.Clear();
             _pending.Clear();
+            _withdrawn.Clear();
             _pendingFlush = false;
         }
     }
@@ -161,15 +187,44 @@ public sealed partial class KvStateMachine
         {
             return new Slot(userKey, dataKey, pending);
         }
-        return new Slot(userKey, dataKey, _pendingFlush ? null : _cache.Peek(_engine, KvSpace.Data, dataKey));
+        return new Slot(userKey, dataKey, _pendingFlush ? null : Read(dataKey));
+    }
+
+    /// <summary>
+    /// Whether a key is stored as this batch sees it, and its expiry; the record only when at hand (so the
+    /// slot serves <see cref="Store"/>, <see cref="Remove"/> and <see cref="Slot.IsLiveAt"/>, never
+    /// <see cref="Live"/>). For writes that replace or delete a key whole.
+    /// </summary>
+    private Slot LookupKey(byte[] userKey)
+    {
+        var dataKey = KeyCodec.DataKey(userKey);
+        if (_pending.TryGetValue(dataKey, out var pending))
+        {
+            return new Slot(userKey, dataKey, pending);
+        }
+        if (_pendingFlush)
+        {
+            return new Slot(userKey, dataKey, null);
+        }
+        return _keys.TryGet(dataKey, out var stored, out var expireAt)
+            ? Slot.Known(userKey, dataKey, stored, expireAt)
+            : new Slot(userKey, dataKey, Read(dataKey));
+    }
+
+    /// <summary>The committed record under a data key, for the applier; noted in the key index.</summary>
+    private byte[]? Read(byte[] dataKey)
+    {
+        var record = _cache.Peek(_engine, KvSpace.Data, dataKey);
+        _keys.Set(dataKey, record);
+        return record;
     }
 
     /// <summary>Stores <paramref name="record"/> for the slot's key, keeping the key count and expiry index true.</summary>
     private void Store(in Slot slot, byte[] record)
     {
-        var oldExpiry = slot.Stored is null ? 0 : ValueRecord.ExpireAt(slot.Stored);
+        var oldExpiry = slot.ExpireAt;
         var newExpiry = ValueRecord.ExpireAt(record);
-        if (slot.Stored is null)
+        if (!slot.Exists)
         {
             _workKeys++;
             _batch!.Put(KvSpace.Names, KeyCodec.NameKey(slot.UserKey), []);
@@ -194,12 +249,12 @@ public sealed partial class KvStateMachine
 
     private void Remove(in Slot slot)
     {
-        if (slot.Stored is null)
+        if (!slot.Exists)
         {
             return;
         }
         _workKeys--;
-        var expiry = ValueRecord.ExpireAt(slot.Stored);
+        var expiry = slot.ExpireAt;
         if (expiry != 0)
         {
             _workExpires--;
@@ -220,16 +275,50 @@ public sealed partial class KvStateMachine
         return value is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(value) : 0;
     }
 
-    /// <summary>A key's stored record; <see cref="Live"/> is null when absent or expired at the entry's time.</summary>
-    private readonly struct Slot(byte[] userKey, byte[] dataKey, byte[]? stored)
+    /// <summary>
+    /// A key as the batch sees it: stored or not, its expiry, and its record unless the slot came from the key
+    /// index (then <see cref="Stored"/> is null even when the key exists). <see cref="Live"/> is null when
+    /// absent or expired at the entry's time.
+    /// </summary>
+    private readonly struct Slot
     {
-        public byte[] UserKey { get; } = userKey;
+        public Slot(byte[] userKey, byte[] dataKey, byte[]? stored)
+        {
+            UserKey = userKey;
+            DataKey = dataKey;
+            Stored = stored;
+            Exists = stored is not null;
+            ExpireAt = stored is null ? 0 : ValueRecord.ExpireAt(stored);
+        }
 
-        public byte[] DataKey { get; } = dataKey;
+        private Slot(byte[] userKey, byte[] dataKey, bool exists, long expireAt)
+        {
+            UserKey = userKey;
+            DataKey = dataKey;
+            Exists = exists;
+            ExpireAt = expireAt;
+        }
 
-        public byte[]? Stored { get; } = stored;
+        public static Slot Known(byte[] userKey, byte[] dataKey, bool exists, long expireAt) => new(userKey, dataKey, exists, expireAt);
 
-        public byte[]? LiveAt(long now) => Stored is not null && !ValueRecord.IsExpired(Stored, now) ? Stored : null;
+        public byte[] UserKey { get; }
+
+        public byte[] DataKey { get; }
+
+        public byte[]? Stored { get; }
+
+        public bool Exists { get; }
+
+        /// <summary>The stored key's expiry (Unix ms, 0 = none); 0 when absent.</summary>
+        public long ExpireAt { get; }
+
+        public bool IsLiveAt(long now) => Exists && (ExpireAt == 0 || ExpireAt > now);
+
+        public byte[]? LiveAt(long now)
+        {
+            System.Diagnostics.Debug.Assert(Stored is not null || !Exists, "a key-index slot has no record");
+            return IsLiveAt(now) ? Stored : null;
+        }
     }
 
     private byte[]? Live(in Slot slot) => slot.LiveAt(_now);

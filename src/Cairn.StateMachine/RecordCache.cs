@@ -7,10 +7,12 @@ namespace Cairn.StateMachine;
 /// Recently read records by data key, kept current as writes replace them, so hot reads skip RocksDB's
 /// memtable and block search. It only ever holds what is committed:
 /// <list type="bullet">
-/// <item>The applier updates it after a batch is in the engine, bracketing the write with
-/// <see cref="BeginWrite"/>/<see cref="EndWrite"/> (the epoch is odd while a batch is being written).</item>
-/// <item>A reader that missed may add what it read from the engine, but takes its entry back when the
-/// epoch moved during its read: a batch may have replaced the record it saw.</item>
+/// <item>The applier brackets each engine write with <see cref="BeginWrite"/>/<see cref="EndWrite"/> (the
+/// epoch is odd meanwhile): it withdraws the batch's keys before writing and installs their new records
+/// after, so while the engine is ahead of the cache those keys are read from the engine.</item>
+/// <item>A reader that missed may add what it read from the engine, but only if the epoch has not moved
+/// since before its read (checked under the lock that starts a write): otherwise a batch may have
+/// replaced the record it saw.</item>
 /// </list>
 /// Size is bounded by bytes (keys plus records, approximately); past the bound entries are evicted.
 /// </summary>
@@ -23,6 +25,7 @@ public sealed class RecordCache
     private readonly ConcurrentDictionary<byte[], byte[]> _entries = new(ByteArrayComparer.Instance);
     private readonly ConcurrentDictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
     private readonly Lock _evictLock = new();
+    private readonly Lock _fillLock = new();
     private long _bytes;
     private long _epoch;
     private long _hits;
@@ -67,16 +70,16 @@ public sealed class RecordCache
             return record;
         }
         var key = dataKey.ToArray();
-        if (_entries.TryAdd(key, record))
+        bool added;
+        lock (_fillLock)
         {
-            if (Interlocked.Read(ref _epoch) != epoch)
-            {
-                // A batch was written meanwhile; what we read may be older than what it wrote.
-                if (_entries.TryRemove(new KeyValuePair<byte[], byte[]>(key, record)))
-                {
-                    return record;
-                }
-            }
+            // Unchanged epoch: no batch began since the read, so no write reached the engine meanwhile and
+            // the record is current. Checked and added under the lock BeginWrite takes, so no reader ever
+            // sees a record a batch has already replaced.
+            added = Interlocked.Read(ref _epoch) == epoch && _entries.TryAdd(key, record);
+        }
+        if (added)
+        {
             Added(key.Length + record.Length);
         }
         return record;
@@ -89,7 +92,14 @@ public sealed class RecordCache
     public byte[]? Peek(IKvEngine engine, KvSpace space, ReadOnlySpan<byte> dataKey) =>
         Enabled && _lookup.TryGetValue(dataKey, out var cached) ? cached : engine.Get(space, dataKey);
 
-    public void BeginWrite() => Interlocked.Increment(ref _epoch);
+    /// <summary>Starts a write bracket: from here until <see cref="EndWrite"/> no reader adds what it read.</summary>
+    public void BeginWrite()
+    {
+        lock (_fillLock)
+        {
+            Interlocked.Increment(ref _epoch);
+        }
+    }
 
     /// <summary>Ends a write bracket; safe to call whether or not the batch reached the engine.</summary>
     public void EndWrite()
@@ -101,22 +111,30 @@ public sealed class RecordCache
     }
 
     /// <summary>
-    /// The applier's update for one key written by a batch now in the engine (null = deleted): a cached key
-    /// gets its new record; a key not cached stays out, so writes alone do not fill the cache (nor keep the
-    /// garbage collector copying records nobody reads).
+    /// Takes out a key a batch is about to write, inside the write bracket and before the engine write: from
+    /// then until the batch is in the engine no reader finds it here, so none can be served the old record
+    /// after another has read the new one from the engine. True when the key was cached.
     /// </summary>
-    public void Written(byte[] dataKey, byte[]? record)
+    public bool Withdraw(byte[] dataKey)
     {
         if (!Enabled || !_entries.TryRemove(dataKey, out var old))
         {
-            // A reader that slipped an older record in meanwhile takes it back: the epoch moved.
-            return;
+            return false;
         }
         Interlocked.Add(ref _bytes, -(dataKey.Length + old.Length + EntryOverhead));
-        if (record is not null && record.Length <= MaxRecordBytes)
+        return true;
+    }
+
+    /// <summary>
+    /// Puts back a withdrawn key with what the batch, now in the engine, wrote (null = deleted: stays out).
+    /// Only withdrawn keys come back, so writes alone do not fill the cache (nor keep the garbage collector
+    /// copying records nobody reads).
+    /// </summary>
+    public void Install(byte[] dataKey, byte[]? record)
+    {
+        if (record is not null && record.Length <= MaxRecordBytes && _entries.TryAdd(dataKey, record))
         {
-            // Overwrite: a reader may have slipped an older record in since the removal.
-            _entries[dataKey] = record;
+            // Readers add nothing while the bracket is open, so the key is free unless listed twice.
             Added(dataKey.Length + record.Length);
         }
     }

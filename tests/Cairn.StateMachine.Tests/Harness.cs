@@ -9,9 +9,10 @@ public sealed class Harness : IDisposable
 {
     private readonly string? _directory;
     private readonly long _cacheBytes;
+    private readonly long _keyIndexBytes;
     private long _index;
 
-    public Harness(string engine, long? cacheBytes = null)
+    public Harness(string engine, long? cacheBytes = null, long keyIndexBytes = KvStateMachine.DefaultKeyIndexBytes)
     {
         if (engine.StartsWith("rocksdb", StringComparison.Ordinal))
         {
@@ -23,7 +24,8 @@ public sealed class Harness : IDisposable
             Engine = new InMemoryKvEngine();
         }
         _cacheBytes = cacheBytes ?? (engine.EndsWith("+cache", StringComparison.Ordinal) ? 1 << 20 : 0);
-        Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes));
+        _keyIndexBytes = keyIndexBytes;
+        Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes), new KeyIndex(_keyIndexBytes));
     }
 
     /// <summary>The engines every state machine test runs on; "+cache" puts a record cache in front.</summary>
@@ -59,7 +61,7 @@ public sealed class Harness : IDisposable
     {
         Engine.Dispose();
         Engine = new RocksKvEngine(_directory!);
-        Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes));
+        Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes), new KeyIndex(_keyIndexBytes));
     }
 
     public static byte[] B(string text) => Encoding.UTF8.GetBytes(text);

@@ -5,9 +5,20 @@ namespace Cairn.StateMachine.Tests;
 
 public class RecordCacheTests
 {
-    [Fact]
-    public async Task ConcurrentReadersNeverSeeAValueGoBackwards()
+    /// <summary>Rounds of the race test: one round caught a stale read about one time in forty.</summary>
+    public static TheoryData<int> Rounds => new(Enumerable.Range(0, 10));
+
+    /// <summary>
+    /// Once any reader has seen a value, no reader is served an older one, though readers race the applier
+    /// (and evictions) on the cache. The engine is ahead of the cache while a batch is written: a reader
+    /// that read the new record from the engine then found the old one still cached, until the applier
+    /// took a batch's keys out of the cache before writing.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public async Task ConcurrentReadersNeverSeeAValueGoBackwards(int round)
     {
+        _ = round;
         using var h = new Harness("rocksdb+cache");
         const int writes = 3000;
         using var stop = new CancellationTokenSource();

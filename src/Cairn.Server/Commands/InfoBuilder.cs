@@ -108,7 +108,7 @@ internal static class InfoBuilder
             ("maxmemory_human", "0B"),
             ("maxmemory_policy", "noeviction"),
             ("mem_allocator", "dotnet-gc"),
-            .. status.EngineStats.Where(s => s.Key.Contains("memtable") || s.Key.Contains("block_cache") || s.Key.Contains("record_cache")).Select(s => (s.Key, (object)s.Value)),
+            .. status.EngineStats.Where(s => s.Key.Contains("memtable") || s.Key.Contains("block_cache") || s.Key.Contains("record_cache") || s.Key.Contains("key_index")).Select(s => (s.Key, (object)s.Value)),
         ];
     }
 

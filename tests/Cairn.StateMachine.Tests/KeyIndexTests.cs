@@ -141,28 +141,14 @@ public class KeyIndexTests
         Assert.Equal(0, target.Machine.ExpiresCount);
     }
 
-    private sealed class CountingEngine(IKvEngine inner) : IKvEngine
+    private sealed class CountingEngine(IKvEngine inner) : DelegatingEngine(inner)
     {
         public int DataReads { get; private set; }
 
-        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
+        public override byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
         {
             DataReads += space == KvSpace.Data ? 1 : 0;
-            return inner.Get(space, key);
+            return base.Get(space, key);
         }
-
-        public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
-
-        public IWriteBatch NewBatch() => inner.NewBatch();
-
-        public void Write(IWriteBatch batch, bool sync) => inner.Write(batch, sync);
-
-        public void Checkpoint(string directory) => inner.Checkpoint(directory);
-
-        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
-
-        public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
-
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -211,31 +211,17 @@ public class KeyTests
         return rows;
     }
 
-    private sealed class FailingEngine(IKvEngine inner) : IKvEngine
+    private sealed class FailingEngine(IKvEngine inner) : DelegatingEngine(inner)
     {
         public bool Fail { get; set; }
 
-        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) => inner.Get(space, key);
-
-        public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
-
-        public IWriteBatch NewBatch() => inner.NewBatch();
-
-        public void Write(IWriteBatch batch, bool sync)
+        public override void Write(IWriteBatch batch, bool sync)
         {
             if (Fail)
             {
                 throw new IOException("No space left on device");
             }
-            inner.Write(batch, sync);
+            base.Write(batch, sync);
         }
-
-        public void Checkpoint(string directory) => inner.Checkpoint(directory);
-
-        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
-
-        public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
-
-        public void Dispose() => inner.Dispose();
     }
 }

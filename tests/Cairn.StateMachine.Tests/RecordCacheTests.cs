@@ -69,32 +69,18 @@ public class RecordCacheTests
         Assert.Equal(0, machine.Cache.Count);
     }
 
-    private sealed class InterleavingEngine(IKvEngine inner) : IKvEngine
+    private sealed class InterleavingEngine(IKvEngine inner) : DelegatingEngine(inner)
     {
         public Action? AfterNextGet { get; set; }
 
-        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
+        public override byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
         {
-            var value = inner.Get(space, key);
+            var value = base.Get(space, key);
             var after = AfterNextGet;
             AfterNextGet = null;
             after?.Invoke();
             return value;
         }
-
-        public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
-
-        public IWriteBatch NewBatch() => inner.NewBatch();
-
-        public void Write(IWriteBatch batch, bool sync) => inner.Write(batch, sync);
-
-        public void Checkpoint(string directory) => inner.Checkpoint(directory);
-
-        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
-
-        public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
-
-        public void Dispose() => inner.Dispose();
     }
 
     [Fact]

@@ -18,8 +18,7 @@ var directory = Path.Combine(Path.GetTempPath(), $"cairn-apply-bench-{Environmen
 try
 {
     using var engine = new RocksKvEngine(directory, new RocksOptions { WriteBufferBytes = writeBuffer });
-    // As the host sizes them: the key index takes a quarter of the record cache's size (0 turns both off).
-    var machine = new KvStateMachine(engine, new RecordCache(cacheBytes), new KeyIndex(cacheBytes / 4));
+    var machine = new KvStateMachine(engine, new RecordCache(cacheBytes), new KeyIndex(KeyIndex.BoundFor(cacheBytes)));
     var random = new Random(42);
     var value = new byte[100];
     var entries = new KvEntry[batchSize];

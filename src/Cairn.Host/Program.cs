@@ -169,8 +169,7 @@ async Task<int> RunAsync(ParseResult result)
     var advertiseHost = advertise[..advertise.LastIndexOf(':')];
     var self = new MemberInfo(MemberInfo.IdOf(nodeId), nodeId, advertise, $"{(config.Bind.Equals(IPAddress.Any) ? advertiseHost : config.Bind.ToString())}:{port}");
     var requestTimeout = TimeSpan.FromMilliseconds(config.RequestTimeoutMs);
-    // The applier's key index is bounded by a quarter of the record cache's size (and off with it).
-    var machine = new KvStateMachine(engine, new RecordCache(config.RecordCacheBytes), new KeyIndex(config.RecordCacheBytes / 4));
+    var machine = new KvStateMachine(engine, new RecordCache(config.RecordCacheBytes), new KeyIndex(KeyIndex.BoundFor(config.RecordCacheBytes)));
     var empty = raftLog.Groups.Count == 0 && machine.AppliedIndex == 0;
     var group = new RaftGroup(new RaftGroupOptions
     {

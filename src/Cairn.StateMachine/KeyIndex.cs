@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cairn.Storage;
 
 namespace Cairn.StateMachine;
@@ -24,6 +25,9 @@ public sealed class KeyIndex
     private readonly Dictionary<byte[], long> _keys = new(ByteArrayComparer.Instance);
     private readonly long _capacityBytes;
     private long _bytes;
+
+    /// <summary>The index's bound beside a record cache of <paramref name="recordCacheBytes"/>: a quarter of it (0 with it).</summary>
+    public static long BoundFor(long recordCacheBytes) => recordCacheBytes / 4;
 
     /// <param name="capacityBytes">Bound on indexed bytes; 0 disables the index.</param>
     public KeyIndex(long capacityBytes)
@@ -59,7 +63,7 @@ public sealed class KeyIndex
             return;
         }
         var value = record is null ? Absent : ValueRecord.ExpireAt(record);
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_keys, dataKey, out var existed);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, dataKey, out var existed);
         slot = value;
         if (!existed && (_bytes += dataKey.Length + EntryOverhead) > _capacityBytes)
         {

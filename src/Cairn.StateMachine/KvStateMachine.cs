@@ -36,8 +36,8 @@ public sealed partial class KvStateMachine
     // Completed (and replaced) after each applied batch; created only when somebody waits.
     private TaskCompletionSource? _appliedSignal;
 
-    /// <summary>The key index's bound when the caller names none.</summary>
-    public const long DefaultKeyIndexBytes = 64L << 20;
+    /// <summary>The key index's bound when the caller names none: the one beside the default 256 MB record cache.</summary>
+    public static readonly long DefaultKeyIndexBytes = KeyIndex.BoundFor(256L << 20);
 
     /// <param name="cache">Committed records kept in memory for reads; none when null.</param>
     /// <param name="keys">The applier's index of keys and their expiry; <see cref="DefaultKeyIndexBytes"/> when null.</param>

@@ -134,7 +134,7 @@ public sealed class RecordCache
     {
         if (record is not null && record.Length <= MaxRecordBytes && _entries.TryAdd(dataKey, record))
         {
-            // Readers add nothing while the bracket is open, so the key is free unless listed twice.
+            // Readers add nothing while the bracket is open, so the withdrawn key is still free.
             Added(dataKey.Length + record.Length);
         }
     }

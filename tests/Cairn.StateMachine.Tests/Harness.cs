@@ -12,7 +12,7 @@ public sealed class Harness : IDisposable
     private readonly long _keyIndexBytes;
     private long _index;
 
-    public Harness(string engine, long? cacheBytes = null, long keyIndexBytes = KvStateMachine.DefaultKeyIndexBytes)
+    public Harness(string engine, long? cacheBytes = null, long? keyIndexBytes = null)
     {
         if (engine.StartsWith("rocksdb", StringComparison.Ordinal))
         {
@@ -24,7 +24,7 @@ public sealed class Harness : IDisposable
             Engine = new InMemoryKvEngine();
         }
         _cacheBytes = cacheBytes ?? (engine.EndsWith("+cache", StringComparison.Ordinal) ? 1 << 20 : 0);
-        _keyIndexBytes = keyIndexBytes;
+        _keyIndexBytes = keyIndexBytes ?? KvStateMachine.DefaultKeyIndexBytes;
         Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes), new KeyIndex(_keyIndexBytes));
     }
 

@@ -84,6 +84,7 @@ public sealed class HttpClusterTests(ClusterFixture fixture) : IClassFixture<Clu
         Assert.Contains(samples, l => l.StartsWith("cairn_rocksdb_estimate_num_keys ", StringComparison.Ordinal));
         Assert.Contains(samples, l => l.StartsWith("http_request_duration_seconds_count{code=\"200\",method=\"GET\"", StringComparison.Ordinal) && l.Contains("endpoint=\"/v1/kv/{**key}\"", StringComparison.Ordinal));
         Assert.Contains(samples, l => l.StartsWith("process_cpu_seconds_total ", StringComparison.Ordinal));
+        Assert.Contains(samples, l => l.StartsWith("dotnet_gc_pause_time_seconds_total ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -87,6 +87,26 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public void InfoMemoryCountsGarbageCollections()
+    {
+        using var client = Server.Raw();
+        // Megabyte values go to the large-object heap, whose budget forces full collections soon.
+        var value = new string('g', 1 << 20);
+        for (var i = 0; i < 64; i++)
+        {
+            Assert.Equal("+OK", client.Call("SET", $"gc:{i % 4}", value));
+        }
+        var fields = client.Call("INFO", "memory")[1..].Split("\r\n").Where(l => l.StartsWith("cairn_gc_", StringComparison.Ordinal))
+            .ToDictionary(l => l[..l.IndexOf(':')], l => double.Parse(l[(l.IndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(fields["cairn_gc_gen2_collections"] >= 1, string.Join(", ", fields));
+        // A collection of a generation collects the younger ones too.
+        Assert.True(fields["cairn_gc_gen0_collections"] >= fields["cairn_gc_gen1_collections"]);
+        Assert.True(fields["cairn_gc_gen1_collections"] >= fields["cairn_gc_gen2_collections"]);
+        Assert.True(fields["cairn_gc_pause_total_ms"] > 0);
+        client.Call("DEL", "gc:0", "gc:1", "gc:2", "gc:3");
+    }
+
+    [Fact]
     public void CommandIntrospection()
     {
         using var client = Server.Raw();

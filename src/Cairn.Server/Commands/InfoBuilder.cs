@@ -108,6 +108,11 @@ internal static class InfoBuilder
             ("maxmemory_human", "0B"),
             ("maxmemory_policy", "noeviction"),
             ("mem_allocator", "dotnet-gc"),
+            // Collections stop the node's threads; a rise in pause time with the p99 latency points here.
+            ("cairn_gc_gen0_collections", GC.CollectionCount(0)),
+            ("cairn_gc_gen1_collections", GC.CollectionCount(1)),
+            ("cairn_gc_gen2_collections", GC.CollectionCount(2)),
+            ("cairn_gc_pause_total_ms", GC.GetTotalPauseDuration().TotalMilliseconds.ToString("F3", CultureInfo.InvariantCulture)),
             .. status.EngineStats.Where(s => s.Key.Contains("memtable") || s.Key.Contains("block_cache") || s.Key.Contains("record_cache") || s.Key.Contains("key_index")).Select(s => (s.Key, (object)s.Value)),
         ];
     }

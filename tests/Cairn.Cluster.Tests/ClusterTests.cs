@@ -42,6 +42,87 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task APipelineSeesTheWritesBeforeEachCommandAndNoneAfter()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        foreach (var node in new[] { leader, follower })
+        {
+            using var client = new RawClient(node.Port);
+            var payload = new System.Text.StringBuilder();
+            const int n = 100;
+            for (var i = 0; i < n; i++)
+            {
+                // As Redis runs a pipeline: the first GET must not see the SET sent after it, though both
+                // are in flight at once (a write's commit and a read's index can come back in one round).
+                var key = $"{node.Name}:pipe:{i}";
+                payload.Append(RawClient.Encode("SET", key, "old"))
+                    .Append(RawClient.Encode("GET", key))
+                    .Append(RawClient.Encode("SET", key, "new"))
+                    .Append(RawClient.Encode("GET", key))
+                    .Append(RawClient.Encode("INCR", key))
+                    .Append(RawClient.Encode("GET", key))
+                    .Append(RawClient.Encode("EXISTS", key, "nosuch"));
+            }
+            client.Send(payload.ToString());
+            for (var i = 0; i < n; i++)
+            {
+                Assert.Equal("+OK", client.ReadReply());
+                Assert.Equal("$old", client.ReadReply());
+                Assert.Equal("+OK", client.ReadReply());
+                Assert.Equal("$new", client.ReadReply());
+                Assert.Equal("-ERR value is not an integer or out of range", client.ReadReply());
+                Assert.Equal("$new", client.ReadReply());
+                Assert.Equal(":1", client.ReadReply());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task PipelinedReadsNeverGoBackwardsUnderConcurrentWrites()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await leader.Db.StringSetAsync("pipe:counter", 0);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await leader.Db.StringIncrementAsync("pipe:counter");
+            }
+        });
+        try
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                using var client = new RawClient(node.Port);
+                for (var round = 0; round < 5; round++)
+                {
+                    // Reads in one pipeline go out without waiting for each other; their answers must
+                    // still come from states in request order.
+                    const int n = 300;
+                    client.Send(string.Concat(Enumerable.Repeat(RawClient.Encode("GET", "pipe:counter"), n)));
+                    var last = -1L;
+                    for (var i = 0; i < n; i++)
+                    {
+                        var value = long.Parse(client.ReadReply()[1..]);
+                        Assert.True(value >= last, $"{node.Name}: read {i} saw {value} after {last}");
+                        last = value;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await writer;
+        }
+        Assert.True((long)await leader.Db.StringGetAsync("pipe:counter") > 0);
+    }
+
+    [Fact]
     public async Task KillingTheLeaderUnderLoadLosesNoAcknowledgedWrite()
     {
         await using var cluster = await LocalCluster.StartAsync(3);

@@ -73,6 +73,38 @@ public class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public void PipelinesAnswerInRequestOrderWhenCommandsFailAmongPendingOnes()
+    {
+        using var client = Server.Raw();
+        var payload = new StringBuilder();
+        const int n = 200;
+        for (var i = 0; i < n; i++)
+        {
+            var key = $"proto:order:{i}";
+            payload.Append(RawClient.Encode("SET", key, "old"))
+                .Append(RawClient.Encode("SET", key))                    // wrong arity, behind a pending write
+                .Append(RawClient.Encode("SET", key, "x", "XX", "NX"))   // syntax error, likewise
+                .Append(RawClient.Encode("GET", key))
+                .Append(RawClient.Encode("GETRANGE", key, "x", "1"))     // not an integer, behind a pending read
+                .Append(RawClient.Encode("SET", key, "new"))
+                .Append(RawClient.Encode("GET", key))
+                .Append(RawClient.Encode("GET", key));
+        }
+        client.Send(payload.ToString());
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal("+OK", client.ReadReply());
+            Assert.Equal("-ERR wrong number of arguments for 'set' command", client.ReadReply());
+            Assert.Equal("-ERR syntax error", client.ReadReply());
+            Assert.Equal("$old", client.ReadReply());
+            Assert.Equal("-ERR value is not an integer or out of range", client.ReadReply());
+            Assert.Equal("+OK", client.ReadReply());
+            Assert.Equal("$new", client.ReadReply());
+            Assert.Equal("$new", client.ReadReply());
+        }
+    }
+
+    [Fact]
     public void LargeValuesRoundTrip()
     {
         using var client = Server.Raw();

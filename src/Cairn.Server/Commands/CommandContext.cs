@@ -7,9 +7,11 @@ namespace Cairn.Server.Commands;
 
 /// <summary>
 /// What a handler works with: the request's arguments, the client, the reply writer, and the
-/// façade. One instance per connection, refilled for each command. A handler either writes its
-/// reply now or hands over a pending write (<see cref="Submit"/>) whose reply is written later,
-/// in request order.
+/// façade. One instance per connection, refilled for each command. A handler either replies now or
+/// hands over a pending write (<see cref="Submit"/>) or read (<see cref="Query"/>) whose reply comes
+/// later. Replies go out in request order: while earlier replies are pending, a reply made now
+/// (WriteReply, Error and the like) is queued behind them. Only a handler that runs with nothing
+/// pending may use <see cref="Writer"/> directly.
 /// </summary>
 internal sealed class CommandContext(ServerContext server, ClientSession client, RespWriter writer, Queue<QueuedReply> pending)
 {
@@ -62,13 +64,21 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
     /// <summary>Queues a reply that is not ready yet; it is written in request order.</summary>
     public void Defer(ValueTask<KvReply> reply) => pending.Enqueue(new QueuedReply(reply, Command.FullName, Started));
 
-    public void WriteReply(in KvReply reply) => ReplyWriter.Write(Writer, reply);
+    public void WriteReply(in KvReply reply)
+    {
+        if (pending.Count > 0)
+        {
+            Defer(new ValueTask<KvReply>(reply));
+            return;
+        }
+        ReplyWriter.Write(Writer, reply);
+    }
 
-    public void Error(string message) => Writer.WriteError(message);
+    public void Error(string message) => WriteReply(KvReply.Error(message));
 
-    public void WrongArity() => Writer.WriteError($"ERR wrong number of arguments for '{Command.FullName}' command");
+    public void WrongArity() => Error($"ERR wrong number of arguments for '{Command.FullName}' command");
 
-    public void SyntaxError() => Writer.WriteError(KvErrors.Syntax);
+    public void SyntaxError() => Error(KvErrors.Syntax);
 
     public bool TryGetInteger(int index, out long value)
     {
@@ -76,7 +86,7 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
         {
             return true;
         }
-        Writer.WriteError(KvErrors.NotInteger);
+        Error(KvErrors.NotInteger);
         return false;
     }
 

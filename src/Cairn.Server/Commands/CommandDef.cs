@@ -73,6 +73,12 @@ internal sealed class CommandDef
 
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
+    /// <summary>
+    /// A read of the keyspace. Such a command replies only through <see cref="CommandContext"/> (Query,
+    /// WriteReply, Error…), never the writer directly, so it may be pipelined behind other reads.
+    /// </summary>
+    public bool IsReadOnly => (Flags & CommandFlags.ReadOnly) != 0;
+
     public bool AcceptsArgumentCount(int count) => Arity > 0 ? count == Arity : count >= -Arity;
 }
 

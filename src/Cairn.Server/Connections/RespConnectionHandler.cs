@@ -13,8 +13,11 @@ namespace Cairn.Server.Connections;
 /// <summary>
 /// Serves one RESP client. Each read, it handles every complete request in the buffer (up to
 /// <see cref="MaxCommandsPerBatch"/>), then writes the replies in request order and flushes once.
-/// Consecutive writes are submitted without waiting, so a pipeline of writes shares group commits;
-/// any other command first waits for the writes before it, so a pipelined read sees them.
+/// A pipeline means what it means to Redis, each command seeing the effects of those before it and
+/// none after: consecutive writes are submitted without waiting (the log keeps their order, and they
+/// share group commits), consecutive reads likewise (served in the order they were asked, in one
+/// read-index round where they can); a read waits for the writes before it, a write for the reads
+/// before it, and any other command for everything before it.
 /// </summary>
 public sealed class RespConnectionHandler(ServerContext server, IHostApplicationLifetime lifetime, ILogger<RespConnectionHandler> logger)
     : ConnectionHandler
@@ -62,6 +65,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         var request = new RespRequest();
         var pending = new Queue<QueuedReply>();
         var context = new CommandContext(server, session, writer, pending) { Args = request };
+        var group = new PendingGroup();
         while (true)
         {
             var result = await input.ReadAsync();
@@ -113,7 +117,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                         continue;
                     }
                     handled++;
-                    await ExecuteAsync(context, pending);
+                    await ExecuteAsync(context, pending, group);
                     if (session.CloseAfterReply)
                     {
                         break;
@@ -141,7 +145,13 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         }
     }
 
-    private async ValueTask ExecuteAsync(CommandContext context, Queue<QueuedReply> pending)
+    /// <summary>What the pending replies of a connection answer: writes or reads (never both).</summary>
+    private sealed class PendingGroup
+    {
+        public bool Reads;
+    }
+
+    private async ValueTask ExecuteAsync(CommandContext context, Queue<QueuedReply> pending, PendingGroup group)
     {
         var request = context.Args;
         context.Started = Stopwatch.GetTimestamp();
@@ -172,7 +182,8 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             command = sub;
         }
         context.Command = command;
-        if (!command.IsWrite && pending.Count > 0)
+        var joins = command.IsWrite ? !group.Reads : command.IsReadOnly && group.Reads;
+        if (pending.Count > 0 && !joins)
         {
             await DrainAsync(pending, context.Writer);
         }
@@ -189,6 +200,10 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         try
         {
             command.Handler!(context);
+            if (pending.Count > queued)
+            {
+                group.Reads = !command.IsWrite;
+            }
             if (pending.Count == queued)
             {
                 // Answered at once (a deferred reply is recorded when it is written).

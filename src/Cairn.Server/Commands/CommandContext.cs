@@ -25,6 +25,9 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
 
     public CommandDef Command { get; set; } = null!;
 
+    /// <summary>Whether the pending replies answer reads rather than writes (never both: the connection drains between).</summary>
+    public bool PendingAreReads { get; set; }
+
     /// <summary>When the current command was parsed (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long Started { get; set; }
 

@@ -65,7 +65,6 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         var request = new RespRequest();
         var pending = new Queue<QueuedReply>();
         var context = new CommandContext(server, session, writer, pending) { Args = request };
-        var group = new PendingGroup();
         while (true)
         {
             var result = await input.ReadAsync();
@@ -117,7 +116,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                         continue;
                     }
                     handled++;
-                    await ExecuteAsync(context, pending, group);
+                    await ExecuteAsync(context, pending);
                     if (session.CloseAfterReply)
                     {
                         break;
@@ -145,13 +144,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         }
     }
 
-    /// <summary>What the pending replies of a connection answer: writes or reads (never both).</summary>
-    private sealed class PendingGroup
-    {
-        public bool Reads;
-    }
-
-    private async ValueTask ExecuteAsync(CommandContext context, Queue<QueuedReply> pending, PendingGroup group)
+    private async ValueTask ExecuteAsync(CommandContext context, Queue<QueuedReply> pending)
     {
         var request = context.Args;
         context.Started = Stopwatch.GetTimestamp();
@@ -182,7 +175,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             command = sub;
         }
         context.Command = command;
-        var joins = command.IsWrite ? !group.Reads : command.IsReadOnly && group.Reads;
+        var joins = command.IsWrite ? !context.PendingAreReads : command.IsReadOnly && context.PendingAreReads;
         if (pending.Count > 0 && !joins)
         {
             await DrainAsync(pending, context.Writer);
@@ -202,7 +195,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             command.Handler!(context);
             if (pending.Count > queued)
             {
-                group.Reads = !command.IsWrite;
+                context.PendingAreReads = !command.IsWrite;
             }
             if (pending.Count == queued)
             {

@@ -63,7 +63,10 @@ public sealed class ClusterTests
                     .Append(RawClient.Encode("GET", key))
                     .Append(RawClient.Encode("INCR", key))
                     .Append(RawClient.Encode("GET", key))
-                    .Append(RawClient.Encode("EXISTS", key, "nosuch"));
+                    .Append(RawClient.Encode("EXISTS", key, "nosuch"))
+                    .Append(RawClient.Encode("GETEX", key))     // a write command, even when it changes nothing
+                    .Append(RawClient.Encode("GETDEL", key))
+                    .Append(RawClient.Encode("GETEX", key));
             }
             client.Send(payload.ToString());
             for (var i = 0; i < n; i++)
@@ -75,6 +78,9 @@ public sealed class ClusterTests
                 Assert.Equal("-ERR value is not an integer or out of range", client.ReadReply());
                 Assert.Equal("$new", client.ReadReply());
                 Assert.Equal(":1", client.ReadReply());
+                Assert.Equal("$new", client.ReadReply());
+                Assert.Equal("$new", client.ReadReply());
+                Assert.Equal("$nil", client.ReadReply());
             }
         }
     }

@@ -71,6 +71,10 @@ internal sealed class CommandDef
     private CommandDef? _parent;
     private string? _fullName;
 
+    /// <summary>
+    /// A write of the keyspace. Such a command replies through <see cref="CommandContext.Submit"/> (or with
+    /// an error), never <see cref="CommandContext.Query"/>: a connection orders its pipeline by this flag.
+    /// </summary>
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
 
     /// <summary>

@@ -80,11 +80,8 @@ internal static class StringCommands
         {
             return;
         }
-        if (flags == KvFlags.None)
-        {
-            c.Query(new KvCommand(KvOp.Get, [c.Bytes(1)]));
-            return;
-        }
+        // Through the log even without options (then it changes nothing): a write command must reply
+        // as a write, or a pipeline could order it wrongly against the writes around it.
         c.Submit(new KvCommand(KvOp.GetEx, [c.Bytes(1)], milliseconds, flags: flags));
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, as CI does. Needs redis-cli (Debian: redis-tools) for the redis-cli tests.
+# Runs the whole test suite, as CI does. Needs redis-cli and redis-server (Debian: redis-tools, redis-server)
+# for the redis-cli tests and the differential test against Redis.
 # Two rounds: every test but the chaos runs (test projects in parallel), then the seeded chaos runs
 # (tests/Cairn.Chaos.Tests, category Chaos) on their own, so their load does not skew timing-sensitive tests.
 # Extra arguments go to both rounds.

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Cairn.Cluster.Tests;
+
+/// <summary>
+/// The same script of commands against Debian's redis-server and a 3-node Cairn cluster: every reply
+/// must be Redis's, byte for byte, sent one at a time and as one pipeline, on the leader and on a
+/// follower (which forwards the writes). The script sticks to what is deterministic on both: no TTL
+/// values that depend on the clock, no key orders (KEYS, SCAN, RANDOMKEY list keys in hash order).
+/// </summary>
+public sealed class RedisDifferentialTests
+{
+    private static readonly string[][] Script =
+    [
+        ["FLUSHALL"],
+        ["SET", "k", "v"], ["SET", "k", "v", "NX"], ["SET", "k", "v2", "XX", "GET"],
+        ["SET", "k", "v3", "EX", "0"], ["SET", "k", "v3", "EX", "-1"], ["SET", "k", "v3", "PX", "9223372036854775807"],
+        ["SET", "k", "v3", "EX", "10", "PX", "10"], ["SET", "k", "v3", "KEEPTTL", "EX", "10"], ["SET", "k", "v3", "NX", "XX"],
+        ["SET", "k", "v3", "GET", "NX"], ["GET", "k"],
+        ["GETEX", "k", "PERSIST", "EX", "10"], ["GETEX", "k", "EX", "abc"], ["GETEX", "k"], ["GETEX", "nosuch", "EX", "10"],
+        ["GETDEL", "k"], ["GETDEL", "k"], ["GETEX", "k"],
+        ["SETNX", "a", "1"], ["SETNX", "a", "2"], ["INCR", "a"], ["INCRBY", "a", "9223372036854775800"], ["INCRBY", "a", "100"],
+        ["DECRBY", "a", "-9223372036854775808"], ["INCR", "fresh"], ["DECR", "fresh"], ["DECR", "fresh"],
+        ["SET", "f", "1.5"], ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "abc"], ["INCR", "f"], ["GET", "f"],
+        ["SET", "s", "hello"], ["APPEND", "s", " world"], ["STRLEN", "s"], ["GETRANGE", "s", "0", "-1"],
+        ["GETRANGE", "s", "-3", "-1"], ["GETRANGE", "s", "5", "2"], ["GETRANGE", "s", "100", "200"], ["GETRANGE", "s", "x", "1"],
+        ["SETRANGE", "s", "6", "Redis"], ["SETRANGE", "s", "20", "x"], ["GET", "s"], ["SETRANGE", "s", "-1", "x"],
+        ["SETRANGE", "empty", "0", ""], ["EXISTS", "empty"], ["APPEND", "new", "x"], ["GETSET", "new", "y"], ["GET", "new"],
+        ["MSET", "a", "1", "b", "2", "c", "3"], ["MSET", "a", "1", "b"], ["MGET", "a", "b", "c", "nosuch"],
+        ["MSETNX", "a", "1", "z", "2"], ["MSETNX", "y", "1", "z", "2"], ["EXISTS", "a", "b", "nosuch", "a"],
+        ["DEL", "a", "b", "nosuch"], ["UNLINK", "nosuch"], ["TYPE", "c"], ["TYPE", "nosuch"], ["TOUCH", "c", "nosuch"],
+        ["TTL", "c"], ["PTTL", "nosuch"], ["EXPIRETIME", "c"], ["PEXPIRETIME", "nosuch"],
+        ["EXPIRE", "c", "100"], ["EXPIRE", "c", "100", "NX"], ["EXPIRE", "c", "200", "XX"], ["EXPIRE", "c", "50", "GT"],
+        ["EXPIRE", "c", "50", "LT"], ["EXPIRE", "c", "10", "NX", "XX"], ["EXPIRE", "c", "abc"], ["EXPIRE", "nosuch", "10"],
+        ["PERSIST", "c"], ["PERSIST", "c"], ["TTL", "c"], ["EXPIREAT", "c", "1"], ["EXISTS", "c"],
+        ["PEXPIREAT", "y", "1"], ["GET", "y"], ["SETEX", "t", "0", "v"], ["SETEX", "t", "abc", "v"], ["PSETEX", "t", "-5", "v"],
+        ["RENAME", "s", "s2"], ["RENAME", "nosuch", "x"], ["RENAMENX", "s2", "r"], ["RENAMENX", "s2", "r"], ["SET", "s2", "a"],
+        ["RENAMENX", "s2", "r"], ["GET", "r"], ["DBSIZE"],
+        ["ECHO", "hi"], ["PING"], ["PING", "hello"], ["PING", "a", "b"], ["SELECT", "0"], ["SELECT", "abc"],
+        ["GET"], ["GET", "a", "b"], ["SET"], ["INCR", "a", "b"], ["NOSUCHCOMMAND", "a", "b"], ["Set", "K", "V"], ["GET", "K"],
+        ["SCAN", "abc"], ["FLUSHDB", "foo"], ["FLUSHDB", "ASYNC"], ["DBSIZE"],
+    ];
+
+    [Fact]
+    public async Task EveryReplyIsRedissOneAtATimeAndPipelinedOnLeaderAndFollower()
+    {
+        using var redis = RedisServer.Start();
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+
+        var expected = OneAtATime(redis.Port);
+        Assert.Equal(expected, Pipelined(redis.Port)); // the script itself is deterministic
+        Compare(expected, OneAtATime(leader.Port), "one at a time, leader");
+        Compare(expected, Pipelined(leader.Port), "pipelined, leader");
+        Compare(expected, Pipelined(follower.Port), "pipelined, follower");
+    }
+
+    private static List<string> OneAtATime(int port)
+    {
+        using var client = new RawClient(port);
+        return Script.Select(command => client.Call(command)).ToList();
+    }
+
+    private static List<string> Pipelined(int port)
+    {
+        using var client = new RawClient(port);
+        client.Send(string.Concat(Script.Select(command => RawClient.Encode(command))));
+        return Script.Select(_ => client.ReadReply()).ToList();
+    }
+
+    private static void Compare(List<string> redis, List<string> cairn, string how)
+    {
+        var differences = Enumerable.Range(0, Script.Length).Where(i => redis[i] != cairn[i])
+            .Select(i => $"{string.Join(' ', Script[i])}\n  redis: {redis[i]}\n  cairn: {cairn[i]}").ToList();
+        Assert.True(differences.Count == 0, $"{how}: {differences.Count} replies differ from Redis's:\n{string.Join('\n', differences)}");
+    }
+
+    /// <summary>Debian's redis-server (package redis-server, installed by .ci/run) on a free loopback port, no persistence.</summary>
+    private sealed class RedisServer : IDisposable
+    {
+        private readonly Process _process;
+
+        private RedisServer(Process process, int port)
+        {
+            _process = process;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public static RedisServer Start()
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var port = FreePort();
+                Process process;
+                try
+                {
+                    process = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                    {
+                        RedirectStandardOutput = true,
+                        RedirectStandardError = true,
+                    })!;
+                }
+                catch (System.ComponentModel.Win32Exception)
+                {
+                    throw new InvalidOperationException("redis-server is not installed: apt-get install redis-server (.ci/run does)");
+                }
+                process.OutputDataReceived += (_, _) => { };
+                process.ErrorDataReceived += (_, _) => { };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+                while (!process.HasExited && DateTime.UtcNow < deadline)
+                {
+                    try
+                    {
+                        using var probe = new RawClient(port);
+                        if (probe.Call("PING") == "+PONG")
+                        {
+                            return new RedisServer(process, port);
+                        }
+                    }
+                    catch (SocketException)
+                    {
+                        Thread.Sleep(20);
+                    }
+                }
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+                process.Dispose();
+                if (attempt == 2)
+                {
+                    throw new InvalidOperationException($"redis-server did not start on port {port}");
+                }
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(5000);
+            }
+            _process.Dispose();
+        }
+    }
+}

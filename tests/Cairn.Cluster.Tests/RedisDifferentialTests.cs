@@ -40,7 +40,12 @@ public sealed class RedisDifferentialTests
         ["RENAMENX", "s2", "r"], ["GET", "r"], ["DBSIZE"],
         ["ECHO", "hi"], ["PING"], ["PING", "hello"], ["PING", "a", "b"], ["SELECT", "0"], ["SELECT", "abc"],
         ["GET"], ["GET", "a", "b"], ["SET"], ["INCR", "a", "b"], ["NOSUCHCOMMAND", "a", "b"], ["Set", "K", "V"], ["GET", "K"],
-        ["SCAN", "abc"], ["FLUSHDB", "foo"], ["FLUSHDB", "ASYNC"], ["DBSIZE"],
+        ["SCAN", "abc"], ["COMMAND", "INFO", "nosuch"], ["COMMAND", "COUNT", "x"], ["CLIENT", "SETNAME", "bad name"],
+        ["CLIENT", "SETNAME", "differential"], ["CLIENT", "GETNAME"], ["CLIENT", "NOSUCH"], ["CONFIG", "GET", "nosuch"],
+        ["ECHO"], ["HELLO", "4"], ["HELLO", "abc"], ["TYPE"], ["MSET", "a"], ["EXPIRE", "a", "10", "GT", "LT"],
+        ["SET", "a", "1", "PX", "0"], ["SET", "a", "1", "PXAT", "0"], ["SET", "a", "1", "EXAT", "1"], ["GET", "a"],
+        ["SET", "b", "1", "EX", "9223372036854775"], ["GETEX", "b", "EXAT", "1"], ["GET", "b"],
+        ["FLUSHDB", "foo"], ["FLUSHDB", "ASYNC"], ["DBSIZE"],
     ];
 
     [Fact]

@@ -72,7 +72,7 @@ internal static class ServerCommands
             var command = Resolve(c, c.Args.GetString(i));
             if (command is null)
             {
-                c.Writer.WriteNullArray();
+                c.Writer.WriteNull(); // Redis: addReplyNull, a null bulk in RESP2
             }
             else
             {

@@ -150,6 +150,9 @@ public class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerFixture>
         Assert.StartsWith("=txt:# Server", client.Call("INFO", "server"));
         Assert.Equal("+OK", client.Call("SET", "proto:resp3", "v"));
         Assert.Equal("*[$v, _]", client.Call("MGET", "proto:resp3", "proto:none"));
+        // Redis 7.0's shape: tips and key specs are sets; subcommands an empty set, or an array of them.
+        Assert.Equal("*[*[$get, :2, ~[+readonly, +fast], :1, :1, :1, ~[+@read, +@string, +@fast], ~[], ~[], ~[]], _]", client.Call("COMMAND", "INFO", "get", "nosuch"));
+        Assert.StartsWith("*[*[$client, :-2, ~[], :0, :0, :0, ~[+@slow], ~[], ~[], *[*[$client|", client.Call("COMMAND", "INFO", "client"));
         Assert.StartsWith("*[", client.Call("HELLO", "2"));
         Assert.Equal("$nil", client.Call("GET", "proto:none"));
         Assert.Equal("-NOPROTO unsupported protocol version", client.Call("HELLO", "4"));

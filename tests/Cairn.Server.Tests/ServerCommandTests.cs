@@ -113,7 +113,7 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
         var count = int.Parse(client.Call("COMMAND", "COUNT")[1..]);
         Assert.True(count >= 50);
         var get = client.Call("COMMAND", "INFO", "get", "nosuch");
-        Assert.StartsWith("*[*[$get, :2, *[+readonly, +fast], :1, :1, :1, *[", get);
+        Assert.StartsWith("*[*[$get, :2, *[+readonly, +fast], :1, :1, :1, *[+@read, +@string, +@fast], ", get);
         Assert.EndsWith(", $nil]", get); // an unknown command is a null bulk, as Redis replies
         var docs = client.Call("COMMAND", "DOCS", "set");
         Assert.Contains("$summary, $Set the string value of a key", docs);

@@ -29,10 +29,18 @@ internal static class CommandDocs
         {
             w.WriteSimple(category);
         }
-        w.WriteArrayHeader(0);
-        w.WriteArrayHeader(0);
+        w.WriteSetHeader(0); // tips
+        w.WriteSetHeader(0); // key specifications
         var subs = command.Subcommands?.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList() ?? [];
-        w.WriteArrayHeader(subs.Count);
+        // As Redis's addReplyCommandSubCommands: an empty set when there are none, an array otherwise.
+        if (subs.Count == 0)
+        {
+            w.WriteSetHeader(0);
+        }
+        else
+        {
+            w.WriteArrayHeader(subs.Count);
+        }
         foreach (var sub in subs)
         {
             WriteInfo(w, sub);
@@ -220,25 +228,31 @@ internal static class CommandDocs
         return names.Where(n => (flags & n.Flag) != 0).Select(n => n.Name);
     }
 
+    // acl.c's ACLCommandCategories: the order COMMAND INFO lists a command's categories in.
+    private static readonly string[] CategoryOrder =
+    [
+        "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string", "@bitmap", "@hyperloglog",
+        "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking", "@dangerous", "@connection",
+        "@transaction", "@scripting",
+    ];
+
     private static IEnumerable<string> AclCategories(CommandDef command)
     {
-        foreach (var category in command.AclCategories)
-        {
-            yield return category;
-        }
+        var categories = new List<string>(command.AclCategories);
         if (command.IsWrite)
         {
-            yield return "@write";
+            categories.Add("@write");
         }
         if ((command.Flags & CommandFlags.ReadOnly) != 0)
         {
-            yield return "@read";
+            categories.Add("@read");
         }
         if ((command.Flags & CommandFlags.Admin) != 0)
         {
-            yield return "@admin";
-            yield return "@dangerous";
+            categories.Add("@admin");
+            categories.Add("@dangerous");
         }
-        yield return (command.Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow";
+        categories.Add((command.Flags & CommandFlags.Fast) != 0 ? "@fast" : "@slow");
+        return categories.Distinct().OrderBy(c => Array.IndexOf(CategoryOrder, c) is var i and >= 0 ? i : int.MaxValue);
     }
 }

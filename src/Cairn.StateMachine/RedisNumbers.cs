@@ -6,7 +6,7 @@ namespace Cairn.StateMachine;
 
 /// <summary>
 /// Number rules of Redis's string values: integers as util.c string2ll (no '+', no leading zeros,
-/// no spaces), floats as string2ld, float output as INCRBYFLOAT prints it (plain decimal, no exponent,
+/// no spaces), floats as string2ld (decimal or hexadecimal, as strtold reads them), float output as INCRBYFLOAT prints it (plain decimal, no exponent,
 /// at most 17 decimals, trailing zeros trimmed).
 /// </summary>
 public static class RedisNumbers
@@ -61,8 +61,80 @@ public static class RedisNumbers
                 return true;
         }
         const NumberStyles style = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
-        return double.TryParse(s, style, CultureInfo.InvariantCulture, out value) && !double.IsNaN(value);
+        return (double.TryParse(s, style, CultureInfo.InvariantCulture, out value) || TryParseHex(s, out value)) && !double.IsNaN(value);
     }
+
+    /// <summary>
+    /// strtold's hexadecimal form, which string2ld accepts too: [sign] 0x hex-digits [. hex-digits]
+    /// [p [sign] decimal-digits], the exponent a power of two ("0x10" is 16, "0x1.8p1" is 3).
+    /// </summary>
+    private static bool TryParseHex(string s, out double value)
+    {
+        value = 0;
+        var i = s[0] is '+' or '-' ? 1 : 0;
+        if (i + 1 >= s.Length || s[i] != '0' || (s[i + 1] | 0x20) != 'x')
+        {
+            return false;
+        }
+        i += 2;
+        double mantissa = 0;
+        var exponent = 0;
+        var digits = 0;
+        var seenPoint = false;
+        for (; i < s.Length; i++)
+        {
+            if (s[i] == '.' && !seenPoint)
+            {
+                seenPoint = true;
+                continue;
+            }
+            var digit = HexDigit(s[i]);
+            if (digit < 0)
+            {
+                break;
+            }
+            mantissa = mantissa * 16 + digit;
+            exponent -= seenPoint ? 4 : 0;
+            digits++;
+        }
+        if (digits == 0)
+        {
+            return false;
+        }
+        if (i < s.Length)
+        {
+            if ((s[i] | 0x20) != 'p' || ++i == s.Length)
+            {
+                return false;
+            }
+            var negativeExponent = s[i] == '-';
+            i += s[i] is '+' or '-' ? 1 : 0;
+            if (i == s.Length)
+            {
+                return false;
+            }
+            var power = 0;
+            for (; i < s.Length; i++)
+            {
+                if (s[i] is < '0' or > '9')
+                {
+                    return false;
+                }
+                power = Math.Min(power * 10 + (s[i] - '0'), 100_000);
+            }
+            exponent += negativeExponent ? -power : power;
+        }
+        value = Math.ScaleB(mantissa, exponent) * (s[0] == '-' ? -1 : 1);
+        return true;
+    }
+
+    private static int HexDigit(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
 
     public static string FormatDouble(double value)
     {

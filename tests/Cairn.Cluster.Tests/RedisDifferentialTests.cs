@@ -24,6 +24,7 @@ public sealed class RedisDifferentialTests
         ["SETNX", "a", "1"], ["SETNX", "a", "2"], ["INCR", "a"], ["INCRBY", "a", "9223372036854775800"], ["INCRBY", "a", "100"],
         ["DECRBY", "a", "-9223372036854775808"], ["INCR", "fresh"], ["DECR", "fresh"], ["DECR", "fresh"],
         ["SET", "f", "1.5"], ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "abc"], ["INCR", "f"], ["GET", "f"],
+        ["SET", "h", "0x10"], ["INCRBYFLOAT", "h", "0x1.8p1"], ["INCRBYFLOAT", "h", "0x1p"], ["INCRBYFLOAT", "h", " 1"], ["GET", "h"],
         ["SET", "s", "hello"], ["APPEND", "s", " world"], ["STRLEN", "s"], ["GETRANGE", "s", "0", "-1"],
         ["GETRANGE", "s", "-3", "-1"], ["GETRANGE", "s", "5", "2"], ["GETRANGE", "s", "100", "200"], ["GETRANGE", "s", "x", "1"],
         ["SETRANGE", "s", "6", "Redis"], ["SETRANGE", "s", "20", "x"], ["GET", "s"], ["SETRANGE", "s", "-1", "x"],

@@ -54,4 +54,28 @@ public class GlobAndNumberTests
     [InlineData("", false)]
     public void ParsesFloatsLikeRedis(string text, bool ok) =>
         Assert.Equal(ok, RedisNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out _));
+
+    [Theory]
+    [InlineData("0x10", 16.0)]
+    [InlineData("-0X1A", -26.0)]
+    [InlineData("0x.8", 0.5)]
+    [InlineData("0x1.8p1", 3.0)]
+    [InlineData("+0x1p-2", 0.25)]
+    [InlineData("0xffP+4", 4080.0)]
+    public void ParsesHexadecimalFloatsAsStrtoldDoes(string text, double expected)
+    {
+        Assert.True(RedisNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out var value));
+        Assert.Equal(expected, value);
+    }
+
+    [Theory]
+    [InlineData("0x")]
+    [InlineData("0x.")]
+    [InlineData("0x1p")]
+    [InlineData("0x1p+")]
+    [InlineData("0x1g")]
+    [InlineData("0x1.2.3")]
+    [InlineData("x10")]
+    public void RejectsMalformedHexadecimalFloats(string text) =>
+        Assert.False(RedisNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out _));
 }

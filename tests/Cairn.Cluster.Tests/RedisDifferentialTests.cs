@@ -43,6 +43,8 @@ public sealed class RedisDifferentialTests
         ["GET"], ["GET", "a", "b"], ["SET"], ["INCR", "a", "b"], ["NOSUCHCOMMAND", "a", "b"], ["Set", "K", "V"], ["GET", "K"],
         ["SCAN", "abc"], ["COMMAND", "INFO", "nosuch"], ["COMMAND", "COUNT", "x"], ["CLIENT", "SETNAME", "bad name"],
         ["CLIENT", "SETNAME", "differential"], ["CLIENT", "GETNAME"], ["CLIENT", "NOSUCH"], ["CONFIG", "GET", "nosuch"],
+        ["CLIENT", "KILL", "TYPE", "foo"], ["CLIENT", "KILL", "USER", "nosuch"], ["CLIENT", "KILL", "SKIPME", "maybe"],
+        ["CLIENT", "KILL", "TYPE", "pubsub"], ["CLIENT", "KILL", "ID", "abc"], ["CLIENT", "KILL", "1.2.3.4:5"],
         ["ECHO"], ["HELLO", "4"], ["HELLO", "abc"], ["TYPE"], ["MSET", "a"], ["EXPIRE", "a", "10", "GT", "LT"],
         ["SET", "a", "1", "PX", "0"], ["SET", "a", "1", "PXAT", "0"], ["SET", "a", "1", "EXAT", "1"], ["GET", "a"],
         ["SET", "b", "1", "EX", "9223372036854775"], ["GETEX", "b", "EXAT", "1"], ["GET", "b"],

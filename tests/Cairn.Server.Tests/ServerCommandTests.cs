@@ -40,6 +40,14 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
         var otherId = other.Call("CLIENT", "ID")[1..];
         Assert.Equal(":1", client.Call("CLIENT", "KILL", "ID", otherId));
         Assert.True(other.IsClosedByServer());
+        // The filter form spares the caller unless SKIPME no, as Redis's does.
+        Assert.Equal(":0", client.Call("CLIENT", "KILL", "ID", id[1..]));
+        Assert.Equal(":0", client.Call("CLIENT", "KILL", "TYPE", "pubsub"));
+        Assert.Equal("-ERR Unknown client type 'foo'", client.Call("CLIENT", "KILL", "TYPE", "foo"));
+        Assert.Equal("-ERR No such user 'nosuch'", client.Call("CLIENT", "KILL", "USER", "nosuch"));
+        Assert.Equal("-ERR syntax error", client.Call("CLIENT", "KILL", "SKIPME", "maybe"));
+        Assert.Equal(":1", client.Call("CLIENT", "KILL", "ID", id[1..], "USER", "default", "TYPE", "normal", "SKIPME", "no"));
+        Assert.True(client.IsClosedByServer());
     }
 
     [Fact]
@@ -72,7 +80,7 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
         using var client = Server.Raw();
         client.Call("SET", "info:k", "v");
         var info = client.Call("INFO");
-        foreach (var section in new[] { "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# Keyspace" })
+        foreach (var section in new[] { "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Keyspace" })
         {
             Assert.Contains(section, info);
         }

@@ -32,7 +32,7 @@ internal static class ConnectionCommands
                 Sub("info", 2, "Returns information about the current client connection.", "", c => c.Writer.WriteVerbatim(Describe(c, c.Client) + "\n"), "6.2.0"),
                 Sub("list", -2, "Get the list of client connections", "[TYPE NORMAL|TYPE MASTER|TYPE REPLICA|TYPE PUBSUB] [ID client-id:integer...]", List, "2.4.0", "O(N) where N is the number of client connections"),
                 Sub("setinfo", 4, "Set client or connection specific info", "LIB-NAME libname|LIB-VER libver", SetInfo, "7.2.0"),
-                Sub("kill", -3, "Kill the connection of a client", "[ID client-id:integer] [ADDR ip:port]", Kill, "2.4.0", "O(N) where N is the number of client connections"),
+                Sub("kill", -3, "Kill the connection of a client", "[ID client-id:integer] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]", Kill, "2.4.0", "O(N) where N is the number of client connections"),
                 Sub("help", 2, "Show helpful text about the different subcommands", "", Help, "5.0.0")),
         },
     ];
@@ -274,6 +274,8 @@ internal static class ConnectionCommands
             return;
         }
         targets = c.Server.Clients.All;
+        // networking.c clientKillCommand: the filter form skips the caller unless SKIPME no.
+        var skipMe = true;
         for (var i = 2; i < c.Count; i += 2)
         {
             if (c.Args.Is(i, "ID"u8))
@@ -295,6 +297,31 @@ internal static class ConnectionCommands
                 var address = c.Args.GetString(i + 1);
                 targets = targets.Where(s => s.LocalAddress == address);
             }
+            else if (c.Args.Is(i, "TYPE"u8))
+            {
+                var type = c.Args.GetString(i + 1);
+                if (type.ToLowerInvariant() is not ("normal" or "master" or "slave" or "replica" or "pubsub"))
+                {
+                    c.Error($"ERR Unknown client type '{type}'");
+                    return;
+                }
+                // Every RESP client here is a normal one: no replication links or subscribers over RESP.
+                var normal = type.Equals("normal", StringComparison.OrdinalIgnoreCase);
+                targets = targets.Where(_ => normal);
+            }
+            else if (c.Args.Is(i, "USER"u8))
+            {
+                var user = c.Args.GetString(i + 1);
+                if (user != "default")
+                {
+                    c.Error($"ERR No such user '{user}'");
+                    return;
+                }
+            }
+            else if (c.Args.Is(i, "SKIPME"u8) && (c.Args.Is(i + 1, "YES"u8) || c.Args.Is(i + 1, "NO"u8)))
+            {
+                skipMe = c.Args.Is(i + 1, "YES"u8);
+            }
             else
             {
                 c.SyntaxError();
@@ -302,7 +329,7 @@ internal static class ConnectionCommands
             }
         }
         var killed = 0;
-        foreach (var target in targets.ToList())
+        foreach (var target in targets.Where(t => !skipMe || t != c.Client).ToList())
         {
             KillOne(c, target);
             killed++;
@@ -331,7 +358,7 @@ internal static class ConnectionCommands
             "ID", "    Return the ID of the current connection.",
             "INFO", "    Return information about the current client connection.",
             "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-            "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are: ID <client-id>, TYPE (NORMAL|MASTER|REPLICA|PUBSUB), USER <username>,", "    ADDR <ip:port>, LADDR <ip:port>, SKIPME (YES|NO) (default YES: the calling client is spared).",
             "LIST [options ...]", "    Return information about client connections. Options: TYPE NORMAL|MASTER|REPLICA|PUBSUB, ID <id> [<id> ...].",
             "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",

@@ -38,7 +38,8 @@ internal static class InfoBuilder
             {
                 text.Append("\r\n");
             }
-            text.Append("# ").Append(char.ToUpperInvariant(section[0])).Append(section[1..]).Append("\r\n");
+            // Redis's titles: "# Server", "# Keyspace", but "# CPU".
+            text.Append("# ").Append(section == "cpu" ? "CPU" : char.ToUpperInvariant(section[0]) + section[1..]).Append("\r\n");
             var lines = section switch
             {
                 "server" => ServerSection(server),

@@ -243,7 +243,7 @@ internal static class CommandDocs
         {
             categories.Add("@write");
         }
-        if ((command.Flags & CommandFlags.ReadOnly) != 0)
+        if (command.IsReadOnly)
         {
             categories.Add("@read");
         }

@@ -209,19 +209,11 @@ internal static class ConnectionCommands
         {
             if (c.Count == 4 && c.Args.Is(2, "TYPE"u8))
             {
-                if (c.Args.Is(3, "NORMAL"u8))
+                if (!TryClientType(c, 3, out var normal))
                 {
-                    // Every Cairn client connection is a normal one.
-                }
-                else if (c.Args.Is(3, "MASTER"u8) || c.Args.Is(3, "REPLICA"u8) || c.Args.Is(3, "SLAVE"u8) || c.Args.Is(3, "PUBSUB"u8))
-                {
-                    clients = [];
-                }
-                else
-                {
-                    c.Error($"ERR Unknown client type '{c.Args.GetString(3)}'");
                     return;
                 }
+                clients = clients.Where(_ => normal);
             }
             else if (c.Count > 3 && c.Args.Is(2, "ID"u8))
             {
@@ -299,14 +291,10 @@ internal static class ConnectionCommands
             }
             else if (c.Args.Is(i, "TYPE"u8))
             {
-                var type = c.Args.GetString(i + 1);
-                if (type.ToLowerInvariant() is not ("normal" or "master" or "slave" or "replica" or "pubsub"))
+                if (!TryClientType(c, i + 1, out var normal))
                 {
-                    c.Error($"ERR Unknown client type '{type}'");
                     return;
                 }
-                // Every RESP client here is a normal one: no replication links or subscribers over RESP.
-                var normal = type.Equals("normal", StringComparison.OrdinalIgnoreCase);
                 targets = targets.Where(_ => normal);
             }
             else if (c.Args.Is(i, "USER"u8))
@@ -335,6 +323,21 @@ internal static class ConnectionCommands
             killed++;
         }
         c.Writer.WriteInteger(killed);
+    }
+
+    /// <summary>
+    /// A client type filter (CLIENT LIST, CLIENT KILL): true with whether it is NORMAL, the type of every
+    /// RESP client here (no replication links or subscribers over RESP); otherwise Redis's error, replied.
+    /// </summary>
+    private static bool TryClientType(CommandContext c, int index, out bool normal)
+    {
+        normal = c.Args.Is(index, "NORMAL"u8);
+        if (normal || c.Args.Is(index, "MASTER"u8) || c.Args.Is(index, "REPLICA"u8) || c.Args.Is(index, "SLAVE"u8) || c.Args.Is(index, "PUBSUB"u8))
+        {
+            return true;
+        }
+        c.Error($"ERR Unknown client type '{c.Args.GetString(index)}'");
+        return false;
     }
 
     private static void KillOne(CommandContext c, ClientSession target)

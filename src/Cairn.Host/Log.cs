@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Stopped; store closed cleanly")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Critical, Message = "Stopped after a fatal error (exit code 3): {Reason}")]
+    public static partial void StoppedOnFatal(ILogger logger, string reason);
 }

@@ -171,6 +171,7 @@ async Task<int> RunAsync(ParseResult result)
     var requestTimeout = TimeSpan.FromMilliseconds(config.RequestTimeoutMs);
     var machine = new KvStateMachine(engine, new RecordCache(config.RecordCacheBytes), new KeyIndex(KeyIndex.BoundFor(config.RecordCacheBytes)));
     var empty = raftLog.Groups.Count == 0 && machine.AppliedIndex == 0;
+    Exception? fatal = null;
     var group = new RaftGroup(new RaftGroupOptions
     {
         GroupId = 1,
@@ -183,6 +184,12 @@ async Task<int> RunAsync(ParseResult result)
         SnapshotEntries = (ulong)config.SnapshotEntries,
         SnapshotCatchUpEntries = (ulong)config.SnapshotCatchUpEntries,
         SnapshotDirectory = Path.Combine(dataDirectory, "snapshots"),
+        // Fail-stop: the group has stopped and logged why; close the store and exit with code 3.
+        OnFatal = ex =>
+        {
+            fatal = ex;
+            app.Lifetime.StopApplication();
+        },
     }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"));
     var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"));
     transport.Start(self, kv);
@@ -213,6 +220,11 @@ async Task<int> RunAsync(ParseResult result)
     joining.Cancel();
     await app.StopAsync();
     await kv.DisposeAsync();
+    if (fatal is not null)
+    {
+        Log.StoppedOnFatal(logger, fatal.Message);
+        return 3;
+    }
     Log.Stopped(logger);
     return 0;
 }

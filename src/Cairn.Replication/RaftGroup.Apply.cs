@@ -73,8 +73,19 @@ public sealed partial class RaftGroup
             return;
         }
         var replies = new KvReply[entries.Count];
-        // The Raft log is the durability boundary: the state machine need not sync.
-        _machine.Apply(entries.ToArray(), replies, sync: false);
+        try
+        {
+            // The Raft log is the durability boundary: the state machine need not sync.
+            _machine.Apply(entries.ToArray(), replies, sync: false);
+        }
+        catch (Exception ex)
+        {
+            // Only a storage failure gets here, and the group stops on it. The entries are committed, so
+            // they are applied after a restart (or by the other replicas): whether that counts as done is
+            // not this node's to say.
+            owners.ForEach(o => o?.Complete(KvReply.Error(UnknownOutcome($"this node stopped: {ex.Message}"))));
+            throw;
+        }
         for (var i = 0; i < replies.Length; i++)
         {
             owners[i]?.Complete(replies[i]);

@@ -62,6 +62,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _timeoutTicks = (long)(options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
         _clock = new ProposalClock(_time);
+        machine.CommandFaulted = LogCommandFaulted;
         if (options.InitialVoters.Count > 0 && IsEmpty)
         {
             WriteBootstrap(options.InitialVoters);
@@ -83,15 +84,29 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     public MemberInfo Self => _options.Self;
 
-    /// <summary>Proposes a write; completes with the state machine's reply once applied, or an error naming why it cannot.</summary>
-    public Task<KvReply> ProposeAsync(KvCommand command) => Enqueue(_proposals, new PendingReply(command, Deadline()));
+    /// <summary>
+    /// Proposes a write; completes with the state machine's reply once applied, or an error naming why it cannot.
+    /// A command that breaks its op's rules is refused here, before it takes a place in the log.
+    /// </summary>
+    public Task<KvReply> ProposeAsync(KvCommand command) =>
+        Refusal(command, write: true) ?? Enqueue(_proposals, new PendingReply(command, Deadline()));
 
     /// <summary>A write forwarded by a follower: proposed here if this node leads, refused otherwise (never forwarded again).</summary>
     public Task<KvReply> ProposeForwardedAsync(KvCommand command) =>
-        Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
+        Refusal(command, write: true) ?? Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
 
     /// <summary>A linearizable read: served once the applied index reaches a read index taken after the call.</summary>
-    public Task<KvReply> ReadAsync(KvCommand command) => Enqueue(_reads, new PendingReply(command, Deadline()));
+    public Task<KvReply> ReadAsync(KvCommand command) =>
+        Refusal(command, write: false) ?? Enqueue(_reads, new PendingReply(command, Deadline()));
+
+    private static Task<KvReply>? Refusal(KvCommand command, bool write)
+    {
+        if (command.IsWrite != write)
+        {
+            return Task.FromResult(KvReply.Error($"ERR '{command.Op}' is not a {(write ? "write" : "query")}"));
+        }
+        return KvCommandRules.Check(command) is { } error ? Task.FromResult(KvReply.Error(error)) : null;
+    }
 
     /// <summary>A message from a peer (the transport calls this from any thread).</summary>
     public void Deliver(Message message)
@@ -106,7 +121,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     {
         if (_stop.IsCancellationRequested)
         {
-            return Task.FromResult(KvReply.Error("ERR server is shutting down"));
+            return Task.FromResult(KvReply.Error(Fatal is { } fatal ? $"ERR this node stopped: {fatal.Message}" : "ERR server is shutting down"));
         }
         queue.Enqueue(pending);
         _signal.Set();
@@ -132,6 +147,12 @@ public sealed partial class RaftGroup : IAsyncDisposable
         return completion.Task;
     }
 
+    /// <summary>
+    /// The group's loop. A failed log write (a full disk) is the one failure a later cycle may retry; any other
+    /// exception leaves the driver between a Ready and its Advance, so the group stops there (fail-stop) and
+    /// <see cref="RaftGroupOptions.OnFatal"/> ends the node: replay on restart recovers, and no cycle ever
+    /// retries a Ready it could not handle.
+    /// </summary>
     private void Run()
     {
         while (!_stop.IsCancellationRequested)
@@ -142,19 +163,44 @@ public sealed partial class RaftGroup : IAsyncDisposable
             {
                 Cycle();
             }
+            catch (LogWriteFailedException)
+            {
+                // Logged by Persist; the same Ready is written again next cycle, new writes refused meanwhile.
+            }
             catch (Exception ex)
             {
-                LogCycleFailed(ex);
+                Stop(ex);
+                return;
             }
         }
         FailEverything("ERR server is shutting down");
     }
 
+    private void Stop(Exception ex)
+    {
+        LogFatal(ex);
+        Fatal = ex;
+        _stop.Cancel();
+        FailEverything($"ERR this node stopped: {ex.Message}");
+        _options.OnFatal?.Invoke(ex);
+    }
+
+    /// <summary>Why the group stopped on its own (fail-stop), or null while it runs.</summary>
+    public Exception? Fatal { get; private set; }
+
     private void Cycle()
     {
         while (_inbox.TryDequeue(out var message))
         {
-            _node.Step(message);
+            try
+            {
+                _node.Step(message);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+            {
+                // A peer's message the core refuses (it checks before it changes state): dropped, never retried.
+                LogBadMessage(message.Type.ToString(), message.From, ex.Message);
+            }
         }
         var now = _time.GetTimestamp();
         var ticked = false;
@@ -453,7 +499,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
                 LogPersistFailed(ex);
             }
             _lastWriteError = ex.Message;
-            throw;
+            throw new LogWriteFailedException(ex);
         }
         _lastWriteError = null;
         if (ready.Entries.Count > 0)
@@ -541,8 +587,17 @@ public sealed partial class RaftGroup : IAsyncDisposable
         await Task.Run(_thread.Join);
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Error, Message = "Raft cycle failed")]
-    private partial void LogCycleFailed(Exception ex);
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Critical, Message = "The Raft group cannot go on and has stopped; the node exits (replay recovers on restart)")]
+    private partial void LogFatal(Exception ex);
+
+    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Dropped a {Type} message from {From:x16} that the Raft core refused: {Reason}")]
+    private partial void LogBadMessage(string type, ulong from, string reason);
+
+    [LoggerMessage(EventId = 2109, Level = LogLevel.Error, Message = "Applying log entry {Index} failed inside the command; every replica answers it with an error and goes on")]
+    private partial void LogCommandFaulted(long index, Exception ex);
+
+    /// <summary>A log write failed (logged, and refused writes say so); the cycle that hit it ends, the Ready is kept.</summary>
+    private sealed class LogWriteFailedException(Exception inner) : Exception(inner.Message, inner);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Skipping undecodable log entry {Index}: {Reason}")]
     private partial void LogBadEntry(ulong index, string reason);

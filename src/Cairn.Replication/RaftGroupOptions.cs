@@ -44,6 +44,12 @@ public sealed record RaftGroupOptions
     /// <summary>Entries kept in the log behind a snapshot, so a follower slightly behind catches up from the log rather than by snapshot.</summary>
     public ulong SnapshotCatchUpEntries { get; init; } = 5_000;
 
+    /// <summary>
+    /// Called once, on the group's thread, when the group has stopped because it cannot go on (a storage failure
+    /// while applying, a failure inside the driver). Every waiting request has been failed; the host exits non-zero.
+    /// </summary>
+    public Action<Exception>? OnFatal { get; init; }
+
     /// <summary>Where snapshots being sent or received are staged (on the same file system as the store, so one can be moved into place).</summary>
     public string? SnapshotDirectory { get; init; }
 }

@@ -11,6 +11,7 @@ public static class KvErrors
     public const string NoSuchKey = "ERR no such key";
     public const string TooBig = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
     public const string Syntax = "ERR syntax error";
+    public const string OffsetOutOfRange = "ERR offset is out of range";
 
     public static string InvalidExpire(string command) => $"ERR invalid expire time in '{command}' command";
 }

@@ -6,9 +6,30 @@ public sealed partial class KvStateMachine
 {
     /// <summary>
     /// Answers a read-only command from committed state as of <paramref name="now"/> (Unix ms):
-    /// keys whose expiry has passed read as absent. Safe to call concurrently with Apply.
+    /// keys whose expiry has passed read as absent. Safe to call concurrently with Apply. Total, as Apply is:
+    /// a command that breaks its op's rules, or whose read fails, gets an error reply; nothing throws.
     /// </summary>
-    public KvReply Query(KvCommand c, long now) => c.Op switch
+    public KvReply Query(KvCommand c, long now)
+    {
+        if (KvCommandRules.Check(c) is { } error)
+        {
+            return KvReply.Error(error);
+        }
+        try
+        {
+            return Answer(c, now);
+        }
+        catch (StorageException ex)
+        {
+            return KvReply.Error($"ERR the store could not be read: {ex.Message}");
+        }
+        catch (Exception ex) when (IsCommandFault(ex))
+        {
+            return KvReply.Error($"ERR internal error reading ({ex.GetType().Name})");
+        }
+    }
+
+    private KvReply Answer(KvCommand c, long now) => c.Op switch
     {
         KvOp.Get => GetString(c.Args[0], now),
         KvOp.MGet => MGet(c, now),

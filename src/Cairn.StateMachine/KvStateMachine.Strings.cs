@@ -171,11 +171,12 @@ public sealed partial class KvStateMachine
         {
             return KvReply.Int(old.Length);
         }
-        if (offset + value.Length > MaxStringLength)
+        // Subtraction, not addition: offset + length can wrap past long.MaxValue.
+        if (offset > MaxStringLength - value.Length)
         {
             return KvReply.Error(KvErrors.TooBig);
         }
-        var updated = new byte[Math.Max(old.Length, offset + value.Length)];
+        var updated = new byte[Math.Max(old.Length, (int)offset + value.Length)];
         old.CopyTo(updated);
         value.CopyTo(updated.AsSpan((int)offset));
         Store(slot, NewString(updated, live is null ? 0 : ValueRecord.ExpireAt(live)));

@@ -66,31 +66,46 @@ public sealed partial class KvStateMachine
     public long ExpiresCount => Volatile.Read(ref _expiresCount);
 
     /// <summary>
+    /// Called with an entry's index and the exception when command logic failed on it (a bug the operand rules
+    /// did not catch): the entry got an error reply and the rest of the batch was applied without it.
+    /// </summary>
+    public Action<long, Exception>? CommandFaulted { get; set; }
+
+    /// <summary>
     /// Applies <paramref name="entries"/> in order and writes <paramref name="replies"/>[i] for each.
-    /// Entries at or below <see cref="AppliedIndex"/> were applied before and are skipped with an error
-    /// reply. If the engine write fails, nothing of the batch is applied and the exception propagates.
+    /// Total: a command that breaks its op's rules (<see cref="KvCommandRules"/>) gets Redis's error, and one
+    /// whose logic throws gets an error reply and leaves no trace (the batch is applied again without it),
+    /// the same on every replica. Entries at or below <see cref="AppliedIndex"/> were applied before and are
+    /// skipped with an error reply. Only a failure of the store (<see cref="StorageException"/>) propagates,
+    /// and then nothing of the batch is applied.
     /// </summary>
     public void Apply(ReadOnlySpan<KvEntry> entries, Span<KvReply> replies, bool sync)
     {
         _batch ??= _engine.NewBatch();
-        _workKeys = _keyCount;
-        _workExpires = _expiresCount;
-        var applied = _appliedIndex;
+        HashSet<int>? faulted = null;
         try
         {
-            for (var i = 0; i < entries.Length; i++)
+            long applied;
+            while (true)
             {
-                var entry = entries[i];
-                if (entry.Index <= applied)
+                _workKeys = _keyCount;
+                _workExpires = _expiresCount;
+                try
                 {
-                    replies[i] = KvReply.Error("ERR entry already applied");
-                    continue;
+                    applied = ExecuteAll(entries, replies, faulted);
+                    break;
                 }
-                _now = entry.Timestamp;
-                _index = entry.Index;
-                _eventOrdinal = 0;
-                replies[i] = Execute(entry.Command);
-                applied = entry.Index;
+                catch (Exception ex) when (IsCommandFault(ex))
+                {
+                    // Deterministic (every replica throws at the same entry): drop what the batch did so far and
+                    // run it again with that entry answered by an error. Each round adds one entry, so this ends.
+                    var at = _faultAt;
+                    (faulted ??= []).Add(at);
+                    CommandFaulted?.Invoke(entries[at].Index, ex);
+                    _batch.Clear();
+                    _pending.Clear();
+                    _pendingFlush = false;
+                }
             }
             Span<byte> buffer = stackalloc byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(buffer, applied);
@@ -138,6 +153,38 @@ public sealed partial class KvStateMachine
             _pendingFlush = false;
         }
     }
+
+    private int _faultAt;
+
+    private long ExecuteAll(ReadOnlySpan<KvEntry> entries, Span<KvReply> replies, HashSet<int>? faulted)
+    {
+        var applied = _appliedIndex;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = entries[i];
+            if (entry.Index <= applied)
+            {
+                replies[i] = KvReply.Error("ERR entry already applied");
+                continue;
+            }
+            _now = entry.Timestamp;
+            _index = entry.Index;
+            _eventOrdinal = 0;
+            _faultAt = i;
+            replies[i] = faulted is not null && faulted.Contains(i)
+                ? KvReply.Error($"ERR internal error applying the command (entry {entry.Index}); it was not applied")
+                : KvCommandRules.Check(entry.Command) is { } error ? KvReply.Error(error) : Execute(entry.Command);
+            applied = entry.Index;
+        }
+        return applied;
+    }
+
+    /// <summary>
+    /// Whether an exception from applying a command is the command's own failure (deterministic, so every
+    /// replica sees it) rather than the node's: storage, memory and stack failures differ between nodes.
+    /// </summary>
+    private static bool IsCommandFault(Exception ex) =>
+        ex is not (StorageException or IOException or OutOfMemoryException or InsufficientExecutionStackException or ObjectDisposedException);
 
     /// <summary>Up to <paramref name="max"/> keys whose expiry is at or before <paramref name="now"/>, oldest first.</summary>
     public List<(byte[] Key, long ExpireAt)> FindExpired(long now, int max)

@@ -112,7 +112,14 @@ public sealed class RocksKvEngine : IKvEngine
     {
         using (Shared())
         {
-            return _db.Get(key, _families[(int)space], _read);
+            try
+            {
+                return _db.Get(key, _families[(int)space], _read);
+            }
+            catch (RocksDbException ex)
+            {
+                throw new StorageException($"RocksDB read failed: {ex.Message}", ex);
+            }
         }
     }
 
@@ -140,7 +147,14 @@ public sealed class RocksKvEngine : IKvEngine
     {
         using (Shared())
         {
-            _db.Write(((RocksWriteBatch)batch).Batch, sync ? _syncWrite : _asyncWrite);
+            try
+            {
+                _db.Write(((RocksWriteBatch)batch).Batch, sync ? _syncWrite : _asyncWrite);
+            }
+            catch (RocksDbException ex)
+            {
+                throw new StorageException($"RocksDB write failed: {ex.Message}", ex);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ namespace Cairn.Storage;
 /// <summary>
 /// An ordered, durable key-value store with atomic batches. Implementations are safe for
 /// concurrent readers alongside one writer; a batch becomes visible to readers all at once.
+/// A failure of the store itself (I/O, corruption) throws <see cref="StorageException"/>.
 /// </summary>
 public interface IKvEngine : IDisposable
 {

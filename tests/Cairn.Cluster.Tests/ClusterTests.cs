@@ -41,6 +41,32 @@ public sealed class ClusterTests
         Assert.Equal("3", info["num_voting_nodes"]);
     }
 
+    /// <summary>
+    /// Redis's "SETRANGE with huge offset" through a follower: the entry is committed and every replica's Apply
+    /// answers it with Redis's error (it used to throw there, and each node retried the same Ready forever).
+    /// </summary>
+    [Fact]
+    public async Task ACommandApplyRefusesIsAnsweredOnEveryNodeAndTheClusterGoesOn()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        Assert.True(await follower.Db.StringSetAsync("huge", "v"));
+        foreach (var node in new[] { follower, leader })
+        {
+            var ex = await Assert.ThrowsAsync<RedisServerException>(() => node.Db.ExecuteAsync("SETRANGE", "huge", "9223372036854775807", "x"));
+            Assert.Equal("ERR string exceeds maximum allowed size (proto-max-bulk-len)", ex.Message);
+        }
+        Assert.True(await follower.Db.StringSetAsync("after", "b"));
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.Equal("b", (string?)await node.Db.StringGetAsync("after"));
+            Assert.Equal("v", (string?)await node.Db.StringGetAsync("huge"));
+            Assert.DoesNotContain("cannot go on", node.Server!.Output);
+            Assert.False(node.Server.Process.HasExited);
+        }
+    }
+
     [Fact]
     public async Task APipelineSeesTheWritesBeforeEachCommandAndNoneAfter()
     {

@@ -55,6 +55,46 @@ public sealed class RaftGroupTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A storage failure while applying stops the group (fail-stop) instead of retrying the same Ready forever:
+    /// the waiting write fails with the reason, later ones are refused, and the host's OnFatal hears it once.
+    /// </summary>
+    [Fact]
+    public async Task AStorageFailureWhileApplyingStopsTheGroupOnce()
+    {
+        using var log = SegmentedLogStore.Open(Path.Combine(_directory, "log"));
+        var engine = new FailingWrites(new InMemoryKvEngine());
+        var fatal = new List<Exception>();
+        var stopped = new TaskCompletionSource();
+        var options = Options(1, 1) with { OnFatal = ex => { fatal.Add(ex); stopped.TrySetResult(); } };
+        await using var group = new RaftGroup(options, log, new KvStateMachine(engine), null, NullLogger.Instance);
+        await Until(() => group.SoftState.State == StateType.Leader, "leadership");
+        Assert.Equal(KvReplyKind.Ok, (await group.ProposeAsync(new KvCommand(KvOp.Set, [B("a"), B("1")]))).Kind);
+        engine.Fail = true;
+        var reply = await group.ProposeAsync(new KvCommand(KvOp.Set, [B("b"), B("2")])).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.StartsWith("TIMEOUT the write's outcome is unknown: this node stopped: disk gone", reply.Text);
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.IsType<StorageException>(Assert.Single(fatal));
+        Assert.Same(fatal[0], group.Fatal);
+        Assert.Equal(1, engine.FailedWrites);
+        Assert.Equal("ERR this node stopped: disk gone", (await group.ProposeAsync(new KvCommand(KvOp.Set, [B("c"), B("3")])).WaitAsync(TimeSpan.FromSeconds(20))).Text);
+        Assert.Equal(1, engine.FailedWrites);
+    }
+
+    [Fact]
+    public async Task ACommandThatBreaksItsOpsRulesIsRefusedBeforeTheLog()
+    {
+        using var log = SegmentedLogStore.Open(Path.Combine(_directory, "log"));
+        await using var group = new RaftGroup(Options(1, 1), log, new KvStateMachine(new InMemoryKvEngine()), null, NullLogger.Instance);
+        await Until(() => group.SoftState.State == StateType.Leader, "leadership");
+        var before = group.WriteCommands;
+        Assert.Equal("ERR wrong number of arguments for 'set' command", (await group.ProposeAsync(new KvCommand(KvOp.Set, []))).Text);
+        Assert.Equal("ERR wrong number of arguments for 'set' command", (await group.ProposeForwardedAsync(new KvCommand(KvOp.Set, [B("k")]))).Text);
+        Assert.Equal("ERR 'Get' is not a write", (await group.ProposeAsync(new KvCommand(KvOp.Get, [B("k")]))).Text);
+        Assert.Equal("ERR 'Set' is not a query", (await group.ReadAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Text);
+        Assert.Equal(before, group.WriteCommands);
+    }
+
     [Fact]
     public async Task ThreeGroupsOverALoopbackTransportReplicate()
     {
@@ -158,6 +198,36 @@ public sealed class RaftGroupTests : IDisposable
     }
 
     /// <summary>Delivers messages to the other groups in this process through the wire codec, as a transport would.</summary>
+    private sealed class FailingWrites(IKvEngine inner) : IKvEngine
+    {
+        public volatile bool Fail;
+        public int FailedWrites;
+
+        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) => inner.Get(space, key);
+
+        public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
+
+        public IWriteBatch NewBatch() => inner.NewBatch();
+
+        public void Write(IWriteBatch batch, bool sync)
+        {
+            if (Fail)
+            {
+                Interlocked.Increment(ref FailedWrites);
+                throw new StorageException("disk gone");
+            }
+            inner.Write(batch, sync);
+        }
+
+        public void Checkpoint(string directory) => inner.Checkpoint(directory);
+
+        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
+
+        public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
+
+        public void Dispose() => inner.Dispose();
+    }
+
     private sealed class Loopback(Dictionary<ulong, RaftGroup> groups) : IRaftTransport
     {
         private readonly Cairn.Replication.Wire.WireWriter _writer = new();

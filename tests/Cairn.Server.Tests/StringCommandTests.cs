@@ -49,11 +49,28 @@ public class StringCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
     [InlineData(new[] { "INCRBYFLOAT", "k", "abc" }, "ERR value is not a valid float")]
     [InlineData(new[] { "SETRANGE", "k", "-1", "v" }, "ERR offset is out of range")]
     [InlineData(new[] { "SETRANGE", "k", "536870911", "ab" }, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    [InlineData(new[] { "SETRANGE", "k", "9223372036854775807", "x" }, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    [InlineData(new[] { "SETRANGE", "k", "9223372036854775806", "xy" }, "ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    [InlineData(new[] { "SETRANGE", "k", "-9223372036854775808", "x" }, "ERR offset is out of range")]
     [InlineData(new[] { "GETRANGE", "k", "a", "1" }, "ERR value is not an integer or out of range")]
     public async Task BadArgumentsGetRedisErrors(string[] command, string error)
     {
         var ex = await Assert.ThrowsAsync<RedisServerException>(() => _db.ExecuteAsync(command[0], command[1..]));
         Assert.Equal(error, ex.Message);
+    }
+
+    /// <summary>Redis's "SETRANGE with huge offset": the sum of offset and length wrapped, and Apply threw on every replica, forever.</summary>
+    [Fact]
+    public async Task SetRangeWithAHugeOffsetIsRefusedAndTheNodeKeepsServing()
+    {
+        await _db.StringSetAsync("str:huge", "v");
+        var ex = await Assert.ThrowsAsync<RedisServerException>(() => _db.ExecuteAsync("SETRANGE", "str:huge", "9223372036854775807", "x"));
+        Assert.Equal("ERR string exceeds maximum allowed size (proto-max-bulk-len)", ex.Message);
+        Assert.Equal(1, (long)await _db.ExecuteAsync("SETRANGE", "str:huge", "9223372036854775807", ""));
+        Assert.True(await _db.StringSetAsync("str:huge:after", "b"));
+        Assert.Equal("b", (string?)await _db.StringGetAsync("str:huge:after"));
+        Assert.Equal("v", (string?)await _db.StringGetAsync("str:huge"));
+        Assert.DoesNotContain("cannot go on", fixture.Server.Output);
     }
 
     [Fact]

@@ -111,14 +111,10 @@ internal static class StringCommands
         }
         if (offset < 0)
         {
-            c.Error("ERR offset is out of range");
+            c.Error(KvErrors.OffsetOutOfRange);
             return;
         }
-        if (offset + (long)c.Args[3].Length > KvStateMachine.MaxStringLength)
-        {
-            c.Error(KvErrors.TooBig);
-            return;
-        }
+        // The size check comes after the key's type, as in Redis: Apply makes it.
         c.Submit(new KvCommand(KvOp.SetRange, [c.Bytes(1), c.Bytes(3)], offset));
     }
 

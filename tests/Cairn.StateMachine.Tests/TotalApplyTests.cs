@@ -1,0 +1,126 @@
+using Cairn.Storage;
+using static Cairn.StateMachine.Tests.Harness;
+
+namespace Cairn.StateMachine.Tests;
+
+/// <summary>Apply and Query are total: no operand, however malformed or extreme, makes them throw.</summary>
+public class TotalApplyTests
+{
+    [Theory]
+    [MemberData(nameof(Engines), MemberType = typeof(Harness))]
+    public void SetRangeWithAHugeOffsetIsRefusedAndWritesGoOn(string engine)
+    {
+        using var h = new Harness(engine);
+        h.Write(Set("k", "v"));
+        // Redis's test suite: "SETRANGE with huge offset". offset + length wraps past long.MaxValue.
+        Assert.Equal(KvErrors.TooBig, h.Write(SetRange("k", long.MaxValue, "x")).Text);
+        Assert.Equal(KvErrors.TooBig, h.Write(SetRange("k", KvStateMachine.MaxStringLength, "x")).Text);
+        Assert.Equal(KvErrors.TooBig, h.Write(SetRange("new", long.MaxValue - 1, "xy")).Text);
+        Assert.Equal(KvErrors.OffsetOutOfRange, h.Write(SetRange("k", -1, "x")).Text);
+        Assert.Equal(KvErrors.OffsetOutOfRange, h.Write(SetRange("k", long.MinValue, "x")).Text);
+        // Nothing to write: the length, whatever the offset (as Redis).
+        Assert.Equal(1, h.Write(SetRange("k", long.MaxValue, "")).Integer);
+        Assert.Equal(KvReplyKind.Ok, h.Write(Set("a", "b")).Kind);
+        Assert.Equal("v", h.Get("k"));
+        Assert.Null(h.Get("new"));
+        Assert.Equal(3, h.Write(SetRange("k", 2, "z")).Integer);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines), MemberType = typeof(Harness))]
+    public void CommandsThatBreakTheirOpsRulesGetErrorsAndTheBatchGoesOn(string engine)
+    {
+        using var h = new Harness(engine);
+        var malformed = new KvCommand[]
+        {
+            new(KvOp.Set, []),
+            new(KvOp.Set, [B("k")]),
+            new(KvOp.Append, [B("k")]),
+            new(KvOp.MSet, [B("k")]),
+            new(KvOp.MSet, [B("a"), B("1"), B("b")]),
+            new(KvOp.Rename, [B("k")]),
+            new(KvOp.Del, []),
+            new(KvOp.ExpireKeys, [B("k"), B("short")]),
+            new(KvOp.ExpireKeys, [B("k")]),
+            new(KvOp.IncrByFloat, [B("k")], @float: double.NaN),
+            new(KvOp.Expire, [B("k")], 10),
+            new(KvOp.Set, [B("k"), B("v")], 0, flags: KvFlags.ExpireRelative),
+            new(KvOp.Set, [B("k"), B("v")], 5, flags: KvFlags.ExpireRelative | KvFlags.ExpireAbsolute),
+            new(KvOp.Set, [B("k"), B("v")], flags: KvFlags.Nx | KvFlags.Xx),
+            new(KvOp.GetEx, [B("k")], -5, flags: KvFlags.ExpireAbsolute),
+            new(KvOp.FlushAll, [B("k")]),
+            new((KvOp)200, [B("k")]),
+            new(KvOp.Get, [B("k")]),
+        };
+        var batch = malformed.Prepend(Set("before", "1")).Append(Set("after", "2")).ToArray();
+        var replies = h.WriteBatch(batch);
+        Assert.Equal(KvReplyKind.Ok, replies[0].Kind);
+        Assert.Equal(KvReplyKind.Ok, replies[^1].Kind);
+        for (var i = 1; i < replies.Length - 1; i++)
+        {
+            Assert.True(replies[i].IsError, $"{batch[i].Op} with {batch[i].Args.Length} arguments: {replies[i]}");
+        }
+        Assert.StartsWith("ERR wrong number of arguments for 'set'", replies[1].Text);
+        Assert.Equal(KvErrors.NotFloat, replies[10].Text);
+        Assert.Equal(KvErrors.InvalidExpire("set"), replies[12].Text);
+        Assert.Equal(KvErrors.Syntax, replies[13].Text);
+        Assert.Equal("1", h.Get("before"));
+        Assert.Equal("2", h.Get("after"));
+        Assert.Null(h.Get("k"));
+        Assert.Equal(2, h.Machine.KeyCount);
+        Assert.True(h.Read(new KvCommand(KvOp.Get, [])).IsError);
+        Assert.True(h.Read(new KvCommand(KvOp.Scan, [B(""), B("")], 0, 0)).IsError);
+        Assert.True(h.Read(new KvCommand(KvOp.Set, [B("k"), B("v")])).IsError);
+    }
+
+    [Fact]
+    public void AnEntryWhoseLogicThrowsIsAnsweredWithAnErrorAndLeavesNoTrace()
+    {
+        using var inner = new InMemoryKvEngine();
+        var engine = new ThrowingEngine(inner, "boom", () => new InvalidOperationException("a bug"));
+        var faults = new List<long>();
+        var machine = new KvStateMachine(engine) { CommandFaulted = (index, _) => faults.Add(index) };
+        var entries = new[]
+        {
+            new KvEntry(1, 1000, Set("a", "1")),
+            new KvEntry(2, 1000, new KvCommand(KvOp.Append, [B("boom"), B("x")])),
+            new KvEntry(3, 1000, Set("b", "2")),
+        };
+        var replies = new KvReply[entries.Length];
+        machine.Apply(entries, replies, sync: false);
+        Assert.Equal("OK", replies[0].ToString());
+        Assert.StartsWith("ERR internal error applying the command (entry 2)", replies[1].Text);
+        Assert.Equal("OK", replies[2].ToString());
+        Assert.Equal([2L], faults);
+        Assert.Equal(3, machine.AppliedIndex);
+        Assert.Equal(2, machine.KeyCount);
+        Assert.Equal("1", machine.Query(new KvCommand(KvOp.Get, [B("a")]), 1000).ToString());
+        Assert.Equal("2", machine.Query(new KvCommand(KvOp.Get, [B("b")]), 1000).ToString());
+        Assert.Equal("ERR internal error reading (InvalidOperationException)", machine.Query(new KvCommand(KvOp.Get, [B("boom")]), 1000).Text);
+    }
+
+    [Fact]
+    public void AStorageFailureStopsTheBatchWithNothingApplied()
+    {
+        using var inner = new InMemoryKvEngine();
+        var engine = new ThrowingEngine(inner, "bad", () => new StorageException("disk gone"));
+        var machine = new KvStateMachine(engine);
+        var entries = new[] { new KvEntry(1, 1000, Set("a", "1")), new KvEntry(2, 1000, new KvCommand(KvOp.Append, [B("bad"), B("x")])) };
+        Assert.Throws<StorageException>(() => machine.Apply(entries, new KvReply[2], sync: false));
+        Assert.Equal(0, machine.AppliedIndex);
+        Assert.Equal(0, machine.KeyCount);
+        Assert.Equal(KvReplyKind.Null, machine.Query(new KvCommand(KvOp.Get, [B("a")]), 1000).Kind);
+        Assert.StartsWith("ERR the store could not be read", machine.Query(new KvCommand(KvOp.Get, [B("bad")]), 1000).Text);
+    }
+
+    private static KvCommand SetRange(string key, long offset, string value) => new(KvOp.SetRange, [B(key), B(value)], offset);
+
+    /// <summary>Throws on reads of one key; everything else reaches the inner engine.</summary>
+    private sealed class ThrowingEngine(IKvEngine inner, string key, Func<Exception> failure) : DelegatingEngine(inner)
+    {
+        private readonly byte[] _dataKey = KeyCodec.DataKey(B(key));
+
+        public override byte[]? Get(KvSpace space, ReadOnlySpan<byte> k) =>
+            space == KvSpace.Data && k.SequenceEqual(_dataKey) ? throw failure() : base.Get(space, k);
+    }
+}

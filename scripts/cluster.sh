@@ -6,7 +6,8 @@
 # Node i (1-based) serves RESP on BASE_PORT+i-1 (default 7001…), HTTP on that port + 1000 (8001…), gRPC on
 # that port + 2000 (9001…) and talks to its peers on that port + 10000 (17001…); its data lives in
 # DIR/node<i> (default ./cluster) and its log in DIR/node<i>.log.
-# Node 1 bootstraps the cluster; the others join through node 1. Restarting keeps the data.
+# Node 1 bootstraps the cluster; the others join through node 1. Restarting keeps the data. Peers prove they
+# hold the cluster secret in DIR/cluster.secret, made (random) on the first start and passed to every node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,12 +19,12 @@ while getopts "n:p:d:h" opt; do
         n) nodes=$OPTARG ;;
         p) base=$OPTARG ;;
         d) dir=$OPTARG ;;
-        *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 command=${1:-}
-[[ $command ]] || { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $command ]] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 dll=src/Cairn.Host/bin/Release/net10.0/cairn-server.dll
@@ -60,7 +61,10 @@ build() {
 start_node() {
     local i=$1 args
     if pid=$(pid_of "$i"); then echo "node$i already running (pid $pid)"; return; fi
-    args=(--node-id "node$i" --port "$(port_of "$i")" --raft-addr "127.0.0.1:$(raft_of "$i")" --http-port "$(http_of "$i")" --grpc-port "$(grpc_of "$i")" --data-dir "$dir/node$i")
+    if [[ ! -s $dir/cluster.secret ]]; then
+        (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$dir/cluster.secret")
+    fi
+    args=(--node-id "node$i" --port "$(port_of "$i")" --raft-addr "127.0.0.1:$(raft_of "$i")" --http-port "$(http_of "$i")" --grpc-port "$(grpc_of "$i")" --data-dir "$dir/node$i" --cluster-secret-file "$dir/cluster.secret")
     if ((i == 1)); then args+=(--bootstrap); else args+=(--join "127.0.0.1:$(raft_of 1)"); fi
     nohup dotnet "$dll" "${args[@]}" >>"$dir/node$i.log" 2>&1 &
     echo $! >"$dir/node$i.pid"

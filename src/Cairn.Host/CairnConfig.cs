@@ -48,6 +48,39 @@ public sealed record CairnConfig
     /// <summary>The address peers are told to reach this node at; null = <see cref="RaftAddress"/> as bound.</summary>
     public string? AdvertiseAddress { get; init; }
 
+    /// <summary>
+    /// A file holding the cluster secret every peer must prove it holds (its content, whitespace trimmed, at least
+    /// 16 bytes); null = none: the peer port then takes connections from loopback only.
+    /// </summary>
+    public string? ClusterSecretFile { get; init; }
+
+    /// <summary>Shortest cluster secret taken: 16 bytes (128 bits when random).</summary>
+    public const int MinClusterSecretBytes = 16;
+
+    /// <summary>The cluster secret from <see cref="ClusterSecretFile"/>, or null when none is configured.</summary>
+    public byte[]? ReadClusterSecret()
+    {
+        if (ClusterSecretFile is null)
+        {
+            return null;
+        }
+        string text;
+        try
+        {
+            text = File.ReadAllText(ClusterSecretFile).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cluster secret file '{ClusterSecretFile}': {ex.Message}");
+        }
+        var secret = System.Text.Encoding.UTF8.GetBytes(text);
+        if (secret.Length < MinClusterSecretBytes)
+        {
+            throw new ConfigException($"cluster secret file '{ClusterSecretFile}' holds {secret.Length} bytes; at least {MinClusterSecretBytes} are needed (e.g. openssl rand -hex 32)");
+        }
+        return secret;
+    }
+
     /// <summary>Start a new one-member cluster when the data directory is empty; null = yes unless <see cref="Join"/> is set.</summary>
     public bool? Bootstrap { get; init; }
 
@@ -228,7 +261,7 @@ public sealed record CairnConfig
     public override string ToString() =>
         $"node_id={NodeId} server_addr={Bind}:{Port} data_path={Path.GetFullPath(DataPath)} max_open_files={MaxOpenFiles} " +
         $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
-        $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} " +
+        $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} cluster_secret_file={ClusterSecretFile ?? "(none)"} " +
         $"bootstrap={ShouldBootstrap} join=[{string.Join(",", Join)}] election_timeout={ElectionTimeoutMs}ms heartbeat_interval={HeartbeatIntervalMs}ms " +
         $"http_addr={HttpListen()?.ToString() ?? "off"} grpc_addr={GrpcListen()?.ToString() ?? "off"} snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} " +
         $"request_timeout={RequestTimeoutMs}ms config={ConfigFile ?? "(none)"}";

@@ -29,6 +29,8 @@ public sealed class CommandLine
 
     public Option<string?> AdvertiseAddr { get; } = new("--advertise-addr") { Description = "Peer address other nodes reach this one at (default: --raft-addr)" };
 
+    public Option<string?> ClusterSecretFile { get; } = new("--cluster-secret-file") { Description = "File holding the secret peers must prove they hold (default: none, peers from loopback only)" };
+
     public Option<bool?> Bootstrap { get; } = new("--bootstrap") { Description = "Start a new cluster if the data directory is empty (default: yes unless --join is given)" };
 
     public Option<string[]> Join { get; } = new("--join") { Description = "Raft address of a member to join through when the data directory is empty (repeatable, or comma-separated)", AllowMultipleArgumentsPerToken = true };
@@ -38,7 +40,7 @@ public sealed class CommandLine
     public CommandLine()
     {
         Root = new RootCommand("cairn-server: a Raft-replicated, Redis-compatible key-value database");
-        foreach (var option in new Option[] { Config, Bind, Port, HttpAddr, HttpPort, GrpcAddr, GrpcPort, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, Bootstrap, Join })
+        foreach (var option in new Option[] { Config, Bind, Port, HttpAddr, HttpPort, GrpcAddr, GrpcPort, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, ClusterSecretFile, Bootstrap, Join })
         {
             Root.Options.Add(option);
         }
@@ -97,6 +99,10 @@ public sealed class CommandLine
         if (parsed.GetValue(AdvertiseAddr) is { } advertise)
         {
             config = config with { AdvertiseAddress = advertise };
+        }
+        if (parsed.GetValue(ClusterSecretFile) is { } secretFile)
+        {
+            config = config with { ClusterSecretFile = secretFile };
         }
         if (parsed.GetValue(Bootstrap) is { } bootstrap)
         {

@@ -71,6 +71,10 @@ public static class EnvironmentConfig
         {
             config = config with { AdvertiseAddress = advertise };
         }
+        if (Value("CAIRN_CLUSTER_SECRET_FILE") is { } secretFile)
+        {
+            config = config with { ClusterSecretFile = secretFile };
+        }
         if (Value("CAIRN_BOOTSTRAP") is { } bootstrap)
         {
             config = config with

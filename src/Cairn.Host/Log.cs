@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Stopped; store closed cleanly")]
     public static partial void Stopped(ILogger logger);
 
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "No cluster secret (--cluster-secret-file): the peer port {Listen} takes peers from loopback only")]
+    public static partial void NoClusterSecret(ILogger logger, string listen);
+
     [LoggerMessage(EventId = 110, Level = LogLevel.Critical, Message = "Stopped after a fatal error (exit code 3): {Reason}")]
     public static partial void StoppedOnFatal(ILogger logger, string reason);
 }

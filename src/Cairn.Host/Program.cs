@@ -32,9 +32,11 @@ return await parsed.InvokeAsync();
 async Task<int> RunAsync(ParseResult result)
 {
     CairnConfig config;
+    byte[]? clusterSecret;
     try
     {
         config = cli.Resolve(result, Environment.GetEnvironmentVariable);
+        clusterSecret = config.ReadClusterSecret();
     }
     catch (ConfigException ex)
     {
@@ -135,7 +137,7 @@ async Task<int> RunAsync(ParseResult result)
     TcpPeerTransport transport;
     try
     {
-        transport = new TcpPeerTransport(new IPEndPoint(raftHost, raftPort), loggers.CreateLogger("Cairn.Transport"));
+        transport = new TcpPeerTransport(new IPEndPoint(raftHost, raftPort), loggers.CreateLogger("Cairn.Transport"), clusterSecret);
     }
     catch (SocketException ex)
     {
@@ -163,6 +165,10 @@ async Task<int> RunAsync(ParseResult result)
     {
         Console.Error.WriteLine($"cairn-server: cannot listen on {config.Bind}:{config.Port}, http {config.HttpListen()?.ToString() ?? "off"} or grpc {config.GrpcListen()?.ToString() ?? "off"}: {ex.Message}");
         return 1;
+    }
+    if (clusterSecret is null)
+    {
+        Log.NoClusterSecret(logger, transport.LocalEndPoint.ToString());
     }
     var port = ((IPEndPoint)resp!.EndPoint).Port;
     var advertise = config.AdvertiseAddress ?? Advertised(raftHost, transport.LocalEndPoint.Port);

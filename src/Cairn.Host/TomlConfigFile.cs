@@ -69,6 +69,7 @@ public static class TomlConfigFile
                 {
                     "address" => c with { RaftAddress = reader.String(k, v, "raft") },
                     "advertise_addr" => c with { AdvertiseAddress = reader.String(k, v, "raft") },
+                    "cluster_secret_file" => c with { ClusterSecretFile = reader.String(k, v, "raft") },
                     "bootstrap" => c with { Bootstrap = reader.Boolean(k, v, "raft") },
                     "join" => c with { Join = reader.Strings(k, v, "raft") },
                     "election_timeout" => c with { ElectionTimeoutMs = (int)reader.Integer(k, v, "raft", 1, 60_000) },

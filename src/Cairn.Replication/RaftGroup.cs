@@ -29,6 +29,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private readonly ConcurrentQueue<PendingReply> _proposals = new();
     private readonly ConcurrentQueue<PendingReply> _reads = new();
     private readonly ConcurrentQueue<Message> _inbox = new();
+    private int _inboxCount;
     private readonly ConcurrentQueue<Action> _work = new();
     private readonly ManualResetEventSlim _signal = new(false);
     private readonly CancellationTokenSource _stop = new();
@@ -108,9 +109,17 @@ public sealed partial class RaftGroup : IAsyncDisposable
         return KvCommandRules.Check(command) is { } error ? Task.FromResult(KvReply.Error(error)) : null;
     }
 
+    /// <summary>Peer messages waiting to be stepped at most; past it more are dropped (Raft resends what matters).</summary>
+    public const int MaxInbox = 65_536;
+
     /// <summary>A message from a peer (the transport calls this from any thread).</summary>
     public void Deliver(Message message)
     {
+        if (Interlocked.Increment(ref _inboxCount) > MaxInbox)
+        {
+            Interlocked.Decrement(ref _inboxCount);
+            return;
+        }
         _inbox.Enqueue(message);
         _signal.Set();
     }
@@ -192,6 +201,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     {
         while (_inbox.TryDequeue(out var message))
         {
+            Interlocked.Decrement(ref _inboxCount);
             try
             {
                 _node.Step(message);

@@ -30,6 +30,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     private readonly ITimer _expireTimer;
     private readonly SnapshotReceiver _snapshots;
     private long _expiredKeys;
+    private long _droppedMessages;
     private int _expireCycleRunning;
     private int _disposed;
 
@@ -47,6 +48,9 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     }
 
     public RaftGroup Group => _group;
+
+    /// <summary>Peer messages dropped since start: sent in another node's name, or not allowed alone.</summary>
+    public long DroppedPeerMessages => Interlocked.Read(ref _droppedMessages);
 
     public GroupStatus Cluster => _group.Status;
 
@@ -209,11 +213,14 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         }
         foreach (var message in MessageCodec.Read(payload[1..]))
         {
-            // A Snap travels with its data (SnapshotInstall), never alone.
-            if (message.Type != MessageType.Snap)
+            // Only the authenticated sender may speak for itself; a Snap travels with its data (SnapshotInstall), never alone.
+            if (message.From != from || message.Type == MessageType.Snap)
             {
-                _group.Deliver(message);
+                Interlocked.Increment(ref _droppedMessages);
+                LogDroppedMessage(message.Type.ToString(), message.From, from);
+                continue;
             }
+            _group.Deliver(message);
         }
     }
 
@@ -332,6 +339,9 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         await _expireTimer.DisposeAsync();
         await _group.DisposeAsync();
     }
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Dropped a {Type} message that names {From:x16} as its sender, from peer {Peer:x16}")]
+    private partial void LogDroppedMessage(string type, ulong from, ulong peer);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Active expiry cycle failed")]
     private partial void LogExpireFailed(Exception ex);

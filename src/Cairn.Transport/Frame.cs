@@ -6,7 +6,7 @@ namespace Cairn.Transport;
 
 internal enum FrameType : byte
 {
-    /// <summary>First frame on a connection: magic, version, the dialer's node id and advertised address.</summary>
+    /// <summary>The handshake's frames (<see cref="PeerHandshake"/>): the only ones accepted before it completes.</summary>
     Hello = 1,
     OneWay = 2,
     Request = 3,
@@ -18,49 +18,18 @@ internal enum FrameType : byte
 
 /// <summary>
 /// Frames on the peer port: length (u32, of what follows) | type (u8) | [request id (u64)] | payload.
-/// Little-endian. Until a valid Hello arrives, frames larger than <see cref="MaxHelloBytes"/> are refused,
+/// Little-endian. Until the handshake completes, frames larger than <see cref="MaxHelloBytes"/> are refused,
 /// so garbage cannot make a node wait for (or buffer) a huge declared length.
 /// </summary>
 internal static class Frame
 {
     public const uint Magic = 0x4E524143; // "CARN"
-    public const byte Version = 1;
     public const int MaxHelloBytes = 1024;
     public const int MaxFrameBytes = 256 * 1024 * 1024;
 
-    public static byte[] Hello(ulong nodeId, string address)
-    {
-        var text = Encoding.UTF8.GetBytes(address);
-        var frame = new byte[4 + 1 + 4 + 1 + 8 + 4 + text.Length];
-        var span = frame.AsSpan();
-        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(frame.Length - 4));
-        span[4] = (byte)FrameType.Hello;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[5..], Magic);
-        span[9] = Version;
-        BinaryPrimitives.WriteUInt64LittleEndian(span[10..], nodeId);
-        BinaryPrimitives.WriteInt32LittleEndian(span[18..], text.Length);
-        text.CopyTo(span[22..]);
-        return frame;
-    }
-
-    public static (ulong NodeId, string Address) ReadHello(ReadOnlySpan<byte> body)
-    {
-        if (body.Length < 17 || BinaryPrimitives.ReadUInt32LittleEndian(body) != Magic || body[4] != Version)
-        {
-            throw new FormatException("not a Cairn peer handshake");
-        }
-        var nodeId = BinaryPrimitives.ReadUInt64LittleEndian(body[5..]);
-        var length = BinaryPrimitives.ReadInt32LittleEndian(body[13..]);
-        if (length < 0 || length != body.Length - 17)
-        {
-            throw new FormatException("bad handshake address length");
-        }
-        return (nodeId, Encoding.UTF8.GetString(body[17..]));
-    }
-
     public static byte[] Build(FrameType type, ulong requestId, ReadOnlySpan<byte> payload)
     {
-        var hasId = type != FrameType.OneWay;
+        var hasId = type is FrameType.Request or FrameType.Response or FrameType.Failure;
         var frame = new byte[4 + 1 + (hasId ? 8 : 0) + payload.Length];
         var span = frame.AsSpan();
         BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(frame.Length - 4));
@@ -114,5 +83,28 @@ internal static class Frame
         payload = buffer.Slice(5 + idBytes, length - 1 - idBytes);
         buffer = buffer.Slice(4 + length);
         return true;
+    }
+
+    /// <summary>
+    /// Reads exactly one frame of at most <paramref name="maxBytes"/> from <paramref name="stream"/> (nothing
+    /// beyond it), for the handshake, before a connection's frames are read through a pipe.
+    /// </summary>
+    public static async Task<(FrameType Type, byte[] Payload)> ReadOneAsync(Stream stream, int maxBytes, CancellationToken cancellationToken)
+    {
+        var header = new byte[5];
+        await stream.ReadExactlyAsync(header, cancellationToken);
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        if (length < 1 || length > (uint)maxBytes)
+        {
+            throw new FormatException($"frame length {length} out of range");
+        }
+        var type = (FrameType)header[4];
+        if (type is < FrameType.Hello or > FrameType.Failure)
+        {
+            throw new FormatException($"unknown frame type {header[4]}");
+        }
+        var payload = new byte[length - 1];
+        await stream.ReadExactlyAsync(payload, cancellationToken);
+        return (type, payload);
     }
 }

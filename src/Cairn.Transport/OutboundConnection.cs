@@ -22,7 +22,8 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
     private readonly string _address;
-    private readonly byte[] _hello;
+    private readonly MemberInfo _self;
+    private readonly PeerHandshake _handshake;
     private readonly ILogger _logger;
     private readonly Channel<Outgoing> _queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<ulong, Outgoing> _pending = new();
@@ -33,10 +34,11 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
     private volatile bool _connected;
     private volatile bool _everConnected;
 
-    public OutboundConnection(string address, byte[] hello, ILogger logger)
+    public OutboundConnection(string address, MemberInfo self, PeerHandshake handshake, ILogger logger)
     {
         _address = address;
-        _hello = hello;
+        _self = self;
+        _handshake = handshake;
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
@@ -121,7 +123,7 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
                 connectTimeout.CancelAfter(TimeSpan.FromSeconds(2));
                 await socket.ConnectAsync(host, port, connectTimeout.Token);
                 await using var stream = new NetworkStream(socket, ownsSocket: false);
-                await stream.WriteAsync(_hello, _stop.Token);
+                await AuthenticateAsync(stream);
                 if (failures > 0)
                 {
                     LogReconnected(_address, failures);
@@ -137,7 +139,7 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
                 session.Cancel();
                 await Task.WhenAll(reading.ContinueWith(_ => { }), writing.ContinueWith(_ => { }));
             }
-            catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or FormatException or ArgumentException)
+            catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or FormatException or ArgumentException or PeerAuthenticationException)
             {
                 if (!_stop.IsCancellationRequested && failures++ == 0)
                 {
@@ -161,6 +163,21 @@ internal sealed partial class OutboundConnection : IAsyncDisposable
             }
             backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
         }
+    }
+
+    /// <summary>The dialer's side of <see cref="PeerHandshake"/>: nothing else is sent until the peer has proved itself and been answered.</summary>
+    private async Task AuthenticateAsync(NetworkStream stream)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        var nonce = PeerHandshake.NewNonce();
+        await stream.WriteAsync(PeerHandshake.Hello(_self.Id, _self.RaftAddress, nonce), timeout.Token);
+        var (type, challenge) = await Frame.ReadOneAsync(stream, Frame.MaxHelloBytes, timeout.Token);
+        if (type != FrameType.Hello)
+        {
+            throw new FormatException("the peer did not answer the handshake");
+        }
+        await stream.WriteAsync(_handshake.Answer(challenge, _self.Id, nonce), timeout.Token);
     }
 
     private async Task WriteFramesAsync(NetworkStream stream, CancellationToken cancellationToken)

@@ -10,14 +10,19 @@ namespace Cairn.Transport;
 
 /// <summary>
 /// TCP between peers. Each node dials one connection to every peer it sends to (all groups share it)
-/// and accepts the peers' connections on its peer port. A connection opens with a handshake naming
-/// the dialer (id and advertised address), which also teaches the acceptor where to answer it.
+/// and accepts the peers' connections on its peer port. A connection opens with a mutual handshake
+/// (<see cref="PeerHandshake"/>): each side proves it holds the cluster secret, and only then does the
+/// acceptor read frames or learn the dialer's advertised address. The dialer's authenticated id is the
+/// <c>from</c> of everything that arrives on the connection.
 /// Anything malformed — a bad handshake, an oversized or unknown frame, a payload the handler rejects —
 /// is logged and the connection dropped; the node carries on.
 /// </summary>
 public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Requests from one peer connection being answered at once; past it the connection is not read.</summary>
+    public const int MaxRequestsInFlight = 1024;
 
     private readonly ILogger _logger;
     private readonly Socket _listener;
@@ -27,13 +32,16 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private MemberInfo? _self;
     private IPeerHandler _handler = null!;
-    private byte[] _hello = [];
+    private readonly PeerHandshake _handshake;
+    private long _refusedPeers;
     private Task _acceptLoop = Task.CompletedTask;
 
     /// <summary>Binds the peer port now (port 0 picks a free one; see <see cref="LocalEndPoint"/>); serves once started.</summary>
-    public TcpPeerTransport(IPEndPoint listen, ILogger logger)
+    /// <param name="clusterSecret">What peers must prove they hold (<see cref="PeerHandshake"/>); null: none, loopback peers only.</param>
+    public TcpPeerTransport(IPEndPoint listen, ILogger logger, byte[]? clusterSecret = null)
     {
         _logger = logger;
+        _handshake = new PeerHandshake(clusterSecret);
         _listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(listen);
@@ -46,7 +54,6 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
     {
         _self = self;
         _handler = handler;
-        _hello = Frame.Hello(self.Id, self.RaftAddress);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -87,7 +94,7 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
     private OutboundConnection Connection(string address) =>
         _outbound.TryGetValue(address, out var connection)
             ? connection
-            : _outbound.GetOrAdd(address, a => new OutboundConnection(a, _hello, _logger));
+            : _outbound.GetOrAdd(address, a => new OutboundConnection(a, _self!, _handshake, _logger));
 
     private async Task AcceptLoopAsync()
     {
@@ -116,46 +123,37 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
     {
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var reader = PipeReader.Create(stream);
-        var writeLock = new SemaphoreSlim(1, 1);
         ulong peer = 0;
+        if (!_handshake.Admits(socket.RemoteEndPoint))
+        {
+            LogRefused(remote, "unknown", "this node has no cluster secret, so it takes peers from loopback only");
+            _inbound.TryRemove(socket, out _);
+            return;
+        }
+        PipeReader? reader = null;
         try
         {
-            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            handshake.CancelAfter(HandshakeTimeout);
-            var token = handshake.Token;
+            peer = await AuthenticateAsync(stream, remote);
+            reader = PipeReader.Create(stream);
+            var writeLock = new SemaphoreSlim(1, 1);
+            // Bounds what one peer can make this node hold: answered requests in flight, then reading stops.
+            var inFlight = new SemaphoreSlim(MaxRequestsInFlight, MaxRequestsInFlight);
+            var token = _stop.Token;
             while (true)
             {
                 var result = await reader.ReadAsync(token);
                 var buffer = result.Buffer;
-                while (Frame.TryRead(ref buffer, peer == 0 ? Frame.MaxHelloBytes : Frame.MaxFrameBytes, out var type, out var id, out var payload))
+                while (Frame.TryRead(ref buffer, Frame.MaxFrameBytes, out var type, out var id, out var payload))
                 {
-                    if (peer == 0)
-                    {
-                        if (type != FrameType.Hello)
-                        {
-                            throw new FormatException("the first frame is not a handshake");
-                        }
-                        var (nodeId, address) = Frame.ReadHello(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray());
-                        if (nodeId == 0)
-                        {
-                            throw new FormatException("handshake with node id 0");
-                        }
-                        peer = nodeId;
-                        if (address.Length > 0 && nodeId != _self!.Id)
-                        {
-                            _addresses[nodeId] = address;
-                        }
-                        token = _stop.Token;
-                        continue;
-                    }
                     switch (type)
                     {
                         case FrameType.OneWay:
                             _handler.OnMessage(peer, payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray());
                             break;
                         case FrameType.Request:
-                            _ = AnswerAsync(stream, writeLock, peer, id, payload.ToArray());
+                            var request = payload.ToArray();
+                            await inFlight.WaitAsync(token);
+                            _ = AnswerAsync(stream, writeLock, inFlight, peer, id, request);
                             break;
                         default:
                             throw new FormatException($"unexpected {type} frame from a dialer");
@@ -168,13 +166,18 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
                 }
             }
         }
+        catch (PeerAuthenticationException ex)
+        {
+            Interlocked.Increment(ref _refusedPeers);
+            LogRefused(remote, peer == 0 ? "unknown" : peer.ToString("x16"), ex.Message);
+        }
         catch (FormatException ex)
         {
             LogGarbage(remote, peer == 0 ? "unknown" : peer.ToString("x16"), ex.Message);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The peer went away, or we are stopping.
+            // The peer went away, or we are stopping (or it did not finish the handshake in time).
         }
         catch (Exception ex)
         {
@@ -182,8 +185,55 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
         }
         finally
         {
-            await reader.CompleteAsync();
+            if (reader is not null)
+            {
+                await reader.CompleteAsync();
+            }
             _inbound.TryRemove(socket, out _);
+        }
+    }
+
+    /// <summary>
+    /// The acceptor's side of <see cref="PeerHandshake"/>, within <see cref="HandshakeTimeout"/>: the dialer's
+    /// node id once it has proved it holds the secret. Only then is its address learnt.
+    /// </summary>
+    private async Task<ulong> AuthenticateAsync(NetworkStream stream, string remote)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(HandshakeTimeout);
+        var (type, hello) = await Frame.ReadOneAsync(stream, Frame.MaxHelloBytes, timeout.Token);
+        if (type != FrameType.Hello)
+        {
+            throw new FormatException("the first frame is not a handshake");
+        }
+        var (dialer, dialerNonce, address) = PeerHandshake.ReadHello(hello);
+        var nonce = PeerHandshake.NewNonce();
+        await stream.WriteAsync(_handshake.Challenge(_self!.Id, dialer, dialerNonce, nonce), timeout.Token);
+        var (proofType, proof) = await Frame.ReadOneAsync(stream, Frame.MaxHelloBytes, timeout.Token);
+        if (proofType != FrameType.Hello || !_handshake.Verify(proof, dialer, dialerNonce, _self.Id, nonce))
+        {
+            throw new PeerAuthenticationException($"wrong proof for node {dialer:x16}: it does not hold this cluster's secret (or one of the two nodes has none)");
+        }
+        if (address.Length > 0 && dialer != _self.Id)
+        {
+            _addresses[dialer] = address;
+        }
+        LogAuthenticated(remote, dialer.ToString("x16"));
+        return dialer;
+    }
+
+    /// <summary>Connections refused since start because the peer failed the handshake.</summary>
+    public long RefusedPeers => Interlocked.Read(ref _refusedPeers);
+
+    private async Task AnswerAsync(NetworkStream stream, SemaphoreSlim writeLock, SemaphoreSlim inFlight, ulong peer, ulong id, byte[] payload)
+    {
+        try
+        {
+            await AnswerAsync(stream, writeLock, peer, id, payload);
+        }
+        finally
+        {
+            inFlight.Release();
         }
     }
 
@@ -231,6 +281,12 @@ public sealed partial class TcpPeerTransport : IPeerTransport, IAsyncDisposable
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Dropped a peer connection from {Remote} (node {Node}): {Reason}")]
     private partial void LogGarbage(string remote, string node, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Refused a peer connection from {Remote} (claims node {Node}): {Reason}")]
+    private partial void LogRefused(string remote, string node, string reason);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "Peer connection from {Remote} authenticated as node {Node}")]
+    private partial void LogAuthenticated(string remote, string node);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "A request from node {Node} failed: {Reason}")]
     private partial void LogRequestFailed(string node, string reason);

@@ -534,9 +534,13 @@ public sealed partial class RaftGroup : IAsyncDisposable
     /// <summary>Why the last log write failed, or null once one succeeds.</summary>
     public string? LastWriteError => _lastWriteError;
 
+    /// <summary>
+    /// Hands every round whose read index is applied to the thread pool: the reads themselves (a KEYS over a large
+    /// store, a 512 MB GET) never run on this thread, so they cannot hold up heartbeats. A round's reads are served
+    /// in the order they were asked; Query is total, so nothing thrown there reaches the group.
+    /// </summary>
     private void ServeReads()
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
         {
             var (index, reads) = _readsWaitingForApply[i];
@@ -544,11 +548,16 @@ public sealed partial class RaftGroup : IAsyncDisposable
             {
                 continue;
             }
-            foreach (var read in reads)
-            {
-                read.Complete(_machine.Query(read.Command, now));
-            }
             _readsWaitingForApply.RemoveAt(i);
+            ThreadPool.UnsafeQueueUserWorkItem(static state =>
+            {
+                var (group, round) = state;
+                var now = group._time.GetUtcNow().ToUnixTimeMilliseconds();
+                foreach (var read in round)
+                {
+                    read.Complete(group._machine.Query(read.Command, now));
+                }
+            }, (this, reads), preferLocal: false);
         }
     }
 

@@ -213,8 +213,9 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         }
         foreach (var message in MessageCodec.Read(payload[1..]))
         {
-            // Only the authenticated sender may speak for itself; a Snap travels with its data (SnapshotInstall), never alone.
-            if (message.From != from || message.Type == MessageType.Snap)
+            // A message speaks for its authenticated sender only. TransferLeader is etcd's exception: its From names the
+            // transferee, and a follower passes it on to the leader. A Snap travels with its data (SnapshotInstall), never alone.
+            if ((message.From != from && message.Type != MessageType.TransferLeader) || message.Type == MessageType.Snap)
             {
                 Interlocked.Increment(ref _droppedMessages);
                 LogDroppedMessage(message.Type.ToString(), message.From, from);

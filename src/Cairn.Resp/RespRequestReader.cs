@@ -19,26 +19,54 @@ public sealed class RespRequestReader(RespLimits? limits = null)
         set => _limits = value;
     }
 
+    // A multibulk cut short by the end of the buffer: its declared count and where its next argument starts (bytes
+    // from the request's start). Its complete arguments stay in the request, so the next call goes on from there
+    // instead of parsing the request again from its '*' (Redis keeps multibulklen and bulklen for the same reason).
+    private long _partialCount = -1;
+    private long _partialOffset;
+
+    /// <summary>Bytes parsed since this reader was made, partial attempts included: linear in the input, never more than about twice it.</summary>
+    public long BytesScanned { get; private set; }
+
     /// <summary>
     /// Parses one request from the front of <paramref name="buffer"/>.
     /// Returns true with <paramref name="request"/> filled and <paramref name="buffer"/> sliced past the request
     /// (a request with no arguments is one Redis ignores); false when more bytes are needed, leaving
-    /// <paramref name="buffer"/> as it was. Throws <see cref="RespProtocolException"/> on malformed input.
+    /// <paramref name="buffer"/> as it was. After false, call again with the same <paramref name="request"/> and a
+    /// buffer that starts where this one did, its bytes unchanged (a pipe's unconsumed data): the arguments already
+    /// parsed are kept and parsing resumes after them. Throws <see cref="RespProtocolException"/> on malformed input.
     /// </summary>
     public bool TryRead(ref ReadOnlySequence<byte> buffer, RespRequest request)
     {
-        request.Reset();
+        if (_partialCount < 0)
+        {
+            request.Reset();
+        }
         if (buffer.IsEmpty)
         {
             return false;
         }
         var reader = new SequenceReader<byte>(buffer);
-        var ok = buffer.FirstSpan[0] == (byte)'*'
-            ? TryReadMultibulk(ref reader, request)
-            : TryReadInline(ref reader, request);
+        var resumedAt = _partialCount < 0 ? 0 : _partialOffset;
+        bool ok;
+        try
+        {
+            ok = buffer.FirstSpan[0] == (byte)'*'
+                ? TryReadMultibulk(ref reader, request)
+                : TryReadInline(ref reader, request);
+        }
+        catch (RespProtocolException)
+        {
+            _partialCount = -1;
+            throw;
+        }
+        BytesScanned += reader.Consumed - resumedAt;
         if (!ok)
         {
-            request.Reset();
+            if (_partialCount < 0)
+            {
+                request.Reset();
+            }
             return false;
         }
         buffer = buffer.Slice(reader.Position);
@@ -47,21 +75,30 @@ public sealed class RespRequestReader(RespLimits? limits = null)
 
     private bool TryReadMultibulk(ref SequenceReader<byte> reader, RespRequest request)
     {
-        reader.Advance(1);
-        if (!TryReadHeaderLine(ref reader, out var countText, "Protocol error: too big mbulk count string"))
+        long count;
+        if (_partialCount >= 0)
         {
-            return false;
+            count = _partialCount;
+            reader.Advance(_partialOffset);
         }
-        if (!TryParseHeader(countText, out var count) || count > int.MaxValue)
+        else
         {
-            RespProtocolException.Throw("Protocol error: invalid multibulk length");
+            reader.Advance(1);
+            if (!TryReadHeaderLine(ref reader, out var countText, "Protocol error: too big mbulk count string"))
+            {
+                return false;
+            }
+            if (!TryParseHeader(countText, out count) || count > int.MaxValue)
+            {
+                RespProtocolException.Throw("Protocol error: invalid multibulk length");
+            }
         }
-        for (long i = 0; i < count; i++)
+        for (long i = request.Count; i < count; i++)
         {
             var lineStart = reader;
             if (!TryReadHeaderLine(ref reader, out var line, "Protocol error: too big bulk count string"))
             {
-                return false;
+                return Suspend(count, lineStart.Consumed);
             }
             if (line.IsEmpty || line.FirstSpan[0] != (byte)'$')
             {
@@ -74,13 +111,21 @@ public sealed class RespRequestReader(RespLimits? limits = null)
             }
             if (reader.Remaining < length + 2)
             {
-                return false;
+                return Suspend(count, lineStart.Consumed);
             }
             request.Add(reader.UnreadSequence.Slice(0, length));
             // Like Redis, the two bytes after the payload are skipped, not checked.
             reader.Advance(length + 2);
         }
+        _partialCount = -1;
         return true;
+    }
+
+    private bool Suspend(long count, long nextArgument)
+    {
+        _partialCount = count;
+        _partialOffset = nextArgument;
+        return false;
     }
 
     /// <summary>Reads a header up to "\r" and skips the byte after it ("\n"); false if not all there yet.</summary>

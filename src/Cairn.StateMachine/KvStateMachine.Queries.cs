@@ -32,10 +32,10 @@ public sealed partial class KvStateMachine
     private KvReply Answer(KvCommand c, long now) => c.Op switch
     {
         KvOp.Get => GetString(c.Args[0], now),
-        KvOp.MGet => MGet(c, now),
+        KvOp.MGet => MGet(ReadMany(c.Args, now)),
         KvOp.StrLen => StrLen(c, now),
         KvOp.GetRange => GetRange(c, now),
-        KvOp.Exists => KvReply.Int(c.Args.Count(k => ReadLive(k, now) is not null)),
+        KvOp.Exists => KvReply.Int(c.Args.Length == 1 ? (ReadLive(c.Args[0], now) is null ? 0 : 1) : ReadMany(c.Args, now).Count(r => r is not null)),
         KvOp.Type => KvReply.Simple(ReadLive(c.Args[0], now) is { } r ? ValueRecord.TypeName(ValueRecord.Type(r)) : "none"),
         KvOp.Ttl => Ttl(c, now),
         KvOp.ExpireTime => ExpireTime(c, now),
@@ -69,17 +69,53 @@ public sealed partial class KvStateMachine
             : KvReply.Error(KvErrors.WrongType);
     }
 
-    private KvReply MGet(KvCommand c, long now)
+    private static KvReply MGet(byte[]?[] records)
     {
-        var items = new KvReply[c.Args.Length];
+        var items = new KvReply[records.Length];
         for (var i = 0; i < items.Length; i++)
         {
-            var record = ReadLive(c.Args[i], now);
+            var record = records[i];
             items[i] = record is not null && ValueRecord.Type(record) == ValueType.String
                 ? KvReply.Bulk(ValueRecord.PayloadMemory(record))
                 : KvReply.Null;
         }
         return KvReply.Array(items);
+    }
+
+    /// <summary>Attempts at reading several keys between two engine writes before falling back on a snapshot.</summary>
+    private const int ConsistentReadAttempts = 3;
+
+    /// <summary>
+    /// The live records of several keys as of one state of the store, never half of a batch (an MGET never sees
+    /// part of an MSET): read through the cache while no batch is written meanwhile, else from an engine snapshot.
+    /// </summary>
+    private byte[]?[] ReadMany(byte[][] keys, long now)
+    {
+        var records = new byte[]?[keys.Length];
+        for (var attempt = 0; attempt < ConsistentReadAttempts; attempt++)
+        {
+            var epoch = _cache.WriteEpoch;
+            if ((epoch & 1) != 0)
+            {
+                Thread.Yield();
+                continue;
+            }
+            for (var i = 0; i < keys.Length; i++)
+            {
+                records[i] = ReadLive(keys[i], now);
+            }
+            if (_cache.WriteEpoch == epoch)
+            {
+                return records;
+            }
+        }
+        using var snapshot = _engine.NewSnapshot();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var record = snapshot.Get(KvSpace.Data, KeyCodec.DataKey(keys[i]));
+            records[i] = record is null || ValueRecord.IsExpired(record, now) ? null : record;
+        }
+        return records;
     }
 
     private KvReply StrLen(KvCommand c, long now)

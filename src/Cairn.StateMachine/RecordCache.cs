@@ -92,6 +92,12 @@ public sealed class RecordCache
     public byte[]? Peek(IKvEngine engine, KvSpace space, ReadOnlySpan<byte> dataKey) =>
         Enabled && _lookup.TryGetValue(dataKey, out var cached) ? cached : engine.Get(space, dataKey);
 
+    /// <summary>
+    /// Moves at the start and end of every engine write the applier makes (odd while one is in progress): reads made
+    /// while it stayed the same, and even, all saw one state of the store.
+    /// </summary>
+    public long WriteEpoch => Interlocked.Read(ref _epoch);
+
     /// <summary>Starts a write bracket: from here until <see cref="EndWrite"/> no reader adds what it read.</summary>
     public void BeginWrite()
     {

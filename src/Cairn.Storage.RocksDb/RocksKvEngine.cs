@@ -140,6 +140,21 @@ public sealed class RocksKvEngine : IKvEngine
 
     public IWriteBatch NewBatch() => new RocksWriteBatch(this);
 
+    /// <summary>Holds the store (shared) until disposed, on the thread that created it.</summary>
+    public IKvSnapshot NewSnapshot()
+    {
+        _swap.EnterReadLock();
+        try
+        {
+            return new RocksSnapshot(_db, _families, _swap);
+        }
+        catch
+        {
+            _swap.ExitReadLock();
+            throw;
+        }
+    }
+
     /// <summary>The current handle of a space's column family; valid while the store is held shared.</summary>
     internal ColumnFamilyHandle Family(KvSpace space) => _families[(int)space];
 

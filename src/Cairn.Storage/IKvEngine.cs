@@ -13,6 +13,12 @@ public interface IKvEngine : IDisposable
     /// <summary>An iterator over a consistent view of <paramref name="space"/> as of this call. Dispose it on the thread that created it.</summary>
     IKvIterator NewIterator(KvSpace space);
 
+    /// <summary>
+    /// A point-in-time view for reading several keys as of one state (never half of a batch). Dispose it on the
+    /// thread that created it, soon: it pins the store's old versions.
+    /// </summary>
+    IKvSnapshot NewSnapshot();
+
     IWriteBatch NewBatch();
 
     /// <summary>
@@ -36,6 +42,13 @@ public interface IKvEngine : IDisposable
 
     /// <summary>Operator-facing statistics (name → value) for INFO and metrics.</summary>
     IReadOnlyList<KeyValuePair<string, string>> GetStats();
+}
+
+/// <summary>Reads of the store as of the moment it was taken.</summary>
+public interface IKvSnapshot : IDisposable
+{
+    /// <summary>The value under <paramref name="key"/> then, or null. The returned array belongs to the caller.</summary>
+    byte[]? Get(KvSpace space, ReadOnlySpan<byte> key);
 }
 
 /// <summary>A forward cursor. Key and Value spans are valid until the next move or dispose.</summary>

@@ -24,6 +24,18 @@ public sealed class InMemoryKvEngine : IKvEngine
 
     public IWriteBatch NewBatch() => new Batch();
 
+    public IKvSnapshot NewSnapshot() => new Snapshot(Volatile.Read(ref _spaces));
+
+    private sealed class Snapshot(ImmutableSortedDictionary<byte[], byte[]>[] spaces) : IKvSnapshot
+    {
+        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) =>
+            spaces[(int)space].TryGetValue(key.ToArray(), out var value) ? (byte[])value.Clone() : null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>One file per space: key length, key, value length, value (little-endian u32 lengths).</summary>
     public void Checkpoint(string directory)
     {

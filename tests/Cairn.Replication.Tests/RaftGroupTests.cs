@@ -207,6 +207,8 @@ public sealed class RaftGroupTests : IDisposable
 
         public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
 
+        public IKvSnapshot NewSnapshot() => inner.NewSnapshot();
+
         public IWriteBatch NewBatch() => inner.NewBatch();
 
         public void Write(IWriteBatch batch, bool sync)

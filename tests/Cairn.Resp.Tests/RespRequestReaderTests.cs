@@ -169,6 +169,40 @@ public class RespRequestReaderTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>
+    /// A request of 50,000 small arguments arriving 100 bytes at a time, as a socket delivers it: each call resumes
+    /// after the arguments already parsed, so the work is linear (it used to parse from the '*' every time:
+    /// about 1,700 times the input here, minutes of CPU for 100 MB).
+    /// </summary>
+    [Fact]
+    public void APartialMultibulkIsResumedNotParsedAgain()
+    {
+        const int count = 50_000;
+        var payload = new StringBuilder($"*{count}\r\n");
+        for (var i = 0; i < count; i++)
+        {
+            payload.Append($"${i.ToString().Length}\r\n{i}\r\n");
+        }
+        var bytes = Encoding.ASCII.GetBytes(payload.ToString());
+        var reader = new RespRequestReader();
+        var request = new RespRequest();
+        var parsed = false;
+        for (var length = 100; !parsed; length = Math.Min(length + 100, bytes.Length))
+        {
+            var buffer = new ReadOnlySequence<byte>(bytes, 0, length);
+            parsed = reader.TryRead(ref buffer, request);
+            Assert.Equal(parsed, length == bytes.Length);
+        }
+        Assert.Equal(count, request.Count);
+        Assert.Equal("49999", request.GetString(count - 1));
+        Assert.Equal("123", request.GetString(123));
+        Assert.InRange(reader.BytesScanned, bytes.Length, 2L * bytes.Length);
+        // The next request starts afresh.
+        var next = new ReadOnlySequence<byte>("*1\r\n$4\r\nPING\r\n"u8.ToArray());
+        Assert.True(reader.TryRead(ref next, request));
+        Assert.Equal(["PING"], Args(request));
+    }
+
     private static List<string[]> ParseAll(ReadOnlySequence<byte> buffer)
     {
         var reader = new RespRequestReader();

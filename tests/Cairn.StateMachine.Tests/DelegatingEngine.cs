@@ -9,6 +9,8 @@ public abstract class DelegatingEngine(IKvEngine inner) : IKvEngine
 
     public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
 
+    public IKvSnapshot NewSnapshot() => inner.NewSnapshot();
+
     public IWriteBatch NewBatch() => inner.NewBatch();
 
     public virtual void Write(IWriteBatch batch, bool sync) => inner.Write(batch, sync);

@@ -113,6 +113,54 @@ public class TotalApplyTests
         Assert.StartsWith("ERR the store could not be read", machine.Query(new KvCommand(KvOp.Get, [B("bad")]), 1000).Text);
     }
 
+    /// <summary>
+    /// Reads see one state: MSET writes 32 keys to one value, batch after batch, while another thread MGETs and EXISTS
+    /// them; every MGET sees one value for all (never part of an MSET), with the record cache on and off.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Engines), MemberType = typeof(Harness))]
+    public async Task AnMGetNeverSeesHalfOfAnMSet(string engine)
+    {
+        using var h = new Harness(engine);
+        var keys = Enumerable.Range(0, 32).Select(i => B($"k{i}")).ToArray();
+        h.Write(new KvCommand(KvOp.MSet, [.. keys.SelectMany(k => new[] { k, B("0") })]));
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            for (var i = 1; !stop.IsCancellationRequested && i < 20_000; i++)
+            {
+                var value = B(i.ToString());
+                h.Write(new KvCommand(KvOp.MSet, [.. keys.SelectMany(k => new[] { k, value })]));
+            }
+        });
+        var reads = 0;
+        var distinct = new HashSet<string>();
+        var torn = new List<string>();
+        try
+        {
+            while (!writer.IsCompleted && distinct.Count < 200)
+            {
+                var reply = h.Read(new KvCommand(KvOp.MGet, keys));
+                var values = reply.Items!.Select(r => r.ToString()).Distinct().ToList();
+                if (values.Count != 1)
+                {
+                    torn.Add(string.Join(", ", values));
+                }
+                distinct.Add(values[0]);
+                Assert.Equal(keys.Length, h.Read(new KvCommand(KvOp.Exists, keys)).Integer);
+                reads++;
+            }
+        }
+        finally
+        {
+            // The engine is disposed after this; the writer must be done with it.
+            stop.Cancel();
+            await writer;
+        }
+        Assert.True(torn.Count == 0, $"{torn.Count} of {reads} MGETs saw several values, e.g. {torn.FirstOrDefault()}");
+        Assert.True(distinct.Count > 1, "the reads never overlapped a write");
+    }
+
     private static KvCommand SetRange(string key, long offset, string value) => new(KvOp.SetRange, [B(key), B(value)], offset);
 
     /// <summary>Throws on reads of one key; everything else reaches the inner engine.</summary>

@@ -1,0 +1,40 @@
+using RocksDbSharp;
+
+namespace Cairn.Storage.RocksDb;
+
+/// <summary>A RocksDB snapshot with the read options that pin it; releases both and the store's shared hold on dispose.</summary>
+internal sealed class RocksSnapshot : IKvSnapshot
+{
+    private readonly RocksDbSharp.RocksDb _db;
+    private readonly ColumnFamilyHandle[] _families;
+    private readonly ReaderWriterLockSlim _store;
+    private readonly Snapshot _snapshot;
+    private readonly ReadOptions _read;
+
+    public RocksSnapshot(RocksDbSharp.RocksDb db, ColumnFamilyHandle[] families, ReaderWriterLockSlim store)
+    {
+        _db = db;
+        _families = families;
+        _store = store;
+        _snapshot = db.CreateSnapshot();
+        _read = new ReadOptions().SetSnapshot(_snapshot);
+    }
+
+    public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key)
+    {
+        try
+        {
+            return _db.Get(key, _families[(int)space], _read);
+        }
+        catch (RocksDbException ex)
+        {
+            throw new StorageException($"RocksDB read failed: {ex.Message}", ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        _snapshot.Dispose();
+        _store.ExitReadLock();
+    }
+}

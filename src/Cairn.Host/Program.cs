@@ -101,8 +101,10 @@ async Task<int> RunAsync(ParseResult result)
     ListenOptions? grpc = null;
     builder.WebHost.ConfigureKestrel(kestrel =>
     {
-        // The RESP reader enforces its own query-buffer limit; Kestrel's would stall large values.
-        kestrel.Limits.MaxRequestBufferSize = null;
+        // Unparsed input per connection: the query-buffer limit plus a little, so the RESP handler (which reads only
+        // between batches) sees a client past the limit and closes it, and no client can buffer more while its
+        // commands are being answered. CONFIG SET may lower the limit, never raise it past this.
+        kestrel.Limits.MaxRequestBufferSize = config.ClientQueryBufferLimit + (1L << 20);
         kestrel.Listen(new IPEndPoint(config.Bind, config.Port), listen =>
         {
             resp = listen;

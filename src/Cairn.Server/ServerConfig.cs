@@ -147,7 +147,14 @@ public sealed class ServerConfig
 
     private string? SetProtoMaxBulkLength(string value) => SetLimit(value, bytes => _limits = _limits with { MaxBulkLength = bytes });
 
-    private string? SetQueryBufferLimit(string value) => SetLimit(value, bytes => _limits = _limits with { MaxQueryBuffer = bytes });
+    /// <summary>
+    /// Lowered freely; raised at most to the value the server started with, which is also what the socket layer
+    /// buffers per connection while a client's commands are being answered (so the limit holds at all times).
+    /// </summary>
+    private string? SetQueryBufferLimit(string value) =>
+        TryParseMemory(value, out var bytes) && bytes > Options.ClientQueryBufferLimit
+            ? $"argument must be at most {Options.ClientQueryBufferLimit}, the limit the server started with (raise [limits] client_query_buffer_limit and restart)"
+            : SetLimit(value, bytes => _limits = _limits with { MaxQueryBuffer = bytes });
 
     /// <summary>Parses a memory value of at least 1 MB (Redis's floor for both limits) and applies it.</summary>
     private static string? SetLimit(string value, Action<long> apply)

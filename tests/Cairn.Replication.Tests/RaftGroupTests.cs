@@ -135,6 +135,56 @@ public sealed class RaftGroupTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A long read (a KEYS over a large store) runs beside the Raft loop, not on it: while it is held inside the
+    /// engine, the leader still commits a write and keeps its term. (It used to run on the group's thread, so
+    /// nothing was stepped, ticked or sent until it ended, and the followers elected a new leader.)
+    /// </summary>
+    [Fact]
+    public async Task ALongReadDoesNotHoldUpTheRaftLoop()
+    {
+        var groups = new Dictionary<ulong, RaftGroup>();
+        var engines = new Dictionary<ulong, BlockingIterators>();
+        var logs = new List<SegmentedLogStore>();
+        try
+        {
+            foreach (ulong id in new ulong[] { 1, 2, 3 })
+            {
+                var log = SegmentedLogStore.Open(Path.Combine(_directory, $"n{id}"));
+                logs.Add(log);
+                engines[id] = new BlockingIterators(new InMemoryKvEngine());
+                groups[id] = new RaftGroup(Options(id, 1, 2, 3), log, new KvStateMachine(engines[id]), new Loopback(groups), NullLogger.Instance);
+            }
+            await Until(() => groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
+            var (leaderId, leader) = groups.Single(g => g.Value.SoftState.State == StateType.Leader);
+            Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Kind);
+            var term = leader.Status.Term;
+            engines[leaderId].Block.Reset();
+            var keys = leader.ReadAsync(new KvCommand(KvOp.Keys, [B("*")]));
+            await Until(() => engines[leaderId].Blocked, "the read inside the engine");
+            var write = await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("during"), B("read")])).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(KvReplyKind.Ok, write.Kind);
+            Assert.False(keys.IsCompleted);
+            engines[leaderId].Block.Set();
+            // The write overlapped the read, so the read may or may not see it.
+            Assert.Contains(B("k"), (await keys.WaitAsync(TimeSpan.FromSeconds(20))).Items!.Select(r => r.Bytes.ToArray()));
+            Assert.Equal(term, leader.Status.Term);
+            Assert.Equal(StateType.Leader, leader.SoftState.State);
+        }
+        finally
+        {
+            foreach (var engine in engines.Values)
+            {
+                engine.Block.Set();
+            }
+            foreach (var group in groups.Values)
+            {
+                await group.DisposeAsync();
+            }
+            logs.ForEach(l => l.Dispose());
+        }
+    }
+
     [Fact]
     public async Task AFollowerBehindTheCompactedLogCatchesUpByASnapshot()
     {
@@ -198,36 +248,38 @@ public sealed class RaftGroupTests : IDisposable
     }
 
     /// <summary>Delivers messages to the other groups in this process through the wire codec, as a transport would.</summary>
-    private sealed class FailingWrites(IKvEngine inner) : IKvEngine
+    /// <summary>Iterators wait for <see cref="Block"/> (set: they do not), as a long scan would take its time.</summary>
+    private sealed class BlockingIterators(IKvEngine inner) : Cairn.StateMachine.Tests.DelegatingEngine(inner)
+    {
+        public ManualResetEventSlim Block { get; } = new(true);
+
+        public volatile bool Blocked;
+
+        public override IKvIterator NewIterator(KvSpace space)
+        {
+            if (!Block.IsSet)
+            {
+                Blocked = true;
+                Block.Wait();
+            }
+            return base.NewIterator(space);
+        }
+    }
+
+    private sealed class FailingWrites(IKvEngine inner) : Cairn.StateMachine.Tests.DelegatingEngine(inner)
     {
         public volatile bool Fail;
         public int FailedWrites;
 
-        public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) => inner.Get(space, key);
-
-        public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
-
-        public IKvSnapshot NewSnapshot() => inner.NewSnapshot();
-
-        public IWriteBatch NewBatch() => inner.NewBatch();
-
-        public void Write(IWriteBatch batch, bool sync)
+        public override void Write(IWriteBatch batch, bool sync)
         {
             if (Fail)
             {
                 Interlocked.Increment(ref FailedWrites);
                 throw new StorageException("disk gone");
             }
-            inner.Write(batch, sync);
+            base.Write(batch, sync);
         }
-
-        public void Checkpoint(string directory) => inner.Checkpoint(directory);
-
-        public void ReplaceWith(string directory) => inner.ReplaceWith(directory);
-
-        public IReadOnlyList<KeyValuePair<string, string>> GetStats() => inner.GetStats();
-
-        public void Dispose() => inner.Dispose();
     }
 
     private sealed class Loopback(Dictionary<ulong, RaftGroup> groups) : IRaftTransport

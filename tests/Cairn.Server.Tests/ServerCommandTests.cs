@@ -72,6 +72,11 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
         Assert.StartsWith("-ERR CONFIG SET failed (possibly related to argument 'loglevel')", client.Call("CONFIG", "SET", "loglevel", "loud"));
         Assert.Equal("+OK", client.Call("CONFIG", "SET", "loglevel", "notice"));
         Assert.Equal("-ERR wrong number of arguments for 'config|set' command", client.Call("CONFIG", "SET", "loglevel"));
+        // The query-buffer limit is also what the socket layer buffers per connection: lowered freely, never raised past the start.
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be at most 1073741824, the limit the server started with (raise [limits] client_query_buffer_limit and restart)",
+            client.Call("CONFIG", "SET", "client-query-buffer-limit", "2gb"));
+        Assert.Equal("+OK", client.Call("CONFIG", "SET", "client-query-buffer-limit", "512mb"));
+        Assert.Equal("+OK", client.Call("CONFIG", "SET", "client-query-buffer-limit", "1gb"));
     }
 
     [Fact]

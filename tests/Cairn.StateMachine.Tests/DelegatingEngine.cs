@@ -7,7 +7,7 @@ public abstract class DelegatingEngine(IKvEngine inner) : IKvEngine
 {
     public virtual byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) => inner.Get(space, key);
 
-    public IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
+    public virtual IKvIterator NewIterator(KvSpace space) => inner.NewIterator(space);
 
     public IKvSnapshot NewSnapshot() => inner.NewSnapshot();
 

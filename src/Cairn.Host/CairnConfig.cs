@@ -140,6 +140,17 @@ public sealed record CairnConfig
         return new IPEndPoint(host, portOverride ?? port);
     }
 
+    /// <summary>An API port flag or variable: a port, or <c>off</c> to turn that API off.</summary>
+    public CairnConfig WithApiPort(string value, bool grpc, string source)
+    {
+        if (string.Equals(value.Trim(), "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return grpc ? this with { GrpcAddress = "off", GrpcPort = null } : this with { HttpAddress = "off", HttpPort = null };
+        }
+        var port = ParsePort(value, source);
+        return grpc ? this with { GrpcPort = port } : this with { HttpPort = port };
+    }
+
     /// <summary>The peer listen address, after defaults.</summary>
     public (IPAddress Address, int Port) RaftListen()
     {

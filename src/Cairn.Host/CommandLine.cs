@@ -13,11 +13,11 @@ public sealed class CommandLine
 
     public Option<string?> HttpAddr { get; } = new("--http-addr") { Description = "HTTP API address, host:port or off (default: RESP bind address, port 8080)" };
 
-    public Option<string?> HttpPort { get; } = new("--http-port") { Description = "HTTP API port (default 8080; 0 picks a free port)" };
+    public Option<string?> HttpPort { get; } = new("--http-port") { Description = "HTTP API port (default 8080; 0 picks a free port; off disables)" };
 
     public Option<string?> GrpcAddr { get; } = new("--grpc-addr") { Description = "gRPC API address (HTTP/2, no TLS), host:port or off (default: RESP bind address, port 50051)" };
 
-    public Option<string?> GrpcPort { get; } = new("--grpc-port") { Description = "gRPC API port (default 50051; 0 picks a free port)" };
+    public Option<string?> GrpcPort { get; } = new("--grpc-port") { Description = "gRPC API port (default 50051; 0 picks a free port; off disables)" };
 
     public Option<string?> DataDir { get; } = new("--data-dir", "-d") { Description = "Data directory (default ./data)" };
 
@@ -74,7 +74,7 @@ public sealed class CommandLine
         }
         if (parsed.GetValue(HttpPort) is { } httpPort)
         {
-            config = config with { HttpPort = CairnConfig.ParsePort(httpPort, "--http-port") };
+            config = config.WithApiPort(httpPort, grpc: false, "--http-port");
         }
         if (parsed.GetValue(GrpcAddr) is { } grpcAddr)
         {
@@ -82,7 +82,7 @@ public sealed class CommandLine
         }
         if (parsed.GetValue(GrpcPort) is { } grpcPort)
         {
-            config = config with { GrpcPort = CairnConfig.ParsePort(grpcPort, "--grpc-port") };
+            config = config.WithApiPort(grpcPort, grpc: true, "--grpc-port");
         }
         if (parsed.GetValue(DataDir) is { } dataDir)
         {

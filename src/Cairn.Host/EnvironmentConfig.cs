@@ -31,7 +31,7 @@ public static class EnvironmentConfig
         }
         if (Value("CAIRN_HTTP_PORT") is { } httpPort)
         {
-            config = config with { HttpPort = CairnConfig.ParsePort(httpPort, "CAIRN_HTTP_PORT") };
+            config = config.WithApiPort(httpPort, grpc: false, "CAIRN_HTTP_PORT");
         }
         if (Value("CAIRN_GRPC_ADDR") is { } grpcAddr)
         {
@@ -39,7 +39,7 @@ public static class EnvironmentConfig
         }
         if (Value("CAIRN_GRPC_PORT") is { } grpcPort)
         {
-            config = config with { GrpcPort = CairnConfig.ParsePort(grpcPort, "CAIRN_GRPC_PORT") };
+            config = config.WithApiPort(grpcPort, grpc: true, "CAIRN_GRPC_PORT");
         }
         if (Value("CAIRN_DATA_DIR") is { } dataDir)
         {

@@ -97,6 +97,30 @@ public class HostTests
     }
 
     [Fact]
+    public async Task ApiPortFlagsTakeOffAndAShortClusterSecretIsRefused()
+    {
+        await using (var server = await ServerProcess.StartAsync(args: ["--http-port", "off", "--grpc-port", "OFF"]))
+        {
+            Assert.Equal(0, server.HttpPort);
+            Assert.Equal(0, server.GrpcPort);
+            Assert.Contains("http_addr=off grpc_addr=off", server.Output);
+            Assert.Contains("takes peers from loopback only", server.Output);
+        }
+        var secret = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(secret, "too short\n");
+            await using var refused = ServerProcess.Launch(args: ["--cluster-secret-file", secret]);
+            Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("holds 9 bytes; at least 16 are needed", refused.Output);
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
+    [Fact]
     public async Task RefusesADataDirectoryAnotherProcessHolds()
     {
         await using var first = await ServerProcess.StartAsync();

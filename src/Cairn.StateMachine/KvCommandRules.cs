@@ -48,6 +48,10 @@ public static class KvCommandRules
 
     private static string? GetExFlags(KvCommand c)
     {
+        if (c.Has(KvFlags.ExpiryRefused))
+        {
+            return (c.Flags & (Expiry | KvFlags.Persist)) != 0 || c.Number is not (1 or 2) ? KvErrors.Syntax : null;
+        }
         if ((c.Flags & Expiry) == Expiry || (c.Has(KvFlags.Persist) && (c.Flags & Expiry) != 0))
         {
             return KvErrors.Syntax;

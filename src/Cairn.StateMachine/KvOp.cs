@@ -75,6 +75,13 @@ public enum KvFlags : ushort
 
     /// <summary>API writes: SET replies with the key's new revision instead of OK; DEL with [deleted, revision].</summary>
     WithRevision = 1 << 11,
+
+    /// <summary>
+    /// GETEX: the expiry's value was refused by the syntax (<see cref="KvCommand.Number"/> 1: not an integer, 2: an
+    /// invalid time); answered with that error only if the key exists as a string, as Redis checks the value after
+    /// the key. Nothing is changed.
+    /// </summary>
+    ExpiryRefused = 1 << 12,
 }
 
 public static class KvOpExtensions

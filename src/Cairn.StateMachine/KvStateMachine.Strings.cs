@@ -81,6 +81,10 @@ public sealed partial class KvStateMachine
         {
             return KvReply.Error(KvErrors.WrongType);
         }
+        if (c.Has(KvFlags.ExpiryRefused))
+        {
+            return KvReply.Error(c.Number == 1 ? KvErrors.NotInteger : KvErrors.InvalidExpire("getex"));
+        }
         var reply = KvReply.Bulk(ValueRecord.PayloadMemory(live));
         if (c.Has(KvFlags.Persist))
         {

@@ -63,14 +63,12 @@ internal static class ExpiryArguments
         }
         if (!RespNumbers.TryParseInt64(args[expireIndex], out var value))
         {
-            context.Error(KvErrors.NotInteger);
-            return false;
+            return Refuse(context, isSet, KvErrors.NotInteger, 1, ref flags, out milliseconds);
         }
         var seconds = unit is "EX" or "EXAT";
         if (value <= 0 || (seconds && value > long.MaxValue / 1000))
         {
-            context.Error(KvErrors.InvalidExpire(context.Command.Name));
-            return false;
+            return Refuse(context, isSet, KvErrors.InvalidExpire(context.Command.Name), 2, ref flags, out milliseconds);
         }
         milliseconds = seconds ? value * 1000 : value;
         if (unit is "EX" or "PX")
@@ -78,8 +76,7 @@ internal static class ExpiryArguments
             // Checked here against this node's clock; Apply adds the entry's own timestamp.
             if (milliseconds > long.MaxValue - context.Server.NowMilliseconds)
             {
-                context.Error(KvErrors.InvalidExpire(context.Command.Name));
-                return false;
+                return Refuse(context, isSet, KvErrors.InvalidExpire(context.Command.Name), 2, ref flags, out milliseconds);
             }
             flags |= KvFlags.ExpireRelative;
         }
@@ -87,6 +84,22 @@ internal static class ExpiryArguments
         {
             flags |= KvFlags.ExpireAbsolute;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// A refused expiry value. SET answers at once; GETEX only once Apply has found the key a string (Redis checks
+    /// GETEX's value after the key: on a missing key it answers nil), so the error travels as <see cref="KvFlags.ExpiryRefused"/>.
+    /// </summary>
+    private static bool Refuse(CommandContext context, bool isSet, string error, long code, ref KvFlags flags, out long milliseconds)
+    {
+        milliseconds = code;
+        if (isSet)
+        {
+            context.Error(error);
+            return false;
+        }
+        flags = (flags & ~(ExpiryFlags | KvFlags.Persist)) | KvFlags.ExpiryRefused;
         return true;
     }
 

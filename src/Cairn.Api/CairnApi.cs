@@ -1,7 +1,9 @@
 using Cairn.Api.Grpc;
 using Cairn.Replication;
 using Microsoft.AspNetCore.Builder;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 
@@ -16,6 +18,20 @@ public static class CairnApi
         services.AddSingleton(options);
         services.AddSingleton<PrometheusExporter>();
         services.AddProblemDetails();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            // One budget for every call but the long-lived watch streams (each holds a call for as long as it watches).
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                context.Request.Path.StartsWithSegments("/cairn.v1.Kv/Watch")
+                    ? RateLimitPartition.GetNoLimiter("watch")
+                    : RateLimitPartition.GetConcurrencyLimiter("calls", _ => new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = options.MaxConcurrentRequests,
+                        QueueLimit = options.MaxConcurrentRequests,
+                        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                    }));
+        });
         // Values up to the RESP limit, plus the envelope (gRPC's default is 4 MB).
         services.AddGrpc(grpc =>
         {
@@ -36,6 +52,7 @@ public static class CairnApi
         var exporter = app.Services.GetRequiredService<PrometheusExporter>();
         app.UseStatusCodePages();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseHttpMetrics(metrics => metrics.SetMetricFactory(Metrics.WithCustomRegistry(exporter.Registry)));
         KvEndpoints.Map(app);
         ClusterEndpoints.Map(app);

@@ -42,6 +42,9 @@ public sealed record CairnConfig
 
     public int MaxClients { get; init; } = 10000;
 
+    /// <summary>HTTP and gRPC calls served at once (watches aside); as many more wait, the rest get 503.</summary>
+    public int HttpMaxConcurrentRequests { get; init; } = 512;
+
     /// <summary>Where the peer port listens ("host:port"); null = the RESP bind address, RESP port + 10000 (0 when the RESP port is 0).</summary>
     public string? RaftAddress { get; init; }
 

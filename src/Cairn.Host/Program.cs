@@ -95,7 +95,7 @@ async Task<int> RunAsync(ParseResult result)
     builder.Services.AddSingleton(_ => new ServerContext(config.ToServerOptions(nodeId), () => kvReady.Task.GetAwaiter().GetResult(), logLevel));
 
     var apiService = kvReady.Task.ContinueWith(t => (IKvService)t.Result, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-    builder.Services.AddCairnApi(apiService, new ApiOptions { MaxValueBytes = config.ProtoMaxBulkLength, NodeName = nodeId });
+    builder.Services.AddCairnApi(apiService, new ApiOptions { MaxValueBytes = config.ProtoMaxBulkLength, MaxConcurrentRequests = config.HttpMaxConcurrentRequests, NodeName = nodeId });
     ListenOptions? resp = null;
     ListenOptions? http = null;
     ListenOptions? grpc = null;

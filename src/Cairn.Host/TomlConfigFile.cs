@@ -58,6 +58,7 @@ public static class TomlConfigFile
                     "proto_max_bulk_len" => c with { ProtoMaxBulkLength = reader.Memory(k, v, "limits") },
                     "client_query_buffer_limit" => c with { ClientQueryBufferLimit = reader.Memory(k, v, "limits") },
                     "maxclients" => c with { MaxClients = (int)reader.Integer(k, v, "limits", 1, int.MaxValue) },
+                    "http_max_concurrent_requests" => c with { HttpMaxConcurrentRequests = (int)reader.Integer(k, v, "limits", 1, 1_000_000) },
                     _ => null,
                 }),
                 "cache" => ApplySection(config, reader, key, value, "cache", (c, k, v) => k switch

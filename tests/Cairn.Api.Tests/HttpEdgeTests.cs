@@ -21,6 +21,7 @@ public sealed class HttpEdgeTests : IAsyncLifetime
             data_path = "{Path.Combine(_directory, "data")}"
             [limits]
             proto_max_bulk_len = 1024
+            http_max_concurrent_requests = 2
             [raft]
             address = "127.0.0.1:0"
             join = ["127.0.0.1:1"]
@@ -52,6 +53,23 @@ public sealed class HttpEdgeTests : IAsyncLifetime
         Assert.Equal("not a member of a cluster yet", (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
         using var live = await http.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    /// <summary>Each read here waits out the request timeout (no cluster): 2 served at once, 2 waiting, the rest refused at once.</summary>
+    [Fact]
+    public async Task CallsPastTheConcurrencyLimitAre503AtOnce()
+    {
+        using var http = Http();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var response = await http.GetAsync($"/v1/kv/busy{i}");
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode));
+        var served = responses.Count(r => r.Body.Contains("CLUSTERDOWN", StringComparison.Ordinal));
+        Assert.InRange(served, 2, 4);
+        using var after = await http.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
     [Fact]

@@ -38,15 +38,7 @@ public sealed partial class KvStateMachine
         {
             expireAt = slot.ExpireAt;
         }
-        if (expireAt != 0 && expireAt <= _now)
-        {
-            // An absolute expiry already past (EXAT/PXAT): as Redis, the key is gone at once, not stored expired.
-            Remove(slot);
-        }
-        else
-        {
-            Store(slot, NewString(c.Args[1], expireAt));
-        }
+        Store(slot, NewString(c.Args[1], expireAt));
         return wantOld ? oldReply : c.Has(KvFlags.WithRevision) ? KvReply.Int(_index) : KvReply.Ok;
     }
 

@@ -31,20 +31,6 @@ public class StringTests
         Assert.Equal(-2, h.Read(new KvCommand(KvOp.Ttl, [B("k")]), h.Now + 10_000).Integer);
     }
 
-    /// <summary>As Redis: SET with EXAT/PXAT in the past leaves no key behind (DBSIZE must not count it until active expiry).</summary>
-    [Theory]
-    [MemberData(nameof(Engines), MemberType = typeof(Harness))]
-    public void SetWithAnExpiryAlreadyPastRemovesTheKey(string engine)
-    {
-        using var h = new Harness(engine);
-        h.Write(Set("old", "v"));
-        Assert.Equal(KvReplyKind.Ok, h.Write(Set("new", "v", KvFlags.ExpireAbsolute, 1)).Kind);
-        Assert.Equal("v", h.Write(Set("old", "w", KvFlags.ExpireAbsolute | KvFlags.Get, h.Now)).ToString());
-        Assert.Equal(0, h.Machine.KeyCount);
-        Assert.Equal(0, h.Machine.ExpiresCount);
-        Assert.Null(h.Get("old"));
-    }
-
     [Theory]
     [MemberData(nameof(Engines), MemberType = typeof(Harness))]
     public void KeepTtlKeepsAndPlainSetClearsTheExpiry(string engine)

@@ -31,6 +31,10 @@ public sealed class DifferentialFuzzTests
 
     private static readonly string[] AbsoluteExpiries = ["1", "99999999999", "0", "-1", "abc"];
 
+    // For SET: no absolute expiry already past. Redis 7.0 stores such a key and both servers reclaim it on their own
+    // clocks, so DBSIZE right after would depend on timing (EXPIREAT and GETEX delete at once in both).
+    private static readonly string[] SetAbsoluteExpiries = ["99999999999", "0", "-1", "abc"];
+
     public static TheoryData<int> Seeds => Environment.GetEnvironmentVariable("CAIRN_DIFF_SEED") is { } seed
         ? new TheoryData<int> { int.Parse(seed, CultureInfo.InvariantCulture) }
         : new TheoryData<int> { 1, 2 };
@@ -122,7 +126,8 @@ public sealed class DifferentialFuzzTests
                 options.AddRange(random.Next(9) switch
                 {
                     0 => ["NX"], 1 => ["XX"], 2 => ["GET"], 3 => ["KEEPTTL"], 4 => ["EX", E()], 5 => ["PX", E()],
-                    6 => ["EXAT", A()], 7 => ["PXAT", A()], _ => [Values[random.Next(Values.Length)]],
+                    6 => ["EXAT", SetAbsoluteExpiries[random.Next(SetAbsoluteExpiries.Length)]], 7 => ["PXAT", SetAbsoluteExpiries[random.Next(SetAbsoluteExpiries.Length)]],
+                    _ => [Values[random.Next(Values.Length)]],
                 });
             }
             return [.. options];

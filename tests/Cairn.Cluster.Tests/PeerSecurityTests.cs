@@ -1,7 +1,4 @@
-using System.Buffers.Binary;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using StackExchange.Redis;
 
 namespace Cairn.Cluster.Tests;
@@ -36,20 +33,20 @@ public sealed class PeerSecurityTests : IDisposable
 
         // 1. Claims the follower's id and a rogue address, answers the challenge with a guess, then sends a
         //    membership change (AddNode, "forwarded") and a Raft message: the node closes the connection first.
-        using (var rogue = await ConnectAsync(peerPort))
+        using (var rogue = await PeerWire.ConnectAsync(peerPort))
         {
-            await rogue.SendAsync(Hello(follower.RaftId, "127.0.0.1:1"));
-            var challenge = await ReadFrameAsync(rogue);
+            await rogue.SendAsync(PeerWire.Hello(follower.RaftId, "127.0.0.1:1"));
+            var challenge = await PeerWire.ReadFrameAsync(rogue);
             Assert.Equal(1, challenge[0]);
-            await rogue.SendAsync(Frame(1, RandomNumberGenerator.GetBytes(32)));
-            await SendQuietlyAsync(rogue, Request(7, [3, 1, .. RandomNumberGenerator.GetBytes(40)]));
-            Assert.True(await ClosedAsync(rogue), "the node kept a connection whose proof was wrong");
+            await rogue.SendAsync(PeerWire.Frame(1, RandomNumberGenerator.GetBytes(32)));
+            await PeerWire.SendQuietlyAsync(rogue, PeerWire.Request(7, [3, 1, .. RandomNumberGenerator.GetBytes(40)]));
+            Assert.True(await PeerWire.ClosedAsync(rogue), "the node kept a connection whose proof was wrong");
         }
         // 2. Skips the handshake: a forwarded write as the first frame.
-        using (var rogue = await ConnectAsync(peerPort))
+        using (var rogue = await PeerWire.ConnectAsync(peerPort))
         {
-            await rogue.SendAsync(Request(1, [1, 0, .. RandomNumberGenerator.GetBytes(48)]));
-            Assert.True(await ClosedAsync(rogue), "the node took a request before any handshake");
+            await rogue.SendAsync(PeerWire.Request(1, [1, 0, .. RandomNumberGenerator.GetBytes(48)]));
+            Assert.True(await PeerWire.ClosedAsync(rogue), "the node took a request before any handshake");
         }
         await Poll.UntilAsync(() => Task.FromResult(leader.Server!.Output.Contains("Refused a peer connection", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the refusal in the leader's log");
 
@@ -77,108 +74,6 @@ public sealed class PeerSecurityTests : IDisposable
         {
             Assert.Equal("ok", (string?)await node.Db.StringGetAsync("after-rogues"));
             Assert.DoesNotContain("stranger", (await node.Db.ExecuteAsync("RAFT.INFO")).ToString());
-        }
-    }
-
-    private static async Task<Socket> ConnectAsync(int port)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync("127.0.0.1", port);
-        return socket;
-    }
-
-    /// <summary>A frame as peers send them: length (u32) | type (u8) | body.</summary>
-    private static byte[] Frame(byte type, byte[] body)
-    {
-        var frame = new byte[5 + body.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)(1 + body.Length));
-        frame[4] = type;
-        body.CopyTo(frame, 5);
-        return frame;
-    }
-
-    private static byte[] Request(ulong id, byte[] payload)
-    {
-        var body = new byte[8 + payload.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(body, id);
-        payload.CopyTo(body, 8);
-        return Frame(3, body);
-    }
-
-    /// <summary>The handshake's first frame: magic | version 2 | node id | nonce (32) | address.</summary>
-    private static byte[] Hello(ulong nodeId, string address)
-    {
-        var text = Encoding.UTF8.GetBytes(address);
-        var body = new byte[4 + 1 + 8 + 32 + 4 + text.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(body, 0x4E524143);
-        body[4] = 2;
-        BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(5), nodeId);
-        RandomNumberGenerator.GetBytes(32).CopyTo(body, 13);
-        BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(45), text.Length);
-        text.CopyTo(body, 49);
-        return Frame(1, body);
-    }
-
-    /// <summary>One frame's type and body.</summary>
-    private static async Task<byte[]> ReadFrameAsync(Socket socket)
-    {
-        var header = new byte[4];
-        await ReceiveExactlyAsync(socket, header);
-        var body = new byte[BinaryPrimitives.ReadUInt32LittleEndian(header)];
-        await ReceiveExactlyAsync(socket, body);
-        return body;
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        for (var read = 0; read < buffer.Length;)
-        {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(read), timeout.Token);
-            Assert.True(n > 0, "the node closed the connection early");
-            read += n;
-        }
-    }
-
-    private static async Task SendQuietlyAsync(Socket socket, byte[] frame)
-    {
-        try
-        {
-            await socket.SendAsync(frame);
-        }
-        catch (SocketException)
-        {
-            // Already closed by the node: what the test wants.
-        }
-    }
-
-    /// <summary>Whether the node closes the connection (within the handshake timeout and a margin) without answering.</summary>
-    private static async Task<bool> ClosedAsync(Socket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        var buffer = new byte[256];
-        try
-        {
-            while (true)
-            {
-                var n = await socket.ReceiveAsync(buffer, timeout.Token);
-                if (n == 0)
-                {
-                    return true;
-                }
-                if (buffer[4] != 1)
-                {
-                    return false;
-                }
-            }
-        }
-        catch (SocketException)
-        {
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 }

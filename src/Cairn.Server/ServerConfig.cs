@@ -14,6 +14,7 @@ public sealed class ServerConfig
     private readonly List<Parameter> _parameters;
     private volatile RespLimits _limits;
     private volatile int _maxClients;
+    private volatile OutputBufferLimits _outputLimits = OutputBufferLimits.Default;
 
     public ServerConfig(ServerOptions options, LogLevelSwitch logLevel)
     {
@@ -40,6 +41,7 @@ public sealed class ServerConfig
             new Parameter("proto-max-bulk-len", [], () => _limits.MaxBulkLength.ToString(CultureInfo.InvariantCulture), SetProtoMaxBulkLength),
             new Parameter("client-query-buffer-limit", [], () => _limits.MaxQueryBuffer.ToString(CultureInfo.InvariantCulture), SetQueryBufferLimit),
             new Parameter("maxclients", [], () => _maxClients.ToString(CultureInfo.InvariantCulture), SetMaxClients),
+            new Parameter("client-output-buffer-limit", [], () => _outputLimits.ToString(), SetOutputLimits),
             new Parameter("loglevel", [], () => LogLevelSwitch.RedisName(_logLevel.Level), SetLogLevel),
         ];
     }
@@ -52,6 +54,8 @@ public sealed class ServerConfig
     public int ListeningPort { get; set; }
 
     public int MaxClients => _maxClients;
+
+    public OutputBufferLimits OutputLimits => _outputLimits;
 
     /// <summary>Name/value pairs of every parameter matching any of the glob patterns (case-insensitive), each once.</summary>
     public List<KeyValuePair<string, string>> Get(IEnumerable<string> patterns)
@@ -169,6 +173,16 @@ public sealed class ServerConfig
         }
         apply(bytes);
         return null;
+    }
+
+    private string? SetOutputLimits(string value)
+    {
+        var limits = _outputLimits.With(value, out var error);
+        if (error is null)
+        {
+            _outputLimits = limits;
+        }
+        return error;
     }
 
     private string? SetMaxClients(string value)

@@ -26,14 +26,17 @@ public sealed class DifferentialFuzzTests
 
     private static readonly string[] Values = ["v", "", "hello", "1", "-5", "12345678901234567890", "3.0", "x y"];
 
-    // Relative expiries long enough that no key expires during a run on one server and not the other.
-    private static readonly string[] Expiries = ["1000", "100000", "0", "-1", "abc", "9223372036854775807", "9223372036854776"];
+    // Relative expiries long enough, in seconds or milliseconds (PX, PSETEX, PEXPIRE), that no key expires during a run:
+    // each server reclaims expired keys on its own clock, so DBSIZE after one would depend on timing.
+    private static readonly string[] Expiries = ["10000000", "100000000", "0", "-1", "abc", "9223372036854775807", "9223372036854776"];
 
     private static readonly string[] AbsoluteExpiries = ["1", "99999999999", "0", "-1", "abc"];
 
-    // For SET: no absolute expiry already past. Redis 7.0 stores such a key and both servers reclaim it on their own
-    // clocks, so DBSIZE right after would depend on timing (EXPIREAT and GETEX delete at once in both).
-    private static readonly string[] SetAbsoluteExpiries = ["99999999999", "0", "-1", "abc"];
+    // For SET: no absolute expiry already past (seconds for EXAT, milliseconds for PXAT). Redis 7.0 stores such a key;
+    // Redis drops it when a command touches it, Cairn when its active expiry runs (reads never write), so DBSIZE would
+    // differ (docs/commands.md). EXPIREAT and GETEX delete at once in both.
+    private static readonly string[] SetExat = ["99999999999", "0", "-1", "abc"];
+    private static readonly string[] SetPxat = ["99999999999999", "0", "-1", "abc"];
 
     public static TheoryData<int> Seeds => Environment.GetEnvironmentVariable("CAIRN_DIFF_SEED") is { } seed
         ? new TheoryData<int> { int.Parse(seed, CultureInfo.InvariantCulture) }
@@ -90,10 +93,17 @@ public sealed class DifferentialFuzzTests
                 cairn.Call("SET", command[1], expected[1..], "KEEPTTL");
                 continue;
             }
-            differences.Add($"#{i} {string.Join(' ', command.Select(a => a.Contains(' ') || a.Length == 0 ? $"\"{a}\"" : a))}\n  redis: {expected}\n  cairn: {actual}");
+            var before = string.Join("\n", Enumerable.Range(Math.Max(0, i - 6), Math.Min(i, 6)).Select(j => $"    #{j} {Show(script[j])}"));
+            if (command[0] == "DBSIZE")
+            {
+                before += $"\n  keys: redis {Normalise(["KEYS"], redis.Call("KEYS", "*"))}, cairn {Normalise(["KEYS"], cairn.Call("KEYS", "*"))}";
+            }
+            differences.Add($"#{i} {Show(command)}\n  redis: {expected}\n  cairn: {actual}\n  after:\n{before}");
         }
         return differences;
     }
+
+    private static string Show(string[] command) => string.Join(' ', command.Select(a => a.Contains(' ') || a.Length == 0 ? $"\"{a}\"" : a));
 
     private static bool WithinDoublePrecision(string[] command, string expected, string actual) =>
         command[0] == "INCRBYFLOAT" && expected.StartsWith('$') && actual.StartsWith('$')
@@ -126,7 +136,7 @@ public sealed class DifferentialFuzzTests
                 options.AddRange(random.Next(9) switch
                 {
                     0 => ["NX"], 1 => ["XX"], 2 => ["GET"], 3 => ["KEEPTTL"], 4 => ["EX", E()], 5 => ["PX", E()],
-                    6 => ["EXAT", SetAbsoluteExpiries[random.Next(SetAbsoluteExpiries.Length)]], 7 => ["PXAT", SetAbsoluteExpiries[random.Next(SetAbsoluteExpiries.Length)]],
+                    6 => ["EXAT", SetExat[random.Next(SetExat.Length)]], 7 => ["PXAT", SetPxat[random.Next(SetPxat.Length)]],
                     _ => [Values[random.Next(Values.Length)]],
                 });
             }

@@ -80,6 +80,56 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task AClientOverItsOutputBufferLimitIsClosed()
+    {
+        using var client = Server.Raw();
+        Assert.Equal("*[$client-output-buffer-limit, $normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60]",
+            client.Call("CONFIG", "GET", "client-output-buffer-limit"));
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Wrong number of arguments in buffer limit configuration.",
+            client.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0"));
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Invalid client class specified in buffer limit configuration.",
+            client.Call("CONFIG", "SET", "client-output-buffer-limit", "master 1mb 0 0"));
+        Assert.Equal("-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+            client.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb x 0"));
+        Assert.Equal("+OK", client.Call("SET", "obuf:big", new string('x', 200_000)));
+        Assert.Equal("+OK", client.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 512kb 10 pubsub 64mb 16mb 30"));
+        Assert.Equal("*[$client-output-buffer-limit, $normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 67108864 16777216 30]",
+            client.Call("CONFIG", "GET", "client-output-buffer-limit"));
+        try
+        {
+            using (var reader = new System.Net.Sockets.TcpClient("127.0.0.1", Server.Port))
+            {
+                // Ten replies of 200 KB in one pipeline: 2 MB unsent, over the 1 MB hard limit. The node closes the
+                // connection without sending them all.
+                var stream = reader.GetStream();
+                stream.ReadTimeout = 10_000;
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(RawClient.Encode("GET", "obuf:big"), 10))));
+                var received = 0L;
+                var buffer = new byte[64 * 1024];
+                try
+                {
+                    for (int n; (n = stream.Read(buffer)) > 0;)
+                    {
+                        received += n;
+                    }
+                }
+                catch (IOException)
+                {
+                    // Reset: the node dropped the connection with the replies unsent.
+                }
+                Assert.InRange(received, 0, 9 * 200_000);
+            }
+            await Poll.UntilAsync(() => Task.FromResult(Server.Output.Contains("for overcoming of output buffer limits", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the log line");
+            using var small = Server.Raw();
+            Assert.Equal(200_001, small.Call("GET", "obuf:big").Length);
+        }
+        finally
+        {
+            client.Call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 pubsub 32mb 8mb 60");
+        }
+    }
+
+    [Fact]
     public void InfoHasTheUsualSections()
     {
         using var client = Server.Raw();

@@ -21,6 +21,9 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
 
     public RespWriter Writer { get; } = writer;
 
+    /// <summary>The connection's output, which <see cref="Writer"/> writes into (for the output-buffer limit and mid-batch flushes).</summary>
+    public System.IO.Pipelines.PipeWriter? Output { get; init; }
+
     public RespRequest Args { get; set; } = null!;
 
     public CommandDef Command { get; set; } = null!;

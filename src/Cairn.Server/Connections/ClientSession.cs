@@ -34,6 +34,12 @@ public sealed class ClientSession(long id, EndPoint? remote, EndPoint? local, lo
 
     public long QueryBufferBytes { get; set; }
 
+    /// <summary>Set once the client went over its output-buffer limit: it is closed without the rest of its replies.</summary>
+    public bool OutputLimitReached { get; set; }
+
+    /// <summary>Since when (Unix ms) the unsent replies have been over the soft output-buffer limit; 0 when not.</summary>
+    public long OutputOverSoftSince { get; set; }
+
     /// <summary>Asks the connection to close (CLIENT KILL, shutdown).</summary>
     public Action? Kill { get; set; }
 

@@ -46,6 +46,11 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         try
         {
             await ServeAsync(session, input, output);
+            if (session.OutputLimitReached)
+            {
+                // Closed at once: the replies it left unread are dropped, not sent (Redis frees such a client).
+                connection.Abort(new ConnectionAbortedException("client-output-buffer-limit"));
+            }
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
         {
@@ -64,7 +69,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         var reader = new RespRequestReader(server.Config.Limits);
         var request = new RespRequest();
         var pending = new Queue<QueuedReply>();
-        var context = new CommandContext(server, session, writer, pending) { Args = request };
+        var context = new CommandContext(server, session, writer, pending) { Args = request, Output = output };
         while (true)
         {
             var result = await input.ReadAsync();
@@ -94,7 +99,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                     }
                     catch (RespProtocolException ex)
                     {
-                        await DrainAsync(pending, writer);
+                        await DrainAsync(pending, context);
                         Interlocked.Increment(ref server.Stats.ProtocolErrors);
                         Log.ProtocolError(logger, session.Id, session.Address, ex.Message);
                         writer.WriteError("ERR " + ex.Message);
@@ -122,7 +127,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                         break;
                     }
                 }
-                await DrainAsync(pending, writer);
+                await DrainAsync(pending, context);
             }
             finally
             {
@@ -134,6 +139,11 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                 {
                     input.AdvanceTo(buffer.Start);
                 }
+            }
+            if (session.OutputLimitReached || OverOutputLimit(context, output.UnflushedBytes))
+            {
+                // As Redis: the client is closed and what it did not read is dropped.
+                return;
             }
             Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
             var flush = await output.FlushAsync();
@@ -152,7 +162,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         Interlocked.Increment(ref server.Stats.CommandsProcessed);
         if (command is null)
         {
-            await DrainAsync(pending, context.Writer);
+            await DrainAsync(pending, context);
             context.Error(UnknownCommand(request));
             return;
         }
@@ -161,14 +171,14 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             if (request.Count < 2)
             {
                 context.Command = command;
-                await DrainAsync(pending, context.Writer);
+                await DrainAsync(pending, context);
                 context.WrongArity();
                 return;
             }
             var sub = CommandTable.FindSubcommand(command, request[1]);
             if (sub is null)
             {
-                await DrainAsync(pending, context.Writer);
+                await DrainAsync(pending, context);
                 context.Error($"ERR unknown subcommand '{Truncate(request.GetString(1))}'. Try {command.Name.ToUpperInvariant()} HELP.");
                 return;
             }
@@ -178,7 +188,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         var joins = command.IsWrite ? !context.PendingAreReads : command.IsReadOnly && context.PendingAreReads;
         if (pending.Count > 0 && !joins)
         {
-            await DrainAsync(pending, context.Writer);
+            await DrainAsync(pending, context);
         }
         if (!command.AcceptsArgumentCount(request.Count))
         {
@@ -207,15 +217,30 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         {
             // A handler bug must cost one error reply, never the connection or the node.
             Log.CommandFailed(logger, ex, command.FullName, context.Client.Id);
-            await DrainAsync(pending, context.Writer);
+            await DrainAsync(pending, context);
             context.Error($"ERR internal error: {ex.Message}");
         }
     }
 
-    private static async ValueTask DrainAsync(Queue<QueuedReply> pending, RespWriter writer)
+    /// <summary>Replies buffered before a batch flushes early, so a pipeline of large replies never sits whole in memory.</summary>
+    private const int FlushEarlyBytes = 1 << 20;
+
+    /// <summary>Writes the pending replies in order; past <see cref="FlushEarlyBytes"/> flushes, or stops if the client is over its output limit.</summary>
+    private async ValueTask DrainAsync(Queue<QueuedReply> pending, CommandContext context)
     {
+        var writer = context.Writer;
         while (pending.Count > 0)
         {
+            if (context.Output is { UnflushedBytes: >= FlushEarlyBytes } output)
+            {
+                if (OverOutputLimit(context, output.UnflushedBytes))
+                {
+                    pending.Clear();
+                    return;
+                }
+                Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
+                await output.FlushAsync();
+            }
             var queued = pending.Dequeue();
             var task = queued.Reply;
             KvReply reply;
@@ -230,6 +255,22 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             ReplyWriter.Write(writer, reply);
             CommandMetrics.Record(queued.Command, reply.IsError, queued.Started);
         }
+    }
+
+    /// <summary>Whether the client must go for overcoming its output-buffer limit (normal class; logged once).</summary>
+    private bool OverOutputLimit(CommandContext context, long unsent)
+    {
+        var session = context.Client;
+        var overSince = session.OutputOverSoftSince;
+        var over = OutputBufferLimits.Exceeded(server.Config.OutputLimits.Normal, unsent, server.NowMilliseconds, ref overSince);
+        session.OutputOverSoftSince = overSince;
+        if (over)
+        {
+            session.OutputLimitReached = true;
+            session.CloseAfterReply = true;
+            Log.OutputBufferExceeded(logger, session.Id, session.Address, unsent);
+        }
+        return over;
     }
 
     /// <summary>server.c processCommand: "unknown command 'x', with args beginning with: 'a' 'b' ".</summary>

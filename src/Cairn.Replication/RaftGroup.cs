@@ -30,6 +30,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private readonly ConcurrentQueue<PendingReply> _reads = new();
     private readonly ConcurrentQueue<Message> _inbox = new();
     private int _inboxCount;
+    // Rounds of reads handed to the thread pool and not yet answered: disposal waits for them, since they read the store.
+    private int _readsInFlight;
     private readonly ConcurrentQueue<Action> _work = new();
     private readonly ManualResetEventSlim _signal = new(false);
     private readonly CancellationTokenSource _stop = new();
@@ -549,13 +551,26 @@ public sealed partial class RaftGroup : IAsyncDisposable
                 continue;
             }
             _readsWaitingForApply.RemoveAt(i);
+            Interlocked.Increment(ref _readsInFlight);
             ThreadPool.UnsafeQueueUserWorkItem(static state =>
             {
                 var (group, round) = state;
-                var now = group._time.GetUtcNow().ToUnixTimeMilliseconds();
-                foreach (var read in round)
+                try
                 {
-                    read.Complete(group._machine.Query(read.Command, now));
+                    var now = group._time.GetUtcNow().ToUnixTimeMilliseconds();
+                    foreach (var read in round)
+                    {
+                        read.Complete(group._machine.Query(read.Command, now));
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Query is total; this is a store being closed under it. Answer, never throw on the pool.
+                    round.ForEach(r => r.Complete(KvReply.Error($"ERR the read failed: {ex.Message}")));
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref group._readsInFlight);
                 }
             }, (this, reads), preferLocal: false);
         }
@@ -597,13 +612,24 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        // Also after a fail-stop, which ended the thread already: its reads on the pool may still be running.
+        if (!_stop.IsCancellationRequested)
         {
-            return;
+            _stop.Cancel();
+            _signal.Set();
         }
-        _stop.Cancel();
-        _signal.Set();
         await Task.Run(_thread.Join);
+        await WaitForReadsAsync();
+    }
+
+    /// <summary>Until the reads handed to the thread pool are answered (the caller closes the store next), at most 10 s.</summary>
+    private async Task WaitForReadsAsync()
+    {
+        var deadline = _time.GetTimestamp() + 10 * _time.TimestampFrequency;
+        while (Volatile.Read(ref _readsInFlight) > 0 && _time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(5);
+        }
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Critical, Message = "The Raft group cannot go on and has stopped; the node exits (replay recovers on restart)")]

@@ -32,6 +32,8 @@ public sealed partial class KvStateMachine
     private long _now;
     private long _index;
     private int _eventOrdinal;
+    // The entry of the batch being executed (its position), so a fault can name it.
+    private int _faultAt;
     private long _eventsFloor;
     // Completed (and replaced) after each applied batch; created only when somebody waits.
     private TaskCompletionSource? _appliedSignal;
@@ -153,8 +155,6 @@ public sealed partial class KvStateMachine
             _pendingFlush = false;
         }
     }
-
-    private int _faultAt;
 
     private long ExecuteAll(ReadOnlySpan<KvEntry> entries, Span<KvReply> replies, HashSet<int>? faulted)
     {

@@ -98,41 +98,20 @@ public sealed class RaftGroupTests : IDisposable
     [Fact]
     public async Task ThreeGroupsOverALoopbackTransportReplicate()
     {
-        var groups = new Dictionary<ulong, RaftGroup>();
-        var machines = new Dictionary<ulong, KvStateMachine>();
-        var logs = new List<SegmentedLogStore>();
-        try
+        await using var three = await ThreeGroups.StartAsync(_directory, _ => new InMemoryKvEngine());
+        var leader = three.Leader;
+        var follower = three.Groups.Values.First(g => g != leader);
+        for (var i = 0; i < 50; i++)
         {
-            foreach (ulong id in new ulong[] { 1, 2, 3 })
-            {
-                var log = SegmentedLogStore.Open(Path.Combine(_directory, $"n{id}"));
-                logs.Add(log);
-                machines[id] = new KvStateMachine(new InMemoryKvEngine());
-                groups[id] = new RaftGroup(Options(id, 1, 2, 3), log, machines[id], new Loopback(groups), NullLogger.Instance);
-            }
-            await Until(() => groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
-            var leader = groups.Values.Single(g => g.SoftState.State == StateType.Leader);
-            var follower = groups.Values.First(g => g != leader);
-            for (var i = 0; i < 50; i++)
-            {
-                Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B($"k{i}"), B($"v{i}")]))).Kind);
-            }
-            Assert.Equal("v49", (await leader.ReadAsync(new KvCommand(KvOp.Get, [B("k49")]))).ToString());
-            // Followers get the writes too, and answer linearizable reads through the leader's read index.
-            Assert.Equal("v49", (await follower.ReadAsync(new KvCommand(KvOp.Get, [B("k49")]))).ToString());
-            await Until(() => machines.Values.All(m => m.KeyCount == 50), "every node applying the writes");
-            // A write on a follower is forwarded to the leader and answered with the leader's reply.
-            Assert.Equal(KvReplyKind.Ok, (await follower.ProposeAsync(new KvCommand(KvOp.Set, [B("x"), B("y")]))).Kind);
-            Assert.Equal("y", (await leader.ReadAsync(new KvCommand(KvOp.Get, [B("x")]))).ToString());
+            Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B($"k{i}"), B($"v{i}")]))).Kind);
         }
-        finally
-        {
-            foreach (var group in groups.Values)
-            {
-                await group.DisposeAsync();
-            }
-            logs.ForEach(l => l.Dispose());
-        }
+        Assert.Equal("v49", (await leader.ReadAsync(new KvCommand(KvOp.Get, [B("k49")]))).ToString());
+        // Followers get the writes too, and answer linearizable reads through the leader's read index.
+        Assert.Equal("v49", (await follower.ReadAsync(new KvCommand(KvOp.Get, [B("k49")]))).ToString());
+        await Until(() => three.Machines.Values.All(m => m.KeyCount == 50), "every node applying the writes");
+        // A write on a follower is forwarded to the leader and answered with the leader's reply.
+        Assert.Equal(KvReplyKind.Ok, (await follower.ProposeAsync(new KvCommand(KvOp.Set, [B("x"), B("y")]))).Kind);
+        Assert.Equal("y", (await leader.ReadAsync(new KvCommand(KvOp.Get, [B("x")]))).ToString());
     }
 
     /// <summary>
@@ -143,29 +122,21 @@ public sealed class RaftGroupTests : IDisposable
     [Fact]
     public async Task ALongReadDoesNotHoldUpTheRaftLoop()
     {
-        var groups = new Dictionary<ulong, RaftGroup>();
         var engines = new Dictionary<ulong, BlockingIterators>();
-        var logs = new List<SegmentedLogStore>();
         try
         {
-            foreach (ulong id in new ulong[] { 1, 2, 3 })
-            {
-                var log = SegmentedLogStore.Open(Path.Combine(_directory, $"n{id}"));
-                logs.Add(log);
-                engines[id] = new BlockingIterators(new InMemoryKvEngine());
-                groups[id] = new RaftGroup(Options(id, 1, 2, 3), log, new KvStateMachine(engines[id]), new Loopback(groups), NullLogger.Instance);
-            }
-            await Until(() => groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
-            var (leaderId, leader) = groups.Single(g => g.Value.SoftState.State == StateType.Leader);
+            await using var three = await ThreeGroups.StartAsync(_directory, id => engines[id] = new BlockingIterators(new InMemoryKvEngine()));
+            var leader = three.Leader;
+            var engine = engines[leader.NodeId];
             Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Kind);
             var term = leader.Status.Term;
-            engines[leaderId].Block.Reset();
+            engine.Block.Reset();
             var keys = leader.ReadAsync(new KvCommand(KvOp.Keys, [B("*")]));
-            await Until(() => engines[leaderId].Blocked, "the read inside the engine");
+            await Until(() => engine.Blocked, "the read inside the engine");
             var write = await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("during"), B("read")])).WaitAsync(TimeSpan.FromSeconds(20));
             Assert.Equal(KvReplyKind.Ok, write.Kind);
             Assert.False(keys.IsCompleted);
-            engines[leaderId].Block.Set();
+            engine.Block.Set();
             // The write overlapped the read, so the read may or may not see it.
             Assert.Contains(B("k"), (await keys.WaitAsync(TimeSpan.FromSeconds(20))).Items!.Select(r => r.Bytes.ToArray()));
             Assert.Equal(term, leader.Status.Term);
@@ -177,11 +148,41 @@ public sealed class RaftGroupTests : IDisposable
             {
                 engine.Block.Set();
             }
-            foreach (var group in groups.Values)
+        }
+    }
+
+    /// <summary>Three groups over one loopback transport, each with its log under the test's directory; disposes them all.</summary>
+    private sealed class ThreeGroups : IAsyncDisposable
+    {
+        private readonly List<SegmentedLogStore> _logs = [];
+
+        public Dictionary<ulong, RaftGroup> Groups { get; } = [];
+
+        public Dictionary<ulong, KvStateMachine> Machines { get; } = [];
+
+        public RaftGroup Leader => Groups.Values.Single(g => g.SoftState.State == StateType.Leader);
+
+        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine)
+        {
+            var three = new ThreeGroups();
+            foreach (ulong id in new ulong[] { 1, 2, 3 })
+            {
+                var log = SegmentedLogStore.Open(Path.Combine(directory, $"n{id}"));
+                three._logs.Add(log);
+                three.Machines[id] = new KvStateMachine(engine(id));
+                three.Groups[id] = new RaftGroup(Options(id, 1, 2, 3), log, three.Machines[id], new Loopback(three.Groups), NullLogger.Instance);
+            }
+            await Until(() => three.Groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
+            return three;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var group in Groups.Values)
             {
                 await group.DisposeAsync();
             }
-            logs.ForEach(l => l.Dispose());
+            _logs.ForEach(l => l.Dispose());
         }
     }
 

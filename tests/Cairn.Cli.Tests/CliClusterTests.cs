@@ -57,7 +57,7 @@ public sealed class CliClusterTests(CliClusterFixture fixture) : IClassFixture<C
         Assert.Equal([prefix + "a", prefix + "b"], keys);
 
         var delete = await CliProcess.RunAsync(Args(follower, "delete", prefix + "b"));
-        Assert.Equal("(integer) 1", delete.Output.Trim());
+        Assert.True(delete.Output.Trim() == "(integer) 1", $"delete printed '{delete.Output.Trim()}', exit code {delete.ExitCode}, stderr: {delete.Error}");
         Assert.Equal("(nil)", (await CliProcess.RunAsync(Args(leader, "get", prefix + "b"))).Output.Trim());
     }
 

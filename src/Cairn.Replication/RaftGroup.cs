@@ -537,20 +537,38 @@ public sealed partial class RaftGroup : IAsyncDisposable
     public string? LastWriteError => _lastWriteError;
 
     /// <summary>
-    /// Hands every round whose read index is applied to the thread pool: the reads themselves (a KEYS over a large
-    /// store, a 512 MB GET) never run on this thread, so they cannot hold up heartbeats. A round's reads are served
-    /// in the order they were asked; Query is total, so nothing thrown there reaches the group.
+    /// Serves every round whose read index is applied. A GET whose record is in the record cache is answered here
+    /// (bounded work, and no thread hop on the hot path); every other read goes to the thread pool, so reads of the
+    /// store (a KEYS over a large store, a 512 MB GET) never run on this thread and cannot hold up heartbeats.
+    /// Query is total, so nothing thrown there reaches the group.
     /// </summary>
     private void ServeReads()
     {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
         {
-            var (index, reads) = _readsWaitingForApply[i];
+            var (index, round) = _readsWaitingForApply[i];
             if (index > _applied)
             {
                 continue;
             }
             _readsWaitingForApply.RemoveAt(i);
+            List<PendingReply>? reads = null;
+            foreach (var read in round)
+            {
+                if (_machine.TryQueryFromCache(read.Command, now, out var cached))
+                {
+                    read.Complete(cached);
+                }
+                else
+                {
+                    (reads ??= []).Add(read);
+                }
+            }
+            if (reads is null)
+            {
+                continue;
+            }
             Interlocked.Increment(ref _readsInFlight);
             ThreadPool.UnsafeQueueUserWorkItem(static state =>
             {

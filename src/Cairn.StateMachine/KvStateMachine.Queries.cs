@@ -29,6 +29,32 @@ public sealed partial class KvStateMachine
         }
     }
 
+    /// <summary>
+    /// Answers a GET from the record cache alone, when the record is there: bounded work (a cached record is small, no
+    /// engine read), so a caller that must not wait on the store — the Raft thread — may serve it in place. False
+    /// when the answer needs the store; then use <see cref="Query"/>.
+    /// </summary>
+    public bool TryQueryFromCache(KvCommand c, long now, out KvReply reply)
+    {
+        reply = default;
+        if (c.Op != KvOp.Get || c.Args.Length != 1)
+        {
+            return false;
+        }
+        var userKey = c.Args[0];
+        var length = userKey.Length + KeyCodec.DataKeyOverhead;
+        Span<byte> dataKey = length <= 256 ? stackalloc byte[length] : new byte[length];
+        KeyCodec.WriteDataKey(userKey, dataKey);
+        if (!_cache.TryGetCached(dataKey, out var record))
+        {
+            return false;
+        }
+        reply = ValueRecord.IsExpired(record, now) ? KvReply.Null
+            : ValueRecord.Type(record) == ValueType.String ? KvReply.Bulk(ValueRecord.PayloadMemory(record))
+            : KvReply.Error(KvErrors.WrongType);
+        return true;
+    }
+
     private KvReply Answer(KvCommand c, long now) => c.Op switch
     {
         KvOp.Get => GetString(c.Args[0], now),

@@ -85,6 +85,18 @@ public sealed class RecordCache
         return record;
     }
 
+    /// <summary>The cached record under <paramref name="dataKey"/>, never reading the engine (a cached record is at most <see cref="MaxRecordBytes"/>).</summary>
+    public bool TryGetCached(ReadOnlySpan<byte> dataKey, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? record)
+    {
+        if (Enabled && _lookup.TryGetValue(dataKey, out record))
+        {
+            Interlocked.Increment(ref _hits);
+            return true;
+        }
+        record = null;
+        return false;
+    }
+
     /// <summary>
     /// The record under <paramref name="dataKey"/> for the applier: from the cache when there, else from the
     /// engine without caching it (a written key enters the cache only once somebody reads it).

@@ -161,6 +161,25 @@ public class TotalApplyTests
         Assert.True(distinct.Count > 1, "the reads never overlapped a write");
     }
 
+    [Fact]
+    public void AGetFromTheCacheAloneAnswersAsQueryOrDeclines()
+    {
+        using var h = new Harness("rocksdb+cache");
+        h.Write(Set("k", "v"));
+        h.Write(Set("t", "v", KvFlags.ExpireAbsolute, h.Now + 1000));
+        var get = new KvCommand(KvOp.Get, [B("k")]);
+        Assert.False(h.Machine.TryQueryFromCache(get, h.Now, out _));
+        Assert.Equal("v", h.Get("k"));
+        Assert.Equal("v", h.Get("t"));
+        Assert.True(h.Machine.TryQueryFromCache(get, h.Now, out var cached));
+        Assert.Equal("v", cached.ToString());
+        Assert.True(h.Machine.TryQueryFromCache(new KvCommand(KvOp.Get, [B("t")]), h.Now + 1000, out var expired));
+        Assert.Equal(KvReplyKind.Null, expired.Kind);
+        Assert.False(h.Machine.TryQueryFromCache(new KvCommand(KvOp.Get, [B("absent")]), h.Now, out _));
+        Assert.False(h.Machine.TryQueryFromCache(new KvCommand(KvOp.StrLen, [B("k")]), h.Now, out _));
+        Assert.False(h.Machine.TryQueryFromCache(new KvCommand(KvOp.Get, []), h.Now, out _));
+    }
+
     private static KvCommand SetRange(string key, long offset, string value) => new(KvOp.SetRange, [B(key), B(value)], offset);
 
     /// <summary>Throws on reads of one key; everything else reaches the inner engine.</summary>

@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using Cairn.Raft;
+using Cairn.StateMachine;
+
+namespace Cairn.Replication;
+
+/// <summary>
+/// Linearizable reads: every waiting read joins one ReadIndex round per cycle; once the applied index reaches a
+/// round's index its reads are served, from the record cache in place or from the store on the thread pool.
+/// </summary>
+public sealed partial class RaftGroup
+{
+    private void AskReadIndex(long now)
+    {
+        if (_reads.IsEmpty && _readsWaitingForLeader.Count == 0)
+        {
+            return;
+        }
+        var round = new List<PendingReply>(_readsWaitingForLeader);
+        _readsWaitingForLeader.Clear();
+        while (_reads.TryDequeue(out var read))
+        {
+            round.Add(read);
+        }
+        var id = ++_nextReadRound;
+        var context = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(context, id);
+        try
+        {
+            _node.ReadIndex(context);
+            _readRounds[id] = round;
+        }
+        catch (ProposalDroppedException)
+        {
+            foreach (var read in round)
+            {
+                if (now > read.Deadline)
+                {
+                    read.Complete(KvReply.Error(NoLeaderError()));
+                }
+                else
+                {
+                    _readsWaitingForLeader.Add(read);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Serves every round whose read index is applied. A GET whose record is in the record cache is answered here
+    /// (bounded work, and no thread hop on the hot path); every other read goes to the thread pool, so reads of the
+    /// store (a KEYS over a large store, a 512 MB GET) never run on this thread and cannot hold up heartbeats.
+    /// Query is total, so nothing thrown there reaches the group.
+    /// </summary>
+    private void ServeReads()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
+        {
+            var (index, round) = _readsWaitingForApply[i];
+            if (index > _applied)
+            {
+                continue;
+            }
+            _readsWaitingForApply.RemoveAt(i);
+            List<PendingReply>? reads = null;
+            foreach (var read in round)
+            {
+                if (_machine.TryQueryFromCache(read.Command, now, out var cached))
+                {
+                    read.Complete(cached);
+                }
+                else
+                {
+                    (reads ??= []).Add(read);
+                }
+            }
+            if (reads is null)
+            {
+                continue;
+            }
+            Interlocked.Increment(ref _readsInFlight);
+            ThreadPool.UnsafeQueueUserWorkItem(static state =>
+            {
+                var (group, round) = state;
+                try
+                {
+                    var now = group._time.GetUtcNow().ToUnixTimeMilliseconds();
+                    foreach (var read in round)
+                    {
+                        read.Complete(group._machine.Query(read.Command, now));
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Query is total; this is a store being closed under it. Answer, never throw on the pool.
+                    round.ForEach(r => r.Complete(KvReply.Error($"ERR the read failed: {ex.Message}")));
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref group._readsInFlight);
+                }
+            }, (this, reads), preferLocal: false);
+        }
+    }
+
+    /// <summary>Until the reads handed to the thread pool are answered (the caller closes the store next), at most 10 s.</summary>
+    private async Task WaitForReadsAsync()
+    {
+        var deadline = _time.GetTimestamp() + 10 * _time.TimestampFrequency;
+        while (Volatile.Read(ref _readsInFlight) > 0 && _time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(5);
+        }
+    }
+}

@@ -45,6 +45,9 @@ public sealed record CairnConfig
     /// <summary>HTTP and gRPC calls served at once (watches aside); as many more wait, the rest get 503.</summary>
     public int HttpMaxConcurrentRequests { get; init; } = 512;
 
+    /// <summary>Bytes of request headers an HTTP or gRPC call may send (Kestrel's default); more gets 431.</summary>
+    public long HttpMaxRequestHeadersBytes { get; init; } = 32 * 1024;
+
     /// <summary>Where the peer port listens ("host:port"); null = the RESP bind address, RESP port + 10000 (0 when the RESP port is 0).</summary>
     public string? RaftAddress { get; init; }
 

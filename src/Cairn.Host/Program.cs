@@ -105,6 +105,8 @@ async Task<int> RunAsync(ParseResult result)
         // between batches) sees a client past the limit and closes it, and no client can buffer more while its
         // commands are being answered. CONFIG SET may lower the limit, never raise it past this.
         kestrel.Limits.MaxRequestBufferSize = config.ClientQueryBufferLimit + (1L << 20);
+        // HTTP and gRPC only (the RESP listener has no headers).
+        kestrel.Limits.MaxRequestHeadersTotalSize = (int)Math.Min(int.MaxValue, config.HttpMaxRequestHeadersBytes);
         kestrel.Listen(new IPEndPoint(config.Bind, config.Port), listen =>
         {
             resp = listen;

@@ -59,6 +59,7 @@ public static class TomlConfigFile
                     "client_query_buffer_limit" => c with { ClientQueryBufferLimit = reader.Memory(k, v, "limits") },
                     "maxclients" => c with { MaxClients = (int)reader.Integer(k, v, "limits", 1, int.MaxValue) },
                     "http_max_concurrent_requests" => c with { HttpMaxConcurrentRequests = (int)reader.Integer(k, v, "limits", 1, 1_000_000) },
+                    "http_max_request_headers_size" => c with { HttpMaxRequestHeadersBytes = reader.Memory(k, v, "limits") },
                     _ => null,
                 }),
                 "cache" => ApplySection(config, reader, key, value, "cache", (c, k, v) => k switch

@@ -22,6 +22,7 @@ public sealed class HttpEdgeTests : IAsyncLifetime
             [limits]
             proto_max_bulk_len = 1024
             http_max_concurrent_requests = 2
+            http_max_request_headers_size = "4kb"
             [raft]
             address = "127.0.0.1:0"
             join = ["127.0.0.1:1"]
@@ -70,6 +71,18 @@ public sealed class HttpEdgeTests : IAsyncLifetime
         Assert.InRange(served, 2, 4);
         using var after = await http.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task HeadersOverTheLimitAre431()
+    {
+        using var http = Http();
+        using var large = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        large.Headers.Add("X-Padding", new string('x', 5000));
+        using var refused = await http.SendAsync(large);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, refused.StatusCode);
+        using var small = await http.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
     }
 
     [Fact]

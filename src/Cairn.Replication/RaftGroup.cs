@@ -92,21 +92,27 @@ public sealed partial class RaftGroup : IAsyncDisposable
     /// A command that breaks its op's rules is refused here, before it takes a place in the log.
     /// </summary>
     public Task<KvReply> ProposeAsync(KvCommand command) =>
-        Refusal(command, write: true) ?? Enqueue(_proposals, new PendingReply(command, Deadline()));
+        Refusal(command) ?? Enqueue(_proposals, new PendingReply(command, Deadline()));
 
     /// <summary>A write forwarded by a follower: proposed here if this node leads, refused otherwise (never forwarded again).</summary>
     public Task<KvReply> ProposeForwardedAsync(KvCommand command) =>
-        Refusal(command, write: true) ?? Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
+        Refusal(command) ?? Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
 
-    /// <summary>A linearizable read: served once the applied index reaches a read index taken after the call.</summary>
+    /// <summary>
+    /// A linearizable read: served once the applied index reaches a read index taken after the call. Its operands
+    /// are checked by Query, which answers a command that breaks them with Redis's error.
+    /// </summary>
     public Task<KvReply> ReadAsync(KvCommand command) =>
-        Refusal(command, write: false) ?? Enqueue(_reads, new PendingReply(command, Deadline()));
+        command.IsWrite
+            ? Task.FromResult(KvReply.Error($"ERR '{command.Op}' is not a query"))
+            : Enqueue(_reads, new PendingReply(command, Deadline()));
 
-    private static Task<KvReply>? Refusal(KvCommand command, bool write)
+    /// <summary>A write's refusal before the log: not a write, or its operands break the op's rules.</summary>
+    private static Task<KvReply>? Refusal(KvCommand command)
     {
-        if (command.IsWrite != write)
+        if (!command.IsWrite)
         {
-            return Task.FromResult(KvReply.Error($"ERR '{command.Op}' is not a {(write ? "write" : "query")}"));
+            return Task.FromResult(KvReply.Error($"ERR '{command.Op}' is not a write"));
         }
         return KvCommandRules.Check(command) is { } error ? Task.FromResult(KvReply.Error(error)) : null;
     }

@@ -49,9 +49,7 @@ public sealed partial class KvStateMachine
         {
             return false;
         }
-        reply = ValueRecord.IsExpired(record, now) ? KvReply.Null
-            : ValueRecord.Type(record) == ValueType.String ? KvReply.Bulk(ValueRecord.PayloadMemory(record))
-            : KvReply.Error(KvErrors.WrongType);
+        reply = GetReply(ValueRecord.IsExpired(record, now) ? null : record);
         return true;
     }
 
@@ -83,17 +81,13 @@ public sealed partial class KvStateMachine
         return record is null || ValueRecord.IsExpired(record, now) ? null : record;
     }
 
-    private KvReply GetString(ReadOnlySpan<byte> key, long now)
-    {
-        var record = ReadLive(key, now);
-        if (record is null)
-        {
-            return KvReply.Null;
-        }
-        return ValueRecord.Type(record) == ValueType.String
-            ? KvReply.Bulk(ValueRecord.PayloadMemory(record))
-            : KvReply.Error(KvErrors.WrongType);
-    }
+    private KvReply GetString(ReadOnlySpan<byte> key, long now) => GetReply(ReadLive(key, now));
+
+    /// <summary>GET's reply for a live record (null: absent or expired).</summary>
+    private static KvReply GetReply(byte[]? live) =>
+        live is null ? KvReply.Null
+        : ValueRecord.Type(live) == ValueType.String ? KvReply.Bulk(ValueRecord.PayloadMemory(live))
+        : KvReply.Error(KvErrors.WrongType);
 
     private static KvReply MGet(byte[]?[] records)
     {

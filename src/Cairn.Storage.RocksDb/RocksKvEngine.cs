@@ -118,7 +118,7 @@ public sealed class RocksKvEngine : IKvEngine
             }
             catch (RocksDbException ex)
             {
-                throw new StorageException($"RocksDB read failed: {ex.Message}", ex);
+                throw Failed("read", ex);
             }
         }
     }
@@ -139,6 +139,9 @@ public sealed class RocksKvEngine : IKvEngine
     }
 
     public IWriteBatch NewBatch() => new RocksWriteBatch(this);
+
+    /// <summary>What a RocksDB error becomes above the engine: a storage failure, never a command's.</summary>
+    internal static StorageException Failed(string what, RocksDbException ex) => new($"RocksDB {what} failed: {ex.Message}", ex);
 
     /// <summary>Holds the store (shared) until disposed, on the thread that created it.</summary>
     public IKvSnapshot NewSnapshot()
@@ -168,7 +171,7 @@ public sealed class RocksKvEngine : IKvEngine
             }
             catch (RocksDbException ex)
             {
-                throw new StorageException($"RocksDB write failed: {ex.Message}", ex);
+                throw Failed("write", ex);
             }
         }
     }

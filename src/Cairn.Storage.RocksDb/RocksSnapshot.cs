@@ -28,7 +28,7 @@ internal sealed class RocksSnapshot : IKvSnapshot
         }
         catch (RocksDbException ex)
         {
-            throw new StorageException($"RocksDB read failed: {ex.Message}", ex);
+            throw RocksKvEngine.Failed("read", ex);
         }
     }
 

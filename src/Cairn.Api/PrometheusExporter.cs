@@ -45,6 +45,8 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Gauge _expires;
     private readonly Counter _expired;
     private readonly Gauge _writeFailing;
+    private readonly Counter _peersRefused;
+    private readonly Counter _peerMessagesDropped;
     private readonly Counter _gcPause;
 
     public PrometheusExporter(KvServiceAccessor accessor)
@@ -75,6 +77,8 @@ public sealed class PrometheusExporter : IDisposable
         _expires = _factory.CreateGauge("cairn_keys_with_expiry", "Stored keys with a time to live");
         _expired = _factory.CreateCounter("cairn_expired_keys_total", "Keys deleted by active expiry");
         _writeFailing = _factory.CreateGauge("cairn_log_write_failing", "1 while the Raft log cannot be written (e.g. a full disk)");
+        _peersRefused = _factory.CreateCounter("cairn_peer_connections_refused_total", "Peer connections refused because the peer did not prove the cluster secret");
+        _peerMessagesDropped = _factory.CreateCounter("cairn_peer_messages_dropped_total", "Raft messages dropped because they named a sender other than the authenticated peer");
         // The one GC figure DotNetStats lacks; named as .NET's own runtime meter (dotnet.gc.pause.time) exports it.
         _gcPause = _factory.CreateCounter("dotnet_gc_pause_time_seconds_total", "Time the process spent paused in garbage collections");
         Registry.AddBeforeCollectCallback(Update);
@@ -130,6 +134,8 @@ public sealed class PrometheusExporter : IDisposable
         _expires.Set(status.ExpiresCount);
         _expired.IncTo(status.ExpiredKeys);
         _writeFailing.Set(status.LastWriteError is null ? 0 : 1);
+        _peersRefused.IncTo(status.PeersRefused);
+        _peerMessagesDropped.IncTo(status.PeerMessagesDropped);
         foreach (var (name, value) in status.EngineStats)
         {
             if (double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var number))

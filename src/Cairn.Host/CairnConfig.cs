@@ -63,12 +63,22 @@ public sealed record CairnConfig
     /// <summary>Shortest cluster secret taken: 16 bytes (128 bits when random).</summary>
     public const int MinClusterSecretBytes = 16;
 
-    /// <summary>The cluster secret from <see cref="ClusterSecretFile"/>, or null when none is configured.</summary>
-    public byte[]? ReadClusterSecret()
+    /// <summary>
+    /// The cluster secret from <see cref="ClusterSecretFile"/>, or null when none is configured. A node that
+    /// bootstraps a new cluster (<paramref name="freshBootstrap"/>: it will, and its data directory holds no node
+    /// yet) makes the file when it does not exist: 32 random bytes in hex, readable by its owner only, for the
+    /// operator to copy to every node that joins. Any other node needs the file to exist.
+    /// </summary>
+    public byte[]? ReadClusterSecret(bool freshBootstrap, out bool generated)
     {
+        generated = false;
         if (ClusterSecretFile is null)
         {
             return null;
+        }
+        if (freshBootstrap && !File.Exists(ClusterSecretFile))
+        {
+            generated = TryCreateSecretFile(ClusterSecretFile);
         }
         string text;
         try
@@ -85,6 +95,31 @@ public sealed record CairnConfig
             throw new ConfigException($"cluster secret file '{ClusterSecretFile}' holds {secret.Length} bytes; at least {MinClusterSecretBytes} are needed (e.g. openssl rand -hex 32)");
         }
         return secret;
+    }
+
+    /// <summary>Writes a new random secret unless the file appeared meanwhile (then that one is used).</summary>
+    private static bool TryCreateSecretFile(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        try
+        {
+            using var file = new FileStream(path, options);
+            file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) + "\n"));
+            file.Flush(flushToDisk: true);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cluster secret file '{path}' does not exist and cannot be created: {ex.Message}");
+        }
     }
 
     /// <summary>Start a new one-member cluster when the data directory is empty; null = yes unless <see cref="Join"/> is set.</summary>

@@ -32,11 +32,9 @@ return await parsed.InvokeAsync();
 async Task<int> RunAsync(ParseResult result)
 {
     CairnConfig config;
-    byte[]? clusterSecret;
     try
     {
         config = cli.Resolve(result, Environment.GetEnvironmentVariable);
-        clusterSecret = config.ReadClusterSecret();
     }
     catch (ConfigException ex)
     {
@@ -51,8 +49,12 @@ async Task<int> RunAsync(ParseResult result)
         return 1;
     }
     string nodeId;
+    byte[]? clusterSecret;
+    bool secretGenerated;
     try
     {
+        var fresh = !File.Exists(Path.Combine(dataDirectory, NodeIdentity.FileName));
+        clusterSecret = config.ReadClusterSecret(fresh && config.ShouldBootstrap, out secretGenerated);
         nodeId = NodeIdentity.LoadOrCreate(dataDirectory, config.NodeId);
     }
     catch (ConfigException ex)
@@ -173,6 +175,10 @@ async Task<int> RunAsync(ParseResult result)
     if (clusterSecret is null)
     {
         Log.NoClusterSecret(logger, transport.LocalEndPoint.ToString());
+    }
+    else if (secretGenerated)
+    {
+        Log.GeneratedClusterSecret(logger, Path.GetFullPath(config.ClusterSecretFile!));
     }
     var port = ((IPEndPoint)resp!.EndPoint).Port;
     var advertise = config.AdvertiseAddress ?? Advertised(raftHost, transport.LocalEndPoint.Port);

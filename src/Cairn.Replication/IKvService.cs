@@ -95,4 +95,10 @@ public sealed record KvServiceStatus
     public string? LastWriteError { get; init; }
 
     public required IReadOnlyList<KeyValuePair<string, string>> EngineStats { get; init; }
+
+    /// <summary>Peer connections refused since start: the peer did not prove the cluster secret.</summary>
+    public long PeersRefused { get; init; }
+
+    /// <summary>Raft messages dropped since start because they named a sender other than the authenticated peer.</summary>
+    public long PeerMessagesDropped { get; init; }
 }

@@ -24,6 +24,9 @@ public interface IPeerTransport
 
     /// <summary>The address a peer is known by, if any.</summary>
     string? AddressOf(ulong id);
+
+    /// <summary>Connections refused since start because the peer failed the handshake.</summary>
+    long RefusedPeers { get; }
 }
 
 /// <summary>What the transport calls on inbound traffic, from its own threads.</summary>

@@ -101,6 +101,8 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             LastWriteMilliseconds = _group.LastWriteDuration.TotalMilliseconds,
             LogBytes = _group.LogBytes,
             LastWriteError = _group.LastWriteError,
+            PeersRefused = _transport?.RefusedPeers ?? 0,
+            PeerMessagesDropped = DroppedPeerMessages,
             EngineStats =
             [
                 .. _engine.GetStats(),

@@ -49,6 +49,8 @@ public sealed class PeerSecurityTests : IDisposable
             Assert.True(await PeerWire.ClosedAsync(rogue), "the node took a request before any handshake");
         }
         await Poll.UntilAsync(() => Task.FromResult(leader.Server!.Output.Contains("Refused a peer connection", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the refusal in the leader's log");
+        await Poll.UntilAsync(async () => System.Text.RegularExpressions.Regex.IsMatch((await leader.Db.ExecuteAsync("INFO", "stats")).ToString(), @"raft_peers_refused:[1-9]"),
+            TimeSpan.FromSeconds(10), "the refusals counted in INFO stats");
 
         // 3. Nodes started with another secret, or none, try to join through every member: refused, never members.
         foreach (var secret in new[] { SecretFile("other.secret"), null })

@@ -121,6 +121,55 @@ public class HostTests
     }
 
     [Fact]
+    public async Task ANodeBootstrappingANewClusterGeneratesAMissingSecretAndNoOtherNodeDoes()
+    {
+        var directory = ServerProcess.NewDataDirectory();
+        var secret = Path.Combine(Path.GetTempPath(), "cairn-secret-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // A node that joins never makes one: it would not match the cluster's.
+            await using (var joiner = ServerProcess.Launch(args: ["--cluster-secret-file", secret, "--join", "127.0.0.1:1"]))
+            {
+                Assert.Equal(2, await joiner.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+                Assert.Contains($"cluster secret file '{secret}'", joiner.Output);
+                Assert.False(File.Exists(secret));
+            }
+            await using (var first = await ServerProcess.StartAsync(directory, ["--cluster-secret-file", secret]))
+            {
+                Assert.Contains("Generated a new cluster secret in", first.Output);
+                Assert.Matches("^[0-9a-f]{64}$", File.ReadAllText(secret).Trim());
+                if (!OperatingSystem.IsWindows())
+                {
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secret));
+                }
+                Assert.Equal("PONG", (await first.Redis.GetDatabase().ExecuteAsync("PING")).ToString());
+            }
+            // Restarted with the file gone, the node does not make a new one behind its cluster's back.
+            var generated = File.ReadAllText(secret);
+            File.Delete(secret);
+            await using (var restarted = ServerProcess.Launch(directory, ["--cluster-secret-file", secret]))
+            {
+                Assert.Equal(2, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+                Assert.False(File.Exists(secret));
+            }
+            File.WriteAllText(secret, generated);
+            await using (var again = await ServerProcess.StartAsync(directory, ["--cluster-secret-file", secret]))
+            {
+                Assert.DoesNotContain("Generated a new cluster secret", again.Output);
+                Assert.Equal(generated, File.ReadAllText(secret));
+            }
+        }
+        finally
+        {
+            File.Delete(secret);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task RefusesADataDirectoryAnotherProcessHolds()
     {
         await using var first = await ServerProcess.StartAsync();

@@ -155,6 +155,8 @@ internal static class InfoBuilder
             ("keyspace_hits", Interlocked.Read(ref stats.KeyspaceHits)),
             ("keyspace_misses", Interlocked.Read(ref stats.KeyspaceMisses)),
             ("total_protocol_errors", Interlocked.Read(ref stats.ProtocolErrors)),
+            ("raft_peers_refused", status.PeersRefused),
+            ("raft_peer_messages_dropped", status.PeerMessagesDropped),
         ];
     }
 

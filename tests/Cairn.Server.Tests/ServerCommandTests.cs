@@ -80,6 +80,53 @@ public class ServerCommandTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task AClientThatStopsReadingIsHeldNotBufferedAndClientKillEndsIt()
+    {
+        using var client = Server.Raw();
+        Assert.Equal("+OK", client.Call("SET", "obuf:stuck", new string('y', 1_000_000)));
+        Server.Process.Refresh();
+        var before = Server.Process.WorkingSet64;
+        using var stuck = new System.Net.Sockets.TcpClient("127.0.0.1", Server.Port);
+        stuck.ReceiveBufferSize = 64 * 1024;
+        var stream = stuck.GetStream();
+        // 200 replies of 1 MB that it never reads: the node stops answering it once the socket is full.
+        stream.Write(System.Text.Encoding.ASCII.GetBytes("CLIENT SETNAME stuck\r\n" + string.Concat(Enumerable.Repeat(RawClient.Encode("GET", "obuf:stuck"), 200))));
+        string? id = null;
+        await Poll.UntilAsync(() =>
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(client.Call("CLIENT", "LIST"), @"id=(\d+) [^\n]* name=stuck ");
+            id = match.Groups[1].Value;
+            return Task.FromResult(match.Success);
+        }, TimeSpan.FromSeconds(10), "the stuck client in CLIENT LIST");
+        // Held by back-pressure, not buffered: the node's memory does not grow by the 200 MB it was asked for.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("+PONG", client.Call("PING"));
+        }
+        Server.Process.Refresh();
+        Assert.InRange(Server.Process.WorkingSet64 - before, long.MinValue, 64L << 20);
+        Assert.Equal(":1", client.Call("CLIENT", "KILL", "ID", id!));
+        await Poll.UntilAsync(() => Task.FromResult(!client.Call("CLIENT", "LIST").Contains(" name=stuck ", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), "the killed client gone");
+        stream.ReadTimeout = 10_000;
+        var buffer = new byte[1 << 20];
+        var received = 0L;
+        try
+        {
+            for (int n; (n = stream.Read(buffer)) > 0;)
+            {
+                received += n;
+            }
+        }
+        catch (IOException)
+        {
+            // Reset: the node dropped the replies it had not sent.
+        }
+        Assert.InRange(received, 0, 199L * 1_000_000);
+        Assert.Equal("+PONG", client.Call("PING"));
+    }
+
+    [Fact]
     public async Task AClientOverItsOutputBufferLimitIsClosed()
     {
         using var client = Server.Raw();

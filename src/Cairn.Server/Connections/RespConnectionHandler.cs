@@ -40,16 +40,23 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             return;
         }
         server.Clients.Add(session);
-        session.Kill = () => input.CancelPendingRead();
+        var killed = false;
+        session.Kill = () =>
+        {
+            // A client that does not read waits in a flush (the pipe's back-pressure), not in a read: end both.
+            killed = true;
+            input.CancelPendingRead();
+            output.CancelPendingFlush();
+        };
         Log.ClientConnected(logger, session.Id, session.Address);
         using var stopping = lifetime.ApplicationStopping.Register(() => input.CancelPendingRead());
         try
         {
             await ServeAsync(session, input, output);
-            if (session.OutputLimitReached)
+            if (session.OutputLimitReached || killed)
             {
                 // Closed at once: the replies it left unread are dropped, not sent (Redis frees such a client).
-                connection.Abort(new ConnectionAbortedException("client-output-buffer-limit"));
+                connection.Abort(new ConnectionAbortedException(killed ? "CLIENT KILL" : "client-output-buffer-limit"));
             }
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)

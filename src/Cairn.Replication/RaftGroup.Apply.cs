@@ -63,6 +63,8 @@ public sealed partial class RaftGroup
             owners.Add(owner);
         }
         ApplyCommands(entries, owners);
+        // The state machine's applied index is the driver's too, also when the last entry changed no data.
+        _machine.ApplyNothing((long)committed[end - 1].Index);
         Volatile.Write(ref _applied, committed[end - 1].Index);
     }
 
@@ -132,6 +134,7 @@ public sealed partial class RaftGroup
         }
         LogMembershipChanged(change.Type.ToString(), MemberName(change.NodeId), string.Join(",", conf.Voters.Select(MemberName)), string.Join(",", conf.Learners.Select(MemberName)));
         _transport?.MembersChanged(_members.Values.ToList());
+        _machine.ApplyNothing((long)entry.Index);
         Volatile.Write(ref _applied, entry.Index);
         owner?.Complete(KvReply.Ok);
         PublishStatus();

@@ -115,7 +115,8 @@ public sealed partial class RaftGroup
                 Directory.Delete(directory, recursive: true);
             }
             Directory.CreateDirectory(SnapshotRoot);
-            _machine.Checkpoint(directory);
+            // Labelled with the index the checkpoint holds, whatever the driver counts.
+            index = (ulong)_machine.Checkpoint(directory);
             Interlocked.Exchange(ref _lastSnapshotBytes, new DirectoryInfo(directory).EnumerateFiles().Sum(f => f.Length));
             var snapshot = new Snapshot(index, _log.Storage(_options.GroupId).Term(index), _node.Conf, ReadOnlyMemory<byte>.Empty);
             message = new Message { GroupId = snap.GroupId, Type = MessageType.Snap, From = snap.From, To = to, Term = snap.Term, Snapshot = snapshot };

@@ -45,6 +45,33 @@ public sealed partial class KvStateMachine
         }
     }
 
+    /// <summary>
+    /// An entry at <paramref name="index"/> that changes no data (a leader's empty entry, an undecodable one, a
+    /// membership change without a record) is applied: the applied index moves to it, so a checkpoint taken
+    /// now is labelled with the index of the last entry the log's owner applied.
+    /// </summary>
+    public void ApplyNothing(long index)
+    {
+        if (index <= _appliedIndex)
+        {
+            return;
+        }
+        _batch ??= _engine.NewBatch();
+        try
+        {
+            Span<byte> buffer = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, index);
+            _batch.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
+            _engine.Write(_batch, sync: false);
+            Volatile.Write(ref _appliedIndex, index);
+        }
+        finally
+        {
+            _batch.Clear();
+            Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
+        }
+    }
+
     /// <summary>Every record stored with <see cref="ApplyClusterRecord"/>, in key order.</summary>
     public List<(byte[] Key, byte[] Value)> ReadClusterRecords()
     {

@@ -186,8 +186,15 @@ public sealed class RaftGroupTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task AFollowerBehindTheCompactedLogCatchesUpByASnapshot()
+    /// <param name="leaderChange">
+    /// Leadership moves while the follower is away and nothing is written after: the new leader's last applied
+    /// entry is its empty one, which its checkpoint must be labelled with too (the follower refused the snapshot
+    /// and was shut out for good when it was labelled one past the checkpoint).
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AFollowerBehindTheCompactedLogCatchesUpByASnapshot(bool leaderChange)
     {
         var groups = new Dictionary<ulong, RaftGroup>();
         var machines = new Dictionary<ulong, KvStateMachine>();
@@ -222,6 +229,15 @@ public sealed class RaftGroupTests : IDisposable
             }
             await Until(() => leader.SnapshotsTaken > 0, "a snapshot on the leader");
             await Until(() => leader.Status.FirstIndex > groups[behind].Status.LastIndex + 1, "the follower's next entries compacted on the leader");
+            if (leaderChange)
+            {
+                var next = groups.Values.Single(g => g != leader && g != groups[behind]);
+                await Until(() => next.Status.AppliedIndex == leader.Status.AppliedIndex, "the other follower caught up");
+                Assert.Equal(KvReplyKind.Ok, (await leader.TransferLeaderAsync(next.Status.NodeId)).Kind);
+                await Until(() => next.SoftState.State == StateType.Leader && next.Status.AppliedIndex == next.Status.LastIndex, "the new leader's empty entry applied");
+                await Until(() => next.Status.FirstIndex > groups[behind].Status.LastIndex + 1, "the follower's next entries compacted on the new leader");
+                leader = next;
+            }
             lock (down)
             {
                 down.Remove(behind);

@@ -22,9 +22,12 @@ public sealed partial class RaftGroup
         {
             round.Add(read);
         }
+        // The leader keeps one pending round per context, from every node: a context names its node, and rounds
+        // count from a random start, so neither another node's round nor one from before a restart shares it.
         var id = ++_nextReadRound;
-        var context = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(context, id);
+        var context = new byte[16];
+        BinaryPrimitives.WriteUInt64LittleEndian(context, NodeId);
+        BinaryPrimitives.WriteInt64LittleEndian(context.AsSpan(8), id);
         try
         {
             _node.ReadIndex(context);

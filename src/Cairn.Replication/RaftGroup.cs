@@ -43,7 +43,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private readonly Dictionary<ulong, (ulong Term, PendingReply Proposal)> _inLog = [];
     private readonly Dictionary<long, List<PendingReply>> _readRounds = [];
     private readonly List<(ulong Index, List<PendingReply> Reads)> _readsWaitingForApply = [];
-    private long _nextReadRound;
+    private long _nextReadRound = System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * (long)int.MaxValue;
     private long _lastTickTimestamp;
     private ulong _applied;
     private HardState _persistedHard;
@@ -420,8 +420,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
         Apply(ready.CommittedEntries, appliedFirst, ready.CommittedEntries.Count);
         foreach (var read in ready.ReadStates)
         {
-            var id = BinaryPrimitives.ReadInt64LittleEndian(read.Context);
-            if (_readRounds.Remove(id, out var round))
+            if (read.Context.Length == 16 && BinaryPrimitives.ReadUInt64LittleEndian(read.Context) == NodeId
+                && _readRounds.Remove(BinaryPrimitives.ReadInt64LittleEndian(read.Context.AsSpan(8)), out var round))
             {
                 _readsWaitingForApply.Add((read.Index, round));
             }

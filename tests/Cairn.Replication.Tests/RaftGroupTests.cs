@@ -115,6 +115,28 @@ public sealed class RaftGroupTests : IDisposable
     }
 
     /// <summary>
+    /// Two followers asking for read indexes at the same moment, round after round: each round is answered. (Their
+    /// contexts were per-node counters that all started at 1, and the leader kept one pending round per context,
+    /// so one follower's round was dropped and its reads failed after the request timeout.)
+    /// </summary>
+    [Fact]
+    public async Task ReadIndexRoundsOfDifferentFollowersNeverCollide()
+    {
+        await using var three = await ThreeGroups.StartAsync(_directory, _ => new InMemoryKvEngine());
+        var leader = three.Leader;
+        Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Kind);
+        var followers = three.Groups.Values.Where(g => g != leader).ToList();
+        for (var i = 0; i < 40; i++)
+        {
+            var reads = followers.Select(f => f.ReadAsync(new KvCommand(KvOp.Get, [B("k")]))).ToList();
+            foreach (var read in reads)
+            {
+                Assert.Equal("v", (await read.WaitAsync(TimeSpan.FromSeconds(3))).ToString());
+            }
+        }
+    }
+
+    /// <summary>
     /// A long read (a KEYS over a large store) runs beside the Raft loop, not on it: while it is held inside the
     /// engine, the leader still commits a write and keeps its term. (It used to run on the group's thread, so
     /// nothing was stepped, ticked or sent until it ended, and the followers elected a new leader.)

@@ -5,6 +5,9 @@ namespace Cairn.Replication;
 
 public sealed partial class RaftGroup
 {
+    /// <summary>The reply to a proposal whose entry was replaced by another leader's: certainly not applied.</summary>
+    private const string LostInLeaderChange = "ERR the write was lost in a leader change; it was not applied";
+
     /// <summary>
     /// Applies committed entries in log order: runs of commands as one state-machine batch, membership
     /// changes one at a time between them (each persisted with the members' addresses before the next
@@ -31,7 +34,7 @@ public sealed partial class RaftGroup
                 }
                 else
                 {
-                    ours.Proposal.Complete(KvReply.Error("ERR the write was lost in a leader change; it was not applied"));
+                    ours.Proposal.Complete(KvReply.Error(LostInLeaderChange));
                 }
             }
             if (entry.Type == EntryType.ConfChange)

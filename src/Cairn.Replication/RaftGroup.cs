@@ -330,6 +330,12 @@ public sealed partial class RaftGroup : IAsyncDisposable
         var term = _node.HardState.Term;
         for (var i = 0; i < commands.Count; i++)
         {
+            // A proposal still recorded at this index was in an older term's entry that our log no longer has
+            // (a leader's append cut it), so it can never commit: answered now, never left without an answer.
+            if (_inLog.Remove(first + (ulong)i, out var lost))
+            {
+                lost.Proposal.Complete(KvReply.Error(LostInLeaderChange));
+            }
             _inLog[first + (ulong)i] = (term, commands[i]);
         }
     }
@@ -518,6 +524,16 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             _readRounds.Remove(id);
             round.ForEach(r => r.Complete(KvReply.Error($"CLUSTERDOWN the leader did not confirm a read index within {(long)_options.RequestTimeout.TotalMilliseconds} ms")));
+        }
+        // A read index confirmed, but this node cannot apply up to it (cut off from the leader after the round).
+        for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
+        {
+            var (index, round) = _readsWaitingForApply[i];
+            if (round.TrueForAll(p => now > p.Deadline))
+            {
+                _readsWaitingForApply.RemoveAt(i);
+                round.ForEach(r => r.Complete(KvReply.Error($"CLUSTERDOWN this node did not apply the log up to the read index ({index}) within {(long)_options.RequestTimeout.TotalMilliseconds} ms")));
+            }
         }
     }
 

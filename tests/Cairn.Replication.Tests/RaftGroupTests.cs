@@ -137,6 +137,56 @@ public sealed class RaftGroupTests : IDisposable
     }
 
     /// <summary>
+    /// A follower whose read index is confirmed but which cannot apply up to it (the leader's appends do not reach
+    /// it) answers the read with an error at the request deadline; it used to hold it until the partition healed.
+    /// </summary>
+    [Fact]
+    public async Task AReadWaitingForTheLogToBeAppliedHasADeadline()
+    {
+        await using var three = await ThreeGroups.StartAsync(_directory, _ => new InMemoryKvEngine(), o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
+        var leader = three.Leader;
+        var follower = three.Groups.Values.First(g => g != leader);
+        three.Drop = m => m.To == follower.NodeId && m.Type == MessageType.App;
+        Assert.Equal(KvReplyKind.Ok, (await leader.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Kind);
+        var read = await follower.ReadAsync(new KvCommand(KvOp.Get, [B("k")])).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("CLUSTERDOWN this node did not apply the log up to the read index", read.ToString());
+        three.Drop = null;
+        await Until(() => three.Machines[follower.NodeId].KeyCount == 1, "the follower catching up");
+        Assert.Equal("v", (await follower.ReadAsync(new KvCommand(KvOp.Get, [B("k")]))).ToString());
+    }
+
+    /// <summary>
+    /// A leader cut off with proposals in its log, deposed, caught up (its entries cut) and elected again: every
+    /// one of those proposals is answered, also one whose index its new proposals take (that one was replaced in
+    /// the table of waiting proposals and never answered, past any deadline).
+    /// </summary>
+    [Fact]
+    public async Task EveryProposalOfADeposedLeaderIsAnsweredAfterItLeadsAgain()
+    {
+        await using var three = await ThreeGroups.StartAsync(_directory, _ => new InMemoryKvEngine(), o => o with { RequestTimeout = TimeSpan.FromSeconds(60) });
+        var old = three.Leader;
+        three.Cut(old.NodeId, down: true);
+        var lost = Enumerable.Range(0, 4).Select(i => old.ProposeAsync(new KvCommand(KvOp.Set, [B($"lost{i}"), B("x")]))).ToList();
+        var others = three.Groups.Values.Where(g => g != old).ToList();
+        await Until(() => others.Any(g => g.SoftState.State == StateType.Leader), "a new leader");
+        var next = others.Single(g => g.SoftState.State == StateType.Leader);
+        three.Cut(old.NodeId, down: false);
+        await Until(() => old.Status.AppliedIndex >= next.Status.AppliedIndex && old.SoftState.Lead == next.NodeId, "the old leader following");
+        Assert.Equal(KvReplyKind.Ok, (await next.TransferLeaderAsync(old.NodeId)).Kind);
+        await Until(() => old.SoftState.State == StateType.Leader, "the old leader leading again");
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(KvReplyKind.Ok, (await old.ProposeAsync(new KvCommand(KvOp.Set, [B($"new{i}"), B("y")]))).Kind);
+        }
+        foreach (var proposal in lost)
+        {
+            var reply = await proposal.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal("ERR the write was lost in a leader change; it was not applied", reply.ToString());
+        }
+        Assert.All(three.Machines.Values, m => Assert.Equal("(nil)", m.Query(new KvCommand(KvOp.Get, [B("lost2")]), 0).ToString()));
+    }
+
+    /// <summary>
     /// A long read (a KEYS over a large store) runs beside the Raft loop, not on it: while it is held inside the
     /// engine, the leader still commits a write and keeps its term. (It used to run on the group's thread, so
     /// nothing was stepped, ticked or sent until it ended, and the followers elected a new leader.)
@@ -184,7 +234,21 @@ public sealed class RaftGroupTests : IDisposable
 
         public RaftGroup Leader => Groups.Values.Single(g => g.SoftState.State == StateType.Leader);
 
-        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine)
+        /// <summary>Nodes cut off from the others.</summary>
+        public HashSet<ulong> Down { get; } = [];
+
+        /// <summary>Messages lost on the way (null: none).</summary>
+        public Func<Message, bool>? Drop { get; set; }
+
+        public void Cut(ulong id, bool down)
+        {
+            lock (Down)
+            {
+                _ = down ? Down.Add(id) : Down.Remove(id);
+            }
+        }
+
+        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine, Func<RaftGroupOptions, RaftGroupOptions>? options = null)
         {
             var three = new ThreeGroups();
             foreach (ulong id in new ulong[] { 1, 2, 3 })
@@ -192,7 +256,8 @@ public sealed class RaftGroupTests : IDisposable
                 var log = SegmentedLogStore.Open(Path.Combine(directory, $"n{id}"));
                 three._logs.Add(log);
                 three.Machines[id] = new KvStateMachine(engine(id));
-                three.Groups[id] = new RaftGroup(Options(id, 1, 2, 3), log, three.Machines[id], new Loopback(three.Groups), NullLogger.Instance);
+                var configured = options is null ? Options(id, 1, 2, 3) : options(Options(id, 1, 2, 3));
+                three.Groups[id] = new RaftGroup(configured, log, three.Machines[id], new Loopback(three.Groups) { Down = three.Down, Drop = m => three.Drop?.Invoke(m) == true }, NullLogger.Instance);
             }
             await Until(() => three.Groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
             return three;
@@ -328,6 +393,9 @@ public sealed class RaftGroupTests : IDisposable
         /// <summary>Nodes cut off: nothing reaches them or leaves them (shared by every node's loopback).</summary>
         public HashSet<ulong> Down { get; init; } = [];
 
+        /// <summary>Messages lost on the way.</summary>
+        public Func<Message, bool> Drop { get; init; } = _ => false;
+
         public void Send(IReadOnlyList<Message> messages)
         {
             lock (_writer)
@@ -336,7 +404,7 @@ public sealed class RaftGroupTests : IDisposable
                 Cairn.Replication.Wire.MessageCodec.Write(_writer, messages);
                 foreach (var message in Cairn.Replication.Wire.MessageCodec.Read(_writer.Written))
                 {
-                    if (groups.TryGetValue(message.To, out var target) && !IsDown(message.To) && !IsDown(message.From))
+                    if (groups.TryGetValue(message.To, out var target) && !IsDown(message.To) && !IsDown(message.From) && !Drop(message))
                     {
                         target.Deliver(message);
                     }

@@ -25,6 +25,11 @@ public sealed partial class RaftGroup
         for (var i = start; i < end; i++)
         {
             var entry = committed[i];
+            if (entry.Index <= _applied)
+            {
+                // Applied by a Ready whose Persist then failed: the retried Ready offers it again.
+                continue;
+            }
             PendingReply? owner = null;
             if (_inLog.Remove(entry.Index, out var ours))
             {
@@ -66,6 +71,10 @@ public sealed partial class RaftGroup
             owners.Add(owner);
         }
         ApplyCommands(entries, owners);
+        if (committed[end - 1].Index <= _applied)
+        {
+            return;
+        }
         // The state machine's applied index is the driver's too, also when the last entry changed no data.
         _machine.ApplyNothing((long)committed[end - 1].Index);
         Volatile.Write(ref _applied, committed[end - 1].Index);

@@ -132,6 +132,7 @@ public sealed partial class RaftGroup
     {
         var storage = _log.Storage(_options.GroupId);
         _persistedHard = storage.InitialState();
+        _persistedLast = storage.LastIndex();
         // The state machine is durable up to its applied index; committed entries after it are redelivered.
         _applied = Math.Min((ulong)_machine.AppliedIndex, storage.InitialState().Commit);
         _applied = Math.Max(_applied, storage.Snapshot()?.Index ?? 0);

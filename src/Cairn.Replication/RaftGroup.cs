@@ -47,6 +47,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
     private long _lastTickTimestamp;
     private ulong _applied;
     private HardState _persistedHard;
+    // The last log index known durable here (the in-memory log may hold more while a write fails).
+    private ulong _persistedLast;
     private readonly ProposalClock _clock;
     private long _leaderChanges;
     private long _lastSnapshotBytes;
@@ -165,7 +167,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     }
 
     /// <summary>
-    /// The group's loop. A failed log write (a full disk) is the one failure a later cycle may retry; any other
+    /// The group's loop. A failed log write (a full disk) is the one failure a later cycle retries (see Cycle); any other
     /// exception leaves the driver between a Ready and its Advance, so the group stops there (fail-stop) and
     /// <see cref="RaftGroupOptions.OnFatal"/> ends the node: replay on restart recovers, and no cycle ever
     /// retries a Ready it could not handle.
@@ -179,10 +181,6 @@ public sealed partial class RaftGroup : IAsyncDisposable
             try
             {
                 Cycle();
-            }
-            catch (LogWriteFailedException)
-            {
-                // Logged by Persist; the same Ready is written again next cycle, new writes refused meanwhile.
             }
             catch (Exception ex)
             {
@@ -234,9 +232,18 @@ public sealed partial class RaftGroup : IAsyncDisposable
         }
         ProposeWaiting(now);
         AskReadIndex(now);
-        while (_node.HasReady)
+        try
         {
-            HandleReady(_node.Ready());
+            while (_node.HasReady)
+            {
+                HandleReady(_node.Ready());
+            }
+        }
+        catch (LogWriteFailedException)
+        {
+            // Logged by Persist; the same Ready is written again next cycle, new writes refused meanwhile. Reads
+            // of what is applied are still served, and deadlines still hold.
+            ServeReads();
         }
         if (ticked)
         {
@@ -382,6 +389,20 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     private void HandleReady(Ready ready)
     {
+        // Taken from the core by Ready(), so recorded first: a failed Persist below must not lose a read's answer.
+        // A leader's read index may count its own entries not yet durable (it acknowledges itself on append); no
+        // client heard of those (a leader answers only what it applied, after its own write), and every entry an
+        // earlier leader acknowledged is durable here (a node votes only once its log is), so the read needs only
+        // what is durable: it is not held up by a write in flight, or stuck behind one on a full disk.
+        var leading = _node.SoftState.State == StateType.Leader;
+        foreach (var read in ready.ReadStates)
+        {
+            if (read.Context.Length == 16 && BinaryPrimitives.ReadUInt64LittleEndian(read.Context) == NodeId
+                && _readRounds.Remove(BinaryPrimitives.ReadInt64LittleEndian(read.Context.AsSpan(8)), out var round))
+            {
+                _readsWaitingForApply.Add((leading ? Math.Min(read.Index, _persistedLast) : read.Index, round));
+            }
+        }
         // Raft thesis §10.2.1: a leader may send its appends while it writes them to its own disk. Safe
         // here because acknowledgements are stepped only after this Ready (and its Persist) is done, so a
         // commit never counts an entry of the leader's that is not durable; after a failed write it stops
@@ -424,14 +445,6 @@ public sealed partial class RaftGroup : IAsyncDisposable
             SendMessages(ready.Messages);
         }
         Apply(ready.CommittedEntries, appliedFirst, ready.CommittedEntries.Count);
-        foreach (var read in ready.ReadStates)
-        {
-            if (read.Context.Length == 16 && BinaryPrimitives.ReadUInt64LittleEndian(read.Context) == NodeId
-                && _readRounds.Remove(BinaryPrimitives.ReadInt64LittleEndian(read.Context.AsSpan(8)), out var round))
-            {
-                _readsWaitingForApply.Add((read.Index, round));
-            }
-        }
         ServeReads();
         _node.Advance(ready);
         MaybeSnapshot();
@@ -478,6 +491,14 @@ public sealed partial class RaftGroup : IAsyncDisposable
             if (ready.HardState is { } synced)
             {
                 _persistedHard = synced;
+            }
+            if (ready.Snapshot is { } installed)
+            {
+                _persistedLast = installed.Index;
+            }
+            if (ready.Entries.Count > 0)
+            {
+                _persistedLast = ready.Entries[^1].Index;
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

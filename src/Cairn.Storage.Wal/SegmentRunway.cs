@@ -9,12 +9,15 @@ namespace Cairn.Storage.Wal;
 /// (etcd preallocates its WAL segments for the same reason). Zeros are never a valid record (a record's
 /// length is at least 9), so replay stops at them as at any torn tail. Best effort: if writing zeros fails
 /// (a full disk), appends go on growing the file as before.
+/// It writes and syncs through its own open file, never the driver's: a sync here must not consume a write-back
+/// error the driver's fdatasync has to see (the kernel reports one to each open file once).
 /// Contract: the driver calls <see cref="BeforeWrite"/> before writing data that ends at an offset and
 /// <see cref="AfterWrite"/> after, from one thread; zeros are only ever written at or beyond the end of
 /// the data, and never where data is about to go.
 /// </summary>
-internal sealed class SegmentRunway(SafeFileHandle file, long length, long limit)
+internal sealed class SegmentRunway(WalFileIo io, string path, long length, long limit) : IDisposable
 {
+    private SafeFileHandle? _file;
     private const long Chunk = 4L * 1024 * 1024;
     private static readonly byte[] Zeros = new byte[256 * 1024];
 
@@ -57,11 +60,12 @@ internal sealed class SegmentRunway(SafeFileHandle file, long length, long limit
         {
             try
             {
+                var file = _file ??= io.Open(path, FileMode.Open, FileAccess.Write);
                 for (var at = start; at < end; at += Zeros.Length)
                 {
-                    RandomAccess.Write(file, Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, end - at)), at);
+                    io.Write(file, Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, end - at)), at);
                 }
-                FileDurability.DataSync(file);
+                io.DataSync(file);
                 return true;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
@@ -87,5 +91,11 @@ internal sealed class SegmentRunway(SafeFileHandle file, long length, long limit
             _failed = true;
         }
         _filling = null;
+    }
+
+    public void Dispose()
+    {
+        Settle();
+        _file?.Dispose();
     }
 }

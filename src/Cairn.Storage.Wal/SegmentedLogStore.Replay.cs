@@ -11,9 +11,16 @@ public sealed partial class SegmentedLogStore
     private void Replay()
     {
         var files = Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).ToList();
+        if (files.Count > 1 && !HasCommittedBatch(File.ReadAllBytes(files[^1])))
+        {
+            // A crash while a new segment was being made (before its first batch was synced): the segment
+            // before it is still the current one, with everything synced.
+            File.Delete(files[^1]);
+            files.RemoveAt(files.Count - 1);
+        }
         if (files.Count == 0)
         {
-            OpenSegment(1, create: true);
+            NewSegment(1, []);
             return;
         }
         for (var i = 0; i < files.Count; i++)
@@ -26,43 +33,132 @@ public sealed partial class SegmentedLogStore
                 {
                     // A segment whose header never made it to disk: start it again.
                     File.Delete(files[i]);
-                    OpenSegment(SequenceOf(files[i]), create: true);
+                    NewSegment(SequenceOf(files[i]), []);
                     return;
                 }
                 throw new WalCorruptException($"{files[i]} is not a Cairn log segment");
             }
+            var version = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(8));
             var sequence = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(12));
             if (i == 0)
             {
                 _firstSequence = sequence;
             }
             Info(sequence);
-            var position = HeaderSize;
-            while (WalRecord.TryRead(data.AsSpan(position), out var body, out var consumed))
+            var (committed, stopped) = ReplaySegment(sequence, version, data, files[i]);
+            // After the last batch: zeros (the runway, written ahead), a torn final batch, or damage.
+            if (data.AsSpan(committed).ContainsAnyExcept((byte)0) && (!last || (version >= 2 && SyncedAfter(data, committed))))
             {
-                Apply(sequence, body, files[i], position);
-                position += consumed;
-            }
-            // Zeros after the data are the runway (written ahead, never a record); anything else is damage.
-            if (position < data.Length && !last && data.AsSpan(position).ContainsAnyExcept((byte)0))
-            {
-                throw new WalCorruptException($"{files[i]}: damaged record at offset {position} before the last segment");
+                var what = $"{files[i]}: damaged record at offset {stopped}, with synced records after it (not a torn write)";
+                if (!_repair)
+                {
+                    throw new WalCorruptException($"{what}; the node does not start on a damaged log: see docs/operations.md (\"A damaged log\") before running cairn-server --repair-wal");
+                }
+                _repairs.Add($"{what}: cut at offset {committed}, {data.Length - committed} bytes dropped");
+                foreach (var later in files.Skip(i + 1))
+                {
+                    _repairs.Add($"{later}: deleted ({new FileInfo(later).Length} bytes), it followed the damage");
+                    File.Delete(later);
+                }
+                last = true;
             }
             if (last)
             {
                 CheckCompactedPrefixes();
-                OpenSegment(sequence, create: false);
-                if (position < data.Length)
+                if (committed < data.Length)
                 {
-                    // Torn tail: a write that did not finish before a crash (it was never acknowledged), or
-                    // the zeros written ahead of the data. Cut, so that no stale bytes lie past new appends.
-                    RandomAccess.SetLength(_file, position);
-                    FileDurability.DataSync(_file);
+                    // Cut, so that no stale bytes lie past new appends (the runway writes its zeros again).
+                    using (var file = _io.Open(files[i], FileMode.Open, FileAccess.ReadWrite))
+                    {
+                        RandomAccess.SetLength(file, committed);
+                        _io.DataSync(file);
+                    }
                 }
-                _position = position;
-                _runway = new SegmentRunway(_file, position, _segmentBytes);
+                ReopenSegment(sequence, committed);
+                return;
             }
         }
+    }
+
+    /// <summary>
+    /// Applies a segment's records: from version 2 a batch at its commit record, never before; version 1 had no
+    /// batches, so each record as read. Returns where the applied data ends and where reading stopped.
+    /// </summary>
+    private (int Committed, int Stopped) ReplaySegment(ulong sequence, uint version, byte[] data, string file)
+    {
+        var position = HeaderSize;
+        var committed = HeaderSize;
+        var staged = new List<(int Offset, int Length)>();
+        while (WalRecord.TryRead(data.AsSpan(position), out var body, out var consumed))
+        {
+            var commit = (WalRecordType)body[0] == WalRecordType.Commit;
+            if (version < 2)
+            {
+                if (!commit)
+                {
+                    Apply(sequence, body, file, position);
+                }
+                committed = position + consumed;
+            }
+            else if (commit)
+            {
+                foreach (var (offset, length) in staged)
+                {
+                    Apply(sequence, data.AsSpan(offset + WalRecord.FrameHeader, length - WalRecord.FrameHeader), file, offset);
+                }
+                staged.Clear();
+                _batch = BinaryPrimitives.ReadUInt64LittleEndian(body[9..]);
+                committed = position + consumed;
+            }
+            else
+            {
+                staged.Add((position, consumed));
+            }
+            position += consumed;
+        }
+        return (committed, position);
+    }
+
+    /// <summary>
+    /// Whether a batch after the one that begins at <paramref name="from"/> reached the disk, which proves that
+    /// batch was synced (a batch is written only once the one before it is): another batch's commit record, or
+    /// anything but zeros after the commit record of the batch at <paramref name="from"/>.
+    /// </summary>
+    private static bool SyncedAfter(byte[] data, int from)
+    {
+        for (var at = from; at <= data.Length - WalRecord.FrameHeader - WalRecord.CommitBody; at++)
+        {
+            if (WalRecord.IsCommitAt(data.AsSpan(at), out _, out var start))
+            {
+                if (start > from)
+                {
+                    return true;
+                }
+                if (start == from && data.AsSpan(at + WalRecord.FrameHeader + WalRecord.CommitBody).ContainsAnyExcept((byte)0))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static bool HasCommittedBatch(byte[] data)
+    {
+        if (data.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(8)) < 2)
+        {
+            return true;
+        }
+        var position = HeaderSize;
+        while (WalRecord.TryRead(data.AsSpan(position), out var body, out var consumed))
+        {
+            if ((WalRecordType)body[0] == WalRecordType.Commit)
+            {
+                return true;
+            }
+            position += consumed;
+        }
+        return false;
     }
 
     private void Apply(ulong sequence, ReadOnlySpan<byte> body, string file, int offset)
@@ -140,6 +236,8 @@ public sealed partial class SegmentedLogStore
                 {
                     group.SetCompactedTerm(compactTo, BinaryPrimitives.ReadUInt64LittleEndian(payload[8..]));
                 }
+                break;
+            case WalRecordType.Commit:
                 break;
             default:
                 throw new WalCorruptException($"{file}: unknown record type {(byte)type} at offset {offset}");

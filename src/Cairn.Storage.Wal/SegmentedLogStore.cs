@@ -9,10 +9,14 @@ namespace Cairn.Storage.Wal;
 /// <summary>
 /// <see cref="ILogStore"/> as append-only segment files ("{sequence:x16}.wal") of CRC-framed records.
 /// Records are buffered and written with one fdatasync per <see cref="Sync"/>, whatever the number of
-/// groups (group commit). A segment begins with a header and every group's snapshot metadata, compaction
-/// point, membership and hard state, so replay needs only the segments still present; a segment is deleted
-/// once every entry in it is compacted. On open, a torn tail of the last segment (a write cut short) is
-/// cut at the last valid record; damage anywhere else is reported, never skipped.
+/// groups (group commit); each such write is a batch that ends in a commit record. A segment begins with a
+/// header and every group's snapshot metadata, compaction point, membership and hard state, so replay needs
+/// only the segments still present; a segment is deleted once every entry in it is compacted. On open, an
+/// incomplete final batch of the last segment (a write cut short by a crash, never acknowledged) is cut;
+/// damage anywhere else (a bad record with a synced batch after it) stops the open with
+/// <see cref="WalCorruptException"/>, unless the caller asks for repair, which cuts the log there and says so.
+/// A failed write leaves the store as it was (the caller writes its records again); a failed fdatasync is
+/// fatal (<see cref="WalSyncFailedException"/>); file state changes only after the I/O that backs it succeeded.
 /// Zeros are kept written ahead of the data (<see cref="SegmentRunway"/>), so a segment may end in up to
 /// a few MB of zeros; replay treats them as the end of the data.
 /// The logs are held in memory (as etcd's WAL feeds its MemoryStorage); the files are for durability.
@@ -22,10 +26,13 @@ public sealed partial class SegmentedLogStore : ILogStore
 {
     private static ReadOnlySpan<byte> Magic => "CAIRNWAL"u8;
     private const int HeaderSize = 20;
-    private const uint Version = 1;
+    private const uint Version = 2;
 
     private readonly string _directory;
     private readonly long _segmentBytes;
+    private readonly WalFileIo _io;
+    private readonly bool _repair;
+    private readonly List<string> _repairs = [];
     private readonly Dictionary<ulong, MemoryStorage> _groups = [];
     private readonly ArrayBufferWriter<byte> _pending = new(64 * 1024);
     // Per segment: the highest entry index it holds and the compaction point its opening records state, per group.
@@ -34,12 +41,19 @@ public sealed partial class SegmentedLogStore : ILogStore
     private SegmentRunway _runway = null!;
     private ulong _sequence;
     private long _position;
+    // The last batch written and synced (batches are numbered across segments).
+    private ulong _batch;
 
-    private SegmentedLogStore(string directory, long segmentBytes)
+    private SegmentedLogStore(string directory, long segmentBytes, WalFileIo io, bool repair)
     {
         _directory = directory;
         _segmentBytes = segmentBytes;
+        _io = io;
+        _repair = repair;
     }
+
+    /// <summary>What opening with repair cut from the log (empty when nothing was damaged).</summary>
+    public IReadOnlyList<string> Repairs => _repairs;
 
     public IReadOnlyCollection<ulong> Groups => _groups.Keys;
 
@@ -59,10 +73,12 @@ public sealed partial class SegmentedLogStore : ILogStore
     });
 
     /// <summary>Opens (replaying) or creates the log in <paramref name="directory"/>.</summary>
-    public static SegmentedLogStore Open(string directory, long segmentBytes = 64L * 1024 * 1024)
+    /// <param name="repair">Cut the log at damage instead of refusing it (<see cref="Repairs"/> says what went).</param>
+    /// <exception cref="WalCorruptException">Damage that is not a torn final write, and no repair asked for.</exception>
+    public static SegmentedLogStore Open(string directory, long segmentBytes = 64L * 1024 * 1024, WalFileIo? io = null, bool repair = false)
     {
         Directory.CreateDirectory(directory);
-        var store = new SegmentedLogStore(directory, segmentBytes);
+        var store = new SegmentedLogStore(directory, segmentBytes, io ?? WalFileIo.Default, repair);
         store.Replay();
         return store;
     }
@@ -132,22 +148,51 @@ public sealed partial class SegmentedLogStore : ILogStore
 
     public void Dispose()
     {
-        _runway?.Settle();
+        _runway?.Dispose();
         _file?.Dispose();
     }
 
-    /// <summary>Writes the buffered records at the end of the data, syncs, and lets the runway top up its zeros.</summary>
+    /// <summary>
+    /// Writes the buffered records as one batch (with its commit record) at the end of the data, syncs, and lets
+    /// the runway top up its zeros. A failed write drops the buffered records and moves nothing: the caller
+    /// writes them again, at the same offset. A failed sync is fatal.
+    /// </summary>
     private void WriteAndSync()
     {
+        var end = _position;
         if (_pending.WrittenCount > 0)
         {
-            _runway.BeforeWrite(_position + _pending.WrittenCount);
-            RandomAccess.Write(_file, _pending.WrittenSpan, _position);
-            _position += _pending.WrittenCount;
-            _pending.ResetWrittenCount();
+            WalRecord.WriteCommit(_pending, _batch + 1, _position);
+            end = _position + _pending.WrittenCount;
+            _runway.BeforeWrite(end);
+            try
+            {
+                _io.Write(_file, _pending.WrittenSpan, _position);
+            }
+            finally
+            {
+                _pending.ResetWrittenCount();
+            }
         }
-        FileDurability.DataSync(_file);
+        DataSync(_file, SegmentPath(_sequence));
+        if (end > _position)
+        {
+            _position = end;
+            _batch++;
+        }
         _runway.AfterWrite(_position);
+    }
+
+    private void DataSync(SafeFileHandle file, string path)
+    {
+        try
+        {
+            _io.DataSync(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WalSyncFailedException($"fdatasync of {path} failed ({ex.Message}): what reached the disk is unknown, so this process cannot write the log again; replay at the next start recovers", ex);
+        }
     }
 
     private MemoryStorage Group(ulong groupId)
@@ -183,23 +228,72 @@ public sealed partial class SegmentedLogStore : ILogStore
     /// <summary>Starts a new segment that restates every group's metadata, so older segments are needed only for entries.</summary>
     private void Roll()
     {
-        _runway.Settle();
-        _file.Dispose();
-        OpenSegment(_sequence + 1, create: true);
+        var records = new ArrayBufferWriter<byte>();
         foreach (var (groupId, group) in _groups)
         {
             if (group.Snapshot() is { } snapshot)
             {
-                WalRecord.WriteSnapshot(_pending, groupId, snapshot, installed: false);
+                WalRecord.WriteSnapshot(records, groupId, snapshot, installed: false);
             }
             if (group.FirstIndex() > 1)
             {
-                WalRecord.WriteCompact(_pending, groupId, group.FirstIndex() - 1, group.Term(group.FirstIndex() - 1));
+                WalRecord.WriteCompact(records, groupId, group.FirstIndex() - 1, group.Term(group.FirstIndex() - 1));
             }
-            WalRecord.WriteConf(_pending, groupId, group.Conf());
-            WalRecord.WriteHardState(_pending, groupId, group.InitialState());
+            WalRecord.WriteConf(records, groupId, group.Conf());
+            WalRecord.WriteHardState(records, groupId, group.InitialState());
         }
-        WriteAndSync();
+        WalRecord.WriteCommit(records, _batch + 1, HeaderSize);
+        NewSegment(_sequence + 1, records.WrittenSpan);
+        _batch++;
+    }
+
+    /// <summary>
+    /// Creates segment <paramref name="sequence"/> with its header and <paramref name="records"/>, synced with its
+    /// directory entry, and only then makes it the current one. On failure the current segment stays current
+    /// (its data is synced) and the new file is removed.
+    /// </summary>
+    private void NewSegment(ulong sequence, ReadOnlySpan<byte> records)
+    {
+        var path = SegmentPath(sequence);
+        var content = new byte[HeaderSize + records.Length];
+        Magic.CopyTo(content);
+        BinaryPrimitives.WriteUInt32LittleEndian(content.AsSpan(8), Version);
+        BinaryPrimitives.WriteUInt64LittleEndian(content.AsSpan(12), sequence);
+        records.CopyTo(content.AsSpan(HeaderSize));
+        SafeFileHandle? file = null;
+        try
+        {
+            file = _io.Open(path, FileMode.Create, FileAccess.ReadWrite);
+            _io.Write(file, content, 0);
+            _io.DataSync(file);
+            // The directory entry of a new segment must be durable too.
+            _io.SyncDirectory(_directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            file?.Dispose();
+            TryDelete(path);
+            throw;
+        }
+        _runway?.Dispose();
+        _file?.Dispose();
+        _file = file;
+        _sequence = sequence;
+        _position = content.Length;
+        _runway = new SegmentRunway(_io, path, _position, _segmentBytes);
+        Info(sequence);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: replay reads it as a torn new segment, and the next roll overwrites it.
+        }
     }
 
     /// <summary>
@@ -223,27 +317,16 @@ public sealed partial class SegmentedLogStore : ILogStore
         }
     }
 
-    private void OpenSegment(ulong sequence, bool create)
+    /// <summary>Continues an existing segment whose valid data ends at <paramref name="end"/>.</summary>
+    private void ReopenSegment(ulong sequence, long end)
     {
-        _sequence = sequence;
         var path = SegmentPath(sequence);
-        _file = File.OpenHandle(path, create ? FileMode.CreateNew : FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-        if (create)
-        {
-            Span<byte> header = stackalloc byte[HeaderSize];
-            Magic.CopyTo(header);
-            BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
-            BinaryPrimitives.WriteUInt64LittleEndian(header[12..], sequence);
-            RandomAccess.Write(_file, header, 0);
-            _position = HeaderSize;
-            _runway = new SegmentRunway(_file, HeaderSize, _segmentBytes);
-            Info(sequence);
-            // The directory entry of a new segment must be durable too.
-            SyncDirectory();
-        }
+        _file = _io.Open(path, FileMode.Open, FileAccess.ReadWrite);
+        _sequence = sequence;
+        _position = end;
+        _runway = new SegmentRunway(_io, path, end, _segmentBytes);
+        Info(sequence);
     }
-
-    private void SyncDirectory() => FileDurability.SyncDirectory(_directory);
 
     private string SegmentPath(ulong sequence) => Path.Combine(_directory, $"{sequence:x16}.wal");
 }

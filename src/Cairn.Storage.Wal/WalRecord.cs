@@ -12,12 +12,15 @@ internal enum WalRecordType : byte
     Conf = 3,
     Snapshot = 4,
     Compact = 5,
+    Commit = 6,
 }
 
 /// <summary>
 /// Record framing: length (u32, of the body) | CRC-32 of the body (u32) | body. Body: type (u8) |
 /// group (u64) | payload, all little-endian. A zero length, a length past the data, or a CRC mismatch
-/// ends the valid log (a torn write).
+/// ends the valid log (a torn write). Since version 2 every synced write (a batch) ends with a commit record
+/// (group 0; payload: the batch's sequence number and the offset where the batch begins): replay applies a
+/// batch only with its commit, and tells a torn final batch from damage by the commits after it.
 /// </summary>
 internal static class WalRecord
 {
@@ -83,6 +86,37 @@ internal static class WalRecord
         BinaryPrimitives.WriteUInt64LittleEndian(body[9..], index);
         BinaryPrimitives.WriteUInt64LittleEndian(body[17..], term);
         End(output, 9 + 16);
+    }
+
+    public const int CommitBody = 9 + 16;
+
+    /// <summary>Ends batch <paramref name="sequence"/>, which begins at <paramref name="start"/> in its segment.</summary>
+    public static void WriteCommit(IBufferWriter<byte> output, ulong sequence, long start)
+    {
+        var body = Begin(output, CommitBody, WalRecordType.Commit, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[9..], sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(body[17..], start);
+        End(output, CommitBody);
+    }
+
+    /// <summary>Whether a valid commit record starts at <paramref name="data"/>[0]; cheap to try at every offset.</summary>
+    public static bool IsCommitAt(ReadOnlySpan<byte> data, out ulong sequence, out long start)
+    {
+        sequence = 0;
+        start = 0;
+        if (data.Length < FrameHeader + CommitBody || BinaryPrimitives.ReadInt32LittleEndian(data) != CommitBody
+            || data[FrameHeader] != (byte)WalRecordType.Commit)
+        {
+            return false;
+        }
+        var body = data.Slice(FrameHeader, CommitBody);
+        if (Crc32.HashToUInt32(body) != BinaryPrimitives.ReadUInt32LittleEndian(data[4..]))
+        {
+            return false;
+        }
+        sequence = BinaryPrimitives.ReadUInt64LittleEndian(body[9..]);
+        start = BinaryPrimitives.ReadInt64LittleEndian(body[17..]);
+        return true;
     }
 
     /// <summary>Reads one framed record at the start of <paramref name="data"/>; false at the end of the valid log.</summary>

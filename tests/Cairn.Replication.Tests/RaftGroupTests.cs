@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cairn.Replication.Tests;
 
-public sealed class RaftGroupTests : IDisposable
+public sealed partial class RaftGroupTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cairn-group-" + Guid.NewGuid().ToString("N"));
 
@@ -248,12 +248,12 @@ public sealed class RaftGroupTests : IDisposable
             }
         }
 
-        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine, Func<RaftGroupOptions, RaftGroupOptions>? options = null)
+        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine, Func<RaftGroupOptions, RaftGroupOptions>? options = null, Func<ulong, WalFileIo?>? io = null)
         {
             var three = new ThreeGroups();
             foreach (ulong id in new ulong[] { 1, 2, 3 })
             {
-                var log = SegmentedLogStore.Open(Path.Combine(directory, $"n{id}"));
+                var log = SegmentedLogStore.Open(Path.Combine(directory, $"n{id}"), io: io?.Invoke(id));
                 three._logs.Add(log);
                 three.Machines[id] = new KvStateMachine(engine(id));
                 var configured = options is null ? Options(id, 1, 2, 3) : options(Options(id, 1, 2, 3));

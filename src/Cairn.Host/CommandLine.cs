@@ -35,12 +35,15 @@ public sealed class CommandLine
 
     public Option<string[]> Join { get; } = new("--join") { Description = "Raft address of a member to join through when the data directory is empty (repeatable, or comma-separated)", AllowMultipleArgumentsPerToken = true };
 
+    /// <summary>A one-off action, not configuration: it has no file or environment form.</summary>
+    public Option<bool> RepairWal { get; } = new("--repair-wal") { Description = "Start even if the Raft log is damaged: cut it at the damage and report what is dropped (see docs/operations.md first)" };
+
     public RootCommand Root { get; }
 
     public CommandLine()
     {
         Root = new RootCommand("cairn-server: a Raft-replicated, Redis-compatible key-value database");
-        foreach (var option in new Option[] { Config, Bind, Port, HttpAddr, HttpPort, GrpcAddr, GrpcPort, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, ClusterSecretFile, Bootstrap, Join })
+        foreach (var option in new Option[] { Config, Bind, Port, HttpAddr, HttpPort, GrpcAddr, GrpcPort, DataDir, NodeId, LogLevel, RaftAddr, AdvertiseAddr, ClusterSecretFile, Bootstrap, Join, RepairWal })
         {
             Root.Options.Add(option);
         }

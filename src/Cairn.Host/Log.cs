@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "No cluster secret (--cluster-secret-file): the peer port {Listen} takes peers from loopback only")]
     public static partial void NoClusterSecret(ILogger logger, string listen);
 
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Repaired the Raft log (--repair-wal): {What}")]
+    public static partial void WalRepaired(ILogger logger, string what);
+
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Generated a new cluster secret in {Path} (this node starts a new cluster): copy the file to every node that joins and pass it with --cluster-secret-file")]
     public static partial void GeneratedClusterSecret(ILogger logger, string path);
 

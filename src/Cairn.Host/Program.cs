@@ -155,14 +155,19 @@ async Task<int> RunAsync(ParseResult result)
     var logPath = Path.Combine(dataDirectory, "raft");
     try
     {
-        raftLog = SegmentedLogStore.Open(logPath);
+        raftLog = SegmentedLogStore.Open(logPath, repair: result.GetValue(cli.RepairWal));
     }
-    catch (Exception ex) when (ex is WalCorruptException or IOException or UnauthorizedAccessException)
+    catch (Exception ex) when (ex is WalCorruptException or WalSyncFailedException or IOException or UnauthorizedAccessException)
     {
         Console.Error.WriteLine($"cairn-server: cannot open the Raft log at '{logPath}': {ex.Message}");
         return 1;
     }
     using var raftLogScope = raftLog;
+    foreach (var repair in raftLog.Repairs)
+    {
+        Console.Error.WriteLine($"cairn-server: --repair-wal: {repair}");
+        Log.WalRepaired(logger, repair);
+    }
     try
     {
         await app.StartAsync();
@@ -188,25 +193,36 @@ async Task<int> RunAsync(ParseResult result)
     var machine = new KvStateMachine(engine, new RecordCache(config.RecordCacheBytes), new KeyIndex(KeyIndex.BoundFor(config.RecordCacheBytes)));
     var empty = raftLog.Groups.Count == 0 && machine.AppliedIndex == 0;
     Exception? fatal = null;
-    var group = new RaftGroup(new RaftGroupOptions
+    RaftGroup group;
+    try
     {
-        GroupId = 1,
-        Self = self,
-        TickInterval = TimeSpan.FromMilliseconds(config.HeartbeatIntervalMs),
-        ElectionTicks = Math.Max(2, config.ElectionTimeoutMs / config.HeartbeatIntervalMs),
-        HeartbeatTicks = 1,
-        RequestTimeout = requestTimeout,
-        InitialVoters = empty && config.ShouldBootstrap ? [self.Id] : [],
-        SnapshotEntries = (ulong)config.SnapshotEntries,
-        SnapshotCatchUpEntries = (ulong)config.SnapshotCatchUpEntries,
-        SnapshotDirectory = Path.Combine(dataDirectory, "snapshots"),
-        // Fail-stop: the group has stopped and logged why; close the store and exit with code 3.
-        OnFatal = ex =>
+        group = new RaftGroup(new RaftGroupOptions
         {
-            fatal = ex;
-            app.Lifetime.StopApplication();
-        },
-    }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"));
+            GroupId = 1,
+            Self = self,
+            TickInterval = TimeSpan.FromMilliseconds(config.HeartbeatIntervalMs),
+            ElectionTicks = Math.Max(2, config.ElectionTimeoutMs / config.HeartbeatIntervalMs),
+            HeartbeatTicks = 1,
+            RequestTimeout = requestTimeout,
+            InitialVoters = empty && config.ShouldBootstrap ? [self.Id] : [],
+            SnapshotEntries = (ulong)config.SnapshotEntries,
+            SnapshotCatchUpEntries = (ulong)config.SnapshotCatchUpEntries,
+            SnapshotDirectory = Path.Combine(dataDirectory, "snapshots"),
+            // Fail-stop: the group has stopped and logged why; close the store and exit with code 3.
+            OnFatal = ex =>
+            {
+                fatal = ex;
+                app.Lifetime.StopApplication();
+            },
+        }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"));
+    }
+    catch (InvalidOperationException ex)
+    {
+        // The log and the store disagree in a way the node cannot settle alone (after a log repair).
+        Console.Error.WriteLine($"cairn-server: cannot start: {ex.Message}");
+        await app.StopAsync();
+        return 1;
+    }
     var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"));
     transport.Start(self, kv);
     kvReady.SetResult(kv);

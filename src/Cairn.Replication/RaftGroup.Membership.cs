@@ -131,6 +131,7 @@ public sealed partial class RaftGroup
     private RawNode CreateNode()
     {
         var storage = _log.Storage(_options.GroupId);
+        ReconcileStoreAheadOfLog(storage);
         _persistedHard = storage.InitialState();
         _persistedLast = storage.LastIndex();
         // The state machine is durable up to its applied index; committed entries after it are redelivered.
@@ -152,6 +153,30 @@ public sealed partial class RaftGroup
             node.Campaign();
         }
         return node;
+    }
+
+    /// <summary>
+    /// The store has applied entries the log no longer holds (only after a log repair cut it: otherwise an entry is
+    /// applied only once durable in the log). New entries would take those indexes and be skipped as applied. A sole
+    /// voter's log restarts at the store's applied index (a snapshot in its newest term: nobody's log can disagree
+    /// with it); a member of a larger group cannot know those entries' terms, so it refuses to start.
+    /// </summary>
+    private void ReconcileStoreAheadOfLog(Cairn.Raft.Log.IRaftStorage storage)
+    {
+        var applied = (ulong)_machine.AppliedIndex;
+        if (applied <= storage.LastIndex())
+        {
+            return;
+        }
+        var conf = storage.Conf();
+        if (conf.Voters is not [var only] || only != _options.NodeId || conf.Learners.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"the store has applied the log up to {applied}, but the log ends at {storage.LastIndex()} (was it repaired?): this member cannot rejoin its group with that log. Remove it from the group (RAFT.NODE REMOVE), empty its data directory and join it again");
+        }
+        _log.InstallSnapshot(_options.GroupId, new Snapshot(applied, storage.InitialState().Term, conf, ReadOnlyMemory<byte>.Empty));
+        _log.Sync();
+        LogLogRestartedAtStore(applied);
     }
 
     private void LoadMembers()

@@ -601,6 +601,9 @@ public sealed partial class RaftGroup : IAsyncDisposable
     /// <summary>A log write failed (logged, and refused writes say so); the cycle that hit it ends, the Ready is kept.</summary>
     private sealed class LogWriteFailedException(Exception inner) : Exception(inner.Message, inner);
 
+    [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "The store had applied up to {Index}, past the end of the log: the log restarts there (a sole voter)")]
+    private partial void LogLogRestartedAtStore(ulong index);
+
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Skipping undecodable log entry {Index}: {Reason}")]
     private partial void LogBadEntry(ulong index, string reason);
 

@@ -179,6 +179,69 @@ public class HostTests
         Assert.Equal("PONG", (await first.Redis.GetDatabase().ExecuteAsync("PING")).ToString());
     }
 
+    /// <summary>
+    /// One flipped byte in an early batch of the active log segment: the node refuses to start and says where
+    /// (it used to cut the log there as if it were a torn tail, forgetting every acknowledged write after it);
+    /// --repair-wal starts it, saying what it cut.
+    /// </summary>
+    [Fact]
+    public async Task ADamagedLogStopsTheStartAndRepairWalSaysWhatItCuts()
+    {
+        var directory = ServerProcess.NewDataDirectory();
+        try
+        {
+            await using (var server = await ServerProcess.StartAsync(directory))
+            {
+                var db = server.Redis.GetDatabase();
+                Assert.True(await db.StringSetAsync("early", "marker-of-an-early-batch"));
+                for (var i = 0; i < 50; i++)
+                {
+                    Assert.True(await db.StringSetAsync($"later{i}", "v"));
+                }
+                server.Terminate();
+                Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            }
+            var segment = Directory.GetFiles(Path.Combine(directory, "raft"), "*.wal").Order(StringComparer.Ordinal).Last();
+            var bytes = File.ReadAllBytes(segment);
+            var at = bytes.AsSpan().IndexOf("marker-of-an-early-batch"u8);
+            Assert.True(at > 0);
+            bytes[at + 3] ^= 0x20;
+            File.WriteAllBytes(segment, bytes);
+
+            await using (var refused = ServerProcess.Launch(directory))
+            {
+                Assert.Equal(1, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+                Assert.Contains($"{Path.GetFileName(segment)}: damaged record at offset", refused.Output);
+                Assert.Contains("--repair-wal", refused.Output);
+            }
+            await using (var repaired = await ServerProcess.StartAsync(directory, ["--repair-wal"]))
+            {
+                Assert.Matches(@"--repair-wal: .*damaged record at offset \d+.*: cut at offset \d+, \d+ bytes dropped", repaired.Output);
+                Assert.Equal("PONG", (await repaired.Redis.GetDatabase().ExecuteAsync("PING")).ToString());
+                // The store had applied past the cut: a sole node's log restarts there, so new writes are not
+                // taken for applied ones (they were answered "entry already applied" and dropped).
+                Assert.Contains("the log restarts there", repaired.Output);
+                Assert.Equal("v", (string?)await repaired.Redis.GetDatabase().StringGetAsync("later49"));
+                Assert.True(await repaired.Redis.GetDatabase().StringSetAsync("after-repair", "ok"));
+                Assert.Equal("ok", (string?)await repaired.Redis.GetDatabase().StringGetAsync("after-repair"));
+                repaired.Terminate();
+                Assert.Equal(0, await repaired.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            }
+            await using (var restarted = await ServerProcess.StartAsync(directory))
+            {
+                Assert.Equal("ok", (string?)await restarted.Redis.GetDatabase().StringGetAsync("after-repair"));
+                Assert.Equal("v", (string?)await restarted.Redis.GetDatabase().StringGetAsync("later0"));
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task RefusesAnotherNodesDataDirectory()
     {

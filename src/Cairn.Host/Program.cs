@@ -193,6 +193,10 @@ async Task<int> RunAsync(ParseResult result)
     var machine = new KvStateMachine(engine, new RecordCache(config.RecordCacheBytes), new KeyIndex(KeyIndex.BoundFor(config.RecordCacheBytes)));
     var empty = raftLog.Groups.Count == 0 && machine.AppliedIndex == 0;
     Exception? fatal = null;
+    // Test-only (docs/testing.md): this node's wall clock skewed, to test nodes whose clocks disagree.
+    TimeProvider clock = long.TryParse(Environment.GetEnvironmentVariable("CAIRN_TEST_CLOCK_OFFSET_MS"), out var offsetMs) && offsetMs != 0
+        ? new OffsetTimeProvider(TimeSpan.FromMilliseconds(offsetMs))
+        : TimeProvider.System;
     RaftGroup group;
     try
     {
@@ -214,7 +218,7 @@ async Task<int> RunAsync(ParseResult result)
                 fatal = ex;
                 app.Lifetime.StopApplication();
             },
-        }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"));
+        }, raftLog, machine, new PeerMessenger(transport, requestTimeout), loggers.CreateLogger("Cairn.Raft"), clock);
     }
     catch (InvalidOperationException ex)
     {
@@ -223,7 +227,7 @@ async Task<int> RunAsync(ParseResult result)
         await app.StopAsync();
         return 1;
     }
-    var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"));
+    var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"), clock);
     transport.Start(self, kv);
     kvReady.SetResult(kv);
     var status = kv.GetStatus();

@@ -26,12 +26,13 @@ internal sealed class PendingReply(KvCommand command, long deadline)
 }
 
 /// <summary>
-/// The timestamp stamped on proposed commands: the wall clock, but never earlier than the last one,
-/// so expiry decisions in the log are monotonic. Used from one thread.
+/// The timestamp stamped on proposed commands: the wall clock, but never earlier than the last one nor than the
+/// log's clock (<paramref name="floor"/>: the latest timestamp applied), so expiry decisions in the log are
+/// monotonic also across leaders whose clocks disagree. Used from one thread.
 /// </summary>
-internal sealed class ProposalClock(TimeProvider time)
+internal sealed class ProposalClock(TimeProvider time, Func<long> floor)
 {
     private long _last;
 
-    public long Next() => _last = Math.Max(_last, time.GetUtcNow().ToUnixTimeMilliseconds());
+    public long Next() => _last = Math.Max(Math.Max(_last, floor()), time.GetUtcNow().ToUnixTimeMilliseconds());
 }

@@ -57,7 +57,7 @@ public sealed partial class RaftGroup
     /// </summary>
     private void ServeReads()
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _machine.ReadTime(_time.GetUtcNow().ToUnixTimeMilliseconds());
         for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
         {
             var (index, round) = _readsWaitingForApply[i];
@@ -88,7 +88,7 @@ public sealed partial class RaftGroup
                 var (group, round) = state;
                 try
                 {
-                    var now = group._time.GetUtcNow().ToUnixTimeMilliseconds();
+                    var now = group._machine.ReadTime(group._time.GetUtcNow().ToUnixTimeMilliseconds());
                     foreach (var read in round)
                     {
                         read.Complete(group._machine.Query(read.Command, now));

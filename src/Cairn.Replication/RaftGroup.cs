@@ -66,7 +66,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _timeoutTicks = (long)(options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
-        _clock = new ProposalClock(_time);
+        _clock = new ProposalClock(_time, () => _machine.AppliedTime);
         machine.CommandFaulted = LogCommandFaulted;
         if (options.InitialVoters.Count > 0 && IsEmpty)
         {

@@ -62,7 +62,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         var status = _group.Status;
         if (consistency == ReadConsistency.Stale || (status.IsLeader && status.SoleVoter))
         {
-            return new ValueTask<KvReply>(_machine.Query(command, _time.GetUtcNow().ToUnixTimeMilliseconds()));
+            return new ValueTask<KvReply>(_machine.Query(command, _machine.ReadTime(_time.GetUtcNow().ToUnixTimeMilliseconds())));
         }
         return new ValueTask<KvReply>(_group.ReadAsync(command));
     }
@@ -301,7 +301,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         Task<KvReply>? proposal = null;
         try
         {
-            var expired = _machine.FindExpired(_time.GetUtcNow().ToUnixTimeMilliseconds(), ExpireCycleKeys);
+            var expired = _machine.FindExpired(_machine.ReadTime(_time.GetUtcNow().ToUnixTimeMilliseconds()), ExpireCycleKeys);
             if (expired.Count > 0)
             {
                 var args = new byte[expired.Count * 2][];

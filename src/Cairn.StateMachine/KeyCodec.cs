@@ -17,6 +17,7 @@ public static class KeyCodec
     public const int DataKeyOverhead = 9;
 
     public static readonly byte[] AppliedIndexKey = "applied_index"u8.ToArray();
+    public static readonly byte[] AppliedTimeKey = "applied_time"u8.ToArray();
     public static readonly byte[] KeyCountKey = "key_count"u8.ToArray();
     public static readonly byte[] ExpiresCountKey = "expires_count"u8.ToArray();
 

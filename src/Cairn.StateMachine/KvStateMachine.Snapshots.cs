@@ -57,6 +57,7 @@ public sealed partial class KvStateMachine
         }
         Volatile.Write(ref _keyCount, ReadMetaLong(KeyCodec.KeyCountKey));
         Volatile.Write(ref _expiresCount, ReadMetaLong(KeyCodec.ExpiresCountKey));
+        Volatile.Write(ref _appliedTime, ReadMetaLong(KeyCodec.AppliedTimeKey));
         Volatile.Write(ref _appliedIndex, ReadMetaLong(KeyCodec.AppliedIndexKey));
         EnsureNamesIndexed();
         Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();

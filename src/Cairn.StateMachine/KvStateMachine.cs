@@ -23,6 +23,7 @@ public sealed partial class KvStateMachine
     private bool _pendingFlush;
     private IWriteBatch? _batch;
     private long _appliedIndex;
+    private long _appliedTime;
     private long _keyCount;
     private long _expiresCount;
 
@@ -49,6 +50,7 @@ public sealed partial class KvStateMachine
         _cache = cache ?? new RecordCache(0);
         _keys = keys ?? new KeyIndex(DefaultKeyIndexBytes);
         _appliedIndex = ReadMetaLong(KeyCodec.AppliedIndexKey);
+        _appliedTime = ReadMetaLong(KeyCodec.AppliedTimeKey);
         _keyCount = ReadMetaLong(KeyCodec.KeyCountKey);
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
         EnsureNamesIndexed();
@@ -56,6 +58,13 @@ public sealed partial class KvStateMachine
 
     /// <summary>Index of the last applied entry (0 when none); durable once Apply returns.</summary>
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
+
+    /// <summary>
+    /// The log's clock: the latest timestamp (Unix ms) of an applied command, the same on every replica. A node
+    /// never judges expiry, nor stamps a proposal, earlier than it, so a clock behind the leader's cannot bring
+    /// back a key the log has seen expire.
+    /// </summary>
+    public long AppliedTime => Volatile.Read(ref _appliedTime);
 
     /// <summary>Records stored, including expired ones not yet deleted (as Redis's DBSIZE counts).</summary>
     public long KeyCount => Volatile.Read(ref _keyCount);
@@ -72,6 +81,9 @@ public sealed partial class KvStateMachine
     /// did not catch): the entry got an error reply and the rest of the batch was applied without it.
     /// </summary>
     public Action<long, Exception>? CommandFaulted { get; set; }
+
+    /// <summary>The time to judge a read's expiry at: the local clock, never earlier than the log's (<see cref="AppliedTime"/>).</summary>
+    public long ReadTime(long localNow) => Math.Max(localNow, AppliedTime);
 
     /// <summary>
     /// Applies <paramref name="entries"/> in order and writes <paramref name="replies"/>[i] for each.
@@ -109,9 +121,16 @@ public sealed partial class KvStateMachine
                     _pendingFlush = false;
                 }
             }
+            var time = _appliedTime;
+            foreach (var entry in entries)
+            {
+                time = Math.Max(time, entry.Timestamp);
+            }
             Span<byte> buffer = stackalloc byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(buffer, applied);
             _batch.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer, time);
+            _batch.Put(KvSpace.Meta, KeyCodec.AppliedTimeKey, buffer);
             BinaryPrimitives.WriteInt64LittleEndian(buffer, _workKeys);
             _batch.Put(KvSpace.Meta, KeyCodec.KeyCountKey, buffer);
             BinaryPrimitives.WriteInt64LittleEndian(buffer, _workExpires);
@@ -143,6 +162,7 @@ public sealed partial class KvStateMachine
             }
             Volatile.Write(ref _keyCount, _workKeys);
             Volatile.Write(ref _expiresCount, _workExpires);
+            Volatile.Write(ref _appliedTime, time);
             Volatile.Write(ref _appliedIndex, applied);
         }
         finally

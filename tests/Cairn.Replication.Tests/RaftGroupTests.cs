@@ -248,7 +248,7 @@ public sealed partial class RaftGroupTests : IDisposable
             }
         }
 
-        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine, Func<RaftGroupOptions, RaftGroupOptions>? options = null, Func<ulong, WalFileIo?>? io = null)
+        public static async Task<ThreeGroups> StartAsync(string directory, Func<ulong, IKvEngine> engine, Func<RaftGroupOptions, RaftGroupOptions>? options = null, Func<ulong, WalFileIo?>? io = null, Func<ulong, TimeProvider?>? time = null)
         {
             var three = new ThreeGroups();
             foreach (ulong id in new ulong[] { 1, 2, 3 })
@@ -257,7 +257,7 @@ public sealed partial class RaftGroupTests : IDisposable
                 three._logs.Add(log);
                 three.Machines[id] = new KvStateMachine(engine(id));
                 var configured = options is null ? Options(id, 1, 2, 3) : options(Options(id, 1, 2, 3));
-                three.Groups[id] = new RaftGroup(configured, log, three.Machines[id], new Loopback(three.Groups) { Down = three.Down, Drop = m => three.Drop?.Invoke(m) == true }, NullLogger.Instance);
+                three.Groups[id] = new RaftGroup(configured, log, three.Machines[id], new Loopback(three.Groups) { Down = three.Down, Drop = m => three.Drop?.Invoke(m) == true }, NullLogger.Instance, time?.Invoke(id));
             }
             await Until(() => three.Groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
             return three;

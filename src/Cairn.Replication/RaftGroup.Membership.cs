@@ -156,10 +156,12 @@ public sealed partial class RaftGroup
     }
 
     /// <summary>
-    /// The store has applied entries the log no longer holds (only after a log repair cut it: otherwise an entry is
-    /// applied only once durable in the log). New entries would take those indexes and be skipped as applied. A sole
-    /// voter's log restarts at the store's applied index (a snapshot in its newest term: nobody's log can disagree
-    /// with it); a member of a larger group cannot know those entries' terms, so it refuses to start.
+    /// The store has applied entries the log no longer holds: a crash between a snapshot's swap into the store and
+    /// the log's restart after it, or a log repair that cut it. In a group of several, those entries are committed
+    /// (the store applies nothing else), so a majority holds them and this node cannot lead before its log has them
+    /// again from the leader; the ones it then applies again are skipped as applied. A sole voter would lead at once
+    /// and give new entries those indexes, to be skipped: its log restarts at the store's applied index instead (a
+    /// snapshot in its newest term, with which nobody's log can disagree).
     /// </summary>
     private void ReconcileStoreAheadOfLog(Cairn.Raft.Log.IRaftStorage storage)
     {
@@ -171,8 +173,8 @@ public sealed partial class RaftGroup
         var conf = storage.Conf();
         if (conf.Voters is not [var only] || only != _options.NodeId || conf.Learners.Count > 0)
         {
-            throw new InvalidOperationException(
-                $"the store has applied the log up to {applied}, but the log ends at {storage.LastIndex()} (was it repaired?): this member cannot rejoin its group with that log. Remove it from the group (RAFT.NODE REMOVE), empty its data directory and join it again");
+            LogStoreAheadOfLog(applied, storage.LastIndex());
+            return;
         }
         _log.InstallSnapshot(_options.GroupId, new Snapshot(applied, storage.InitialState().Term, conf, ReadOnlyMemory<byte>.Empty));
         _log.Sync();

@@ -1,5 +1,6 @@
 using Cairn.Raft;
 using Cairn.StateMachine;
+using Cairn.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Cairn.Replication;
@@ -183,15 +184,19 @@ public sealed partial class RaftGroup
     /// <summary>
     /// Persist's first step when a Ready carries a snapshot: the state machine becomes the checkpoint, then
     /// the log restarts after its index. A crash between the two leaves the state machine ahead of the
-    /// log, which a restart reconciles (applied = min(state machine, commit)) and the leader repairs by
-    /// sending a snapshot again; the other order could lose the entries in between.
+    /// log, which a restart reconciles (applied = min(state machine, commit); see ReconcileStoreAheadOfLog)
+    /// and the leader repairs by sending the missing entries or a snapshot again; the other order could lose
+    /// the entries in between. A crash inside the swap is undone when the store opens (the old store is
+    /// put back). Each step has a crash point (<see cref="CrashPoints"/>) for tests.
     /// </summary>
     private void InstallSnapshot(Snapshot snapshot)
     {
         if (_receivedCheckpoint is { } directory)
         {
             _receivedCheckpoint = null;
+            CrashPoints.Reach("snapshot-staged");
             _machine.Restore(directory);
+            CrashPoints.Reach("snapshot-swapped");
         }
         // Otherwise restored already, by an attempt whose log write failed (and is now retried).
         if ((ulong)_machine.AppliedIndex != snapshot.Index)

@@ -604,6 +604,9 @@ public sealed partial class RaftGroup : IAsyncDisposable
     [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "The store had applied up to {Index}, past the end of the log: the log restarts there (a sole voter)")]
     private partial void LogLogRestartedAtStore(ulong index);
 
+    [LoggerMessage(EventId = 2116, Level = LogLevel.Warning, Message = "The store has applied up to {Applied}, past the end of the log ({Last}): the leader sends the missing entries again")]
+    private partial void LogStoreAheadOfLog(ulong applied, ulong last);
+
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Skipping undecodable log entry {Index}: {Reason}")]
     private partial void LogBadEntry(ulong index, string reason);
 

@@ -96,6 +96,7 @@ public sealed class RocksKvEngine : IKvEngine
             _db.Dispose();
             var old = _path + ".old";
             Directory.Move(_path, old);
+            CrashPoints.Reach("snapshot-renamed");
             Directory.Move(directory, _path);
             FileDurability.SyncDirectory(Path.GetDirectoryName(_path)!);
             _db = RocksDbSharp.RocksDb.Open(_dbOptions, _path, _columnFamilies);

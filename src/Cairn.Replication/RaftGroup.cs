@@ -407,7 +407,9 @@ public sealed partial class RaftGroup : IAsyncDisposable
         // here because acknowledgements are stepped only after this Ready (and its Persist) is done, so a
         // commit never counts an entry of the leader's that is not durable; after a failed write it stops
         // until a write succeeds. Not while the term or vote is changing: those must be durable first.
-        var early = SoftState.State == StateType.Leader && _lastWriteError is null && ready.Messages.Count > 0
+        // The role this Ready was made in (it may have changed since the last one: a step-down for CheckQuorum).
+        var leads = (ready.SoftState ?? SoftState).State == StateType.Leader;
+        var early = leads && _lastWriteError is null && ready.Messages.Count > 0
             && (ready.HardState is not { } changed || (changed.Term == _persistedHard.Term && changed.Vote == _persistedHard.Vote));
         if (early)
         {
@@ -417,7 +419,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         // of after: only entries already durable here (below this Ready's first entry) and no snapshot.
         // A follower keeps persist-then-apply, so its acknowledgement is not held up by the apply.
         var appliedFirst = 0;
-        if (SoftState.State == StateType.Leader && ready.Snapshot is null)
+        if (leads && ready.Snapshot is null)
         {
             var durableBound = ready.Entries.Count > 0 ? ready.Entries[0].Index - 1 : ulong.MaxValue;
             while (appliedFirst < ready.CommittedEntries.Count && ready.CommittedEntries[appliedFirst].Index <= durableBound)

@@ -94,14 +94,23 @@ public sealed class RocksKvEngine : IKvEngine
         try
         {
             _db.Dispose();
-            var old = _path + ".old";
-            Directory.Move(_path, old);
-            CrashPoints.Reach("snapshot-renamed");
-            Directory.Move(directory, _path);
-            FileDurability.SyncDirectory(Path.GetDirectoryName(_path)!);
-            _db = RocksDbSharp.RocksDb.Open(_dbOptions, _path, _columnFamilies);
-            _families = SpaceNames.Select(_db.GetColumnFamily).ToArray();
-            Directory.Delete(old, recursive: true);
+            try
+            {
+                var old = _path + ".old";
+                Directory.Move(_path, old);
+                CrashPoints.Reach("snapshot-renamed");
+                Directory.Move(directory, _path);
+                FileDurability.SyncDirectory(Path.GetDirectoryName(_path)!);
+                _db = RocksDbSharp.RocksDb.Open(_dbOptions, _path, _columnFamilies);
+                _families = SpaceNames.Select(_db.GetColumnFamily).ToArray();
+                Directory.Delete(old, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or RocksDbException)
+            {
+                // The store is closed and maybe half-swapped: nothing may use it again in this process. Opening it
+                // next time puts the old one back (RecoverInterruptedReplace).
+                throw new StorageException($"replacing the store with a checkpoint failed: {ex.Message}", ex);
+            }
         }
         finally
         {

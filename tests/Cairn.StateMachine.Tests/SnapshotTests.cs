@@ -88,4 +88,22 @@ public class SnapshotTests
         Assert.Equal(1, harness.Machine.AppliedIndex);
         Assert.Equal("1", harness.Get("a"));
     }
+
+    /// <summary>
+    /// A replacement that fails half-way (here: the checkpoint is not there to move in) is a storage failure that
+    /// stops the node, not an I/O error a caller may retry on a store it has already closed; the next open puts the
+    /// old store back.
+    /// </summary>
+    [Fact]
+    public void AFailedReplaceIsAStorageFailureAndTheNextOpenHasTheOldStore()
+    {
+        using var harness = new Harness("rocksdb");
+        harness.Write(Set("a", "1"));
+        harness.Machine.MakeDurable();
+        var missing = Path.Combine(Path.GetTempPath(), "cairn-nothing-" + Guid.NewGuid().ToString("N"));
+        var error = Assert.Throws<Cairn.Storage.StorageException>(() => harness.Machine.Restore(missing));
+        Assert.Contains("replacing the store", error.Message);
+        harness.Reopen();
+        Assert.Equal("1", harness.Get("a"));
+    }
 }

@@ -34,16 +34,17 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         }
     }
 
-    public async Task<KvReply?> ForwardAsync(ulong leader, KvCommand command)
+    public async Task<IReadOnlyList<KvReply>?> ForwardBatchAsync(ulong leader, IReadOnlyList<KvCommand> commands)
     {
         var address = transport.AddressOf(leader);
         if (address is null)
         {
             return null;
         }
+        KvReply reply;
         try
         {
-            return PeerPayload.ReadReply(await transport.RequestAsync(address, PeerPayload.Forward(command), requestTimeout));
+            reply = PeerPayload.ReadReply(await transport.RequestAsync(address, PeerPayload.ForwardBatch(commands), requestTimeout));
         }
         catch (PeerUnavailableException ex) when (!ex.Sent)
         {
@@ -51,12 +52,19 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         }
         catch (PeerUnavailableException ex)
         {
-            return KvReply.Error(RaftGroup.UnknownOutcome(ex.Message));
+            reply = KvReply.Error(RaftGroup.UnknownOutcome(ex.Message));
         }
         catch (FormatException ex)
         {
-            return KvReply.Error(RaftGroup.UnknownOutcome("the leader's reply was unreadable: " + ex.Message));
+            reply = KvReply.Error(RaftGroup.UnknownOutcome("the leader's reply was unreadable: " + ex.Message));
         }
+        if (reply is { Kind: KvReplyKind.Array, Items: { } items } && items.Length == commands.Count)
+        {
+            return items;
+        }
+        // One answer for the whole batch: the request failed, or the leader refused it as a whole.
+        var every = reply.IsError ? reply : KvReply.Error(RaftGroup.UnknownOutcome("the leader's reply did not match the batch"));
+        return Enumerable.Repeat(every, commands.Count).ToArray();
     }
 
     /// <summary>

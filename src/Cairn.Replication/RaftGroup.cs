@@ -272,27 +272,15 @@ public sealed partial class RaftGroup : IAsyncDisposable
             return;
         }
         var soft = _node.SoftState;
+        if (_forwarding is not null || now < _forwardRetryAt)
+        {
+            // Writes forwarded earlier are not answered yet: nothing after them goes first, here or to a leader.
+            HoldBehindForwarded(batch, now);
+            return;
+        }
         if (soft.State != StateType.Leader)
         {
-            foreach (var proposal in batch)
-            {
-                if (proposal.Forwarded)
-                {
-                    proposal.Complete(KvReply.Error($"CLUSTERDOWN this node is not the leader{LeaderHint(soft.Lead)}"));
-                }
-                else if (soft.Lead != 0 && _transport is not null && proposal.Change is null)
-                {
-                    Forward(soft.Lead, proposal);
-                }
-                else if (now > proposal.Deadline)
-                {
-                    proposal.Complete(KvReply.Error(NoLeaderError()));
-                }
-                else
-                {
-                    _waitingForLeader.Add(proposal);
-                }
-            }
+            ForwardOrWait(batch, soft, now);
             return;
         }
         var commands = batch.Where(p => p.Change is null).ToList();
@@ -345,35 +333,6 @@ public sealed partial class RaftGroup : IAsyncDisposable
             }
             _inLog[first + (ulong)i] = (term, commands[i]);
         }
-    }
-
-    private void Forward(ulong leader, PendingReply proposal)
-    {
-        _transport!.ForwardAsync(leader, proposal.Command).ContinueWith(t =>
-        {
-            if (!t.IsCompletedSuccessfully)
-            {
-                proposal.Complete(KvReply.Error(UnknownOutcome(t.Exception?.InnerException?.Message)));
-            }
-            else if (t.Result is { } reply)
-            {
-                proposal.Complete(reply);
-            }
-            else if (_time.GetTimestamp() > proposal.Deadline)
-            {
-                proposal.Complete(KvReply.Error($"CLUSTERDOWN cannot reach the leader (raft id {leader:x16}); the write was not applied"));
-            }
-            else
-            {
-                // Never reached the leader (it may be down, a new one not yet known): try again shortly,
-                // not in a tight loop that would starve the election on a busy machine.
-                Task.Delay(TimeSpan.FromMilliseconds(20), _time).ContinueWith(_ =>
-                {
-                    _proposals.Enqueue(proposal);
-                    _signal.Set();
-                }, TaskScheduler.Default);
-            }
-        }, TaskScheduler.Default);
     }
 
     internal static string UnknownOutcome(string? why) =>

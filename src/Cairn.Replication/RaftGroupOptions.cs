@@ -61,10 +61,11 @@ public interface IRaftTransport
     void Send(IReadOnlyList<Message> messages);
 
     /// <summary>
-    /// Forwards a write to the leader; the reply is the leader's, or an error saying the outcome is unknown.
-    /// Null when the write certainly did not reach the leader (not connected): the caller may try again.
+    /// Forwards writes to the leader, to be proposed in this order; the replies are the leader's, in the same order,
+    /// or (all of them) an error saying the outcome is unknown. Null when the batch certainly did not reach the
+    /// leader (not connected): the caller may try again.
     /// </summary>
-    Task<KvReply?> ForwardAsync(ulong leader, KvCommand command);
+    Task<IReadOnlyList<KvReply>?> ForwardBatchAsync(ulong leader, IReadOnlyList<KvCommand> commands);
 
     /// <summary>The group's members changed: where to reach them now.</summary>
     void MembersChanged(IReadOnlyCollection<MemberInfo> members);

@@ -237,6 +237,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         var reply = (PeerPayloadKind)payload[0] switch
         {
             PeerPayloadKind.Forward => await _group.ProposeForwardedAsync(KvCommandCodec.Decode(payload.AsSpan(2), out _)),
+            PeerPayloadKind.ForwardBatch => await ProposeForwardedBatchAsync(PeerPayload.ReadForwardBatch(payload.AsSpan(2))),
             PeerPayloadKind.AddNode => await AddMemberAsync(MemberInfo.Decode(payload.AsSpan(2)), forwarded),
             PeerPayloadKind.RemoveNode => await RemoveMemberAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2)), forwarded),
             PeerPayloadKind.SnapshotChunk => ReceiveChunk(from, payload.AsSpan(2)),
@@ -244,6 +245,13 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             _ => throw new FormatException($"unknown request kind {payload[0]}"),
         };
         return PeerPayload.Reply(reply);
+    }
+
+    /// <summary>Enqueued in order before the first await, so they are proposed in the follower's order.</summary>
+    private async Task<KvReply> ProposeForwardedBatchAsync(List<KvCommand> commands)
+    {
+        var replies = commands.Select(_group.ProposeForwardedAsync).ToArray();
+        return KvReply.Array(await Task.WhenAll(replies));
     }
 
     private KvReply ReceiveChunk(ulong from, ReadOnlySpan<byte> body)

@@ -187,6 +187,28 @@ public sealed partial class RaftGroupTests : IDisposable
     }
 
     /// <summary>
+    /// Two pipelined writes through a follower whose first forward does not leave (the connection to the leader was
+    /// down): both are applied, in the order they were sent. (The first went again behind the second, so `SET k 1`,
+    /// `SET k 2` could end as k = 1 with both answered OK.)
+    /// </summary>
+    [Fact]
+    public async Task PipelinedWritesThroughAFollowerKeepTheirOrderWhenAForwardMustGoAgain()
+    {
+        await using var three = await ThreeGroups.StartAsync(_directory, _ => new InMemoryKvEngine());
+        var leader = three.Leader;
+        var follower = three.Groups.Values.First(g => g != leader);
+        for (var round = 0; round < 10; round++)
+        {
+            three.Loopbacks[follower.NodeId].FailForwards = 1;
+            var first = follower.ProposeAsync(new KvCommand(KvOp.Set, [B($"k{round}"), B("1")]));
+            var second = follower.ProposeAsync(new KvCommand(KvOp.Set, [B($"k{round}"), B("2")]));
+            Assert.Equal(KvReplyKind.Ok, (await first.WaitAsync(TimeSpan.FromSeconds(10))).Kind);
+            Assert.Equal(KvReplyKind.Ok, (await second.WaitAsync(TimeSpan.FromSeconds(10))).Kind);
+            Assert.Equal("2", (await leader.ReadAsync(new KvCommand(KvOp.Get, [B($"k{round}")]))).ToString());
+        }
+    }
+
+    /// <summary>
     /// A long read (a KEYS over a large store) runs beside the Raft loop, not on it: while it is held inside the
     /// engine, the leader still commits a write and keeps its term. (It used to run on the group's thread, so
     /// nothing was stepped, ticked or sent until it ended, and the followers elected a new leader.)
@@ -232,6 +254,8 @@ public sealed partial class RaftGroupTests : IDisposable
 
         public Dictionary<ulong, KvStateMachine> Machines { get; } = [];
 
+        public Dictionary<ulong, Loopback> Loopbacks { get; } = [];
+
         public RaftGroup Leader => Groups.Values.Single(g => g.SoftState.State == StateType.Leader);
 
         /// <summary>Nodes cut off from the others.</summary>
@@ -257,7 +281,8 @@ public sealed partial class RaftGroupTests : IDisposable
                 three._logs.Add(log);
                 three.Machines[id] = new KvStateMachine(engine(id));
                 var configured = options is null ? Options(id, 1, 2, 3) : options(Options(id, 1, 2, 3));
-                three.Groups[id] = new RaftGroup(configured, log, three.Machines[id], new Loopback(three.Groups) { Down = three.Down, Drop = m => three.Drop?.Invoke(m) == true }, NullLogger.Instance, time?.Invoke(id));
+                three.Loopbacks[id] = new Loopback(three.Groups) { Down = three.Down, Drop = m => three.Drop?.Invoke(m) == true };
+                three.Groups[id] = new RaftGroup(configured, log, three.Machines[id], three.Loopbacks[id], NullLogger.Instance, time?.Invoke(id));
             }
             await Until(() => three.Groups.Values.Count(g => g.SoftState.State == StateType.Leader) == 1, "one leader");
             return three;
@@ -386,7 +411,7 @@ public sealed partial class RaftGroupTests : IDisposable
         }
     }
 
-    private sealed class Loopback(Dictionary<ulong, RaftGroup> groups) : IRaftTransport
+    internal sealed class Loopback(Dictionary<ulong, RaftGroup> groups) : IRaftTransport
     {
         private readonly Cairn.Replication.Wire.WireWriter _writer = new();
 
@@ -436,8 +461,19 @@ public sealed partial class RaftGroupTests : IDisposable
             await groups[message.To].ReceiveSnapshotAsync(message, copy);
         }
 
-        public async Task<KvReply?> ForwardAsync(ulong leader, KvCommand command) =>
-            await groups[leader].ProposeForwardedAsync(KvCommandCodec.Decode(KvCommandCodec.Encode(command, 0), out _));
+        /// <summary>Forward batches that fail as "certainly not sent" before one goes through (as a reconnecting peer does).</summary>
+        public int FailForwards { get; set; }
+
+        public async Task<IReadOnlyList<KvReply>?> ForwardBatchAsync(ulong leader, IReadOnlyList<KvCommand> commands)
+        {
+            if (FailForwards > 0)
+            {
+                FailForwards--;
+                return null;
+            }
+            var replies = commands.Select(c => groups[leader].ProposeForwardedAsync(KvCommandCodec.Decode(KvCommandCodec.Encode(c, 0), out _))).ToArray();
+            return await Task.WhenAll(replies);
+        }
 
         public void MembersChanged(IReadOnlyCollection<MemberInfo> members)
         {

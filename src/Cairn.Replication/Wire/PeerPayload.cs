@@ -23,6 +23,12 @@ public enum PeerPayloadKind : byte
 
     /// <summary>Request: every file was sent; here is the Snap message to step. Response: OK once taken, or an error.</summary>
     SnapshotInstall = 5,
+
+    /// <summary>
+    /// Request: a follower's writes, in the order its clients sent them, proposed in that order. Response: their
+    /// replies, as an array in the same order. A follower has one batch in flight at a time (see RaftGroup).
+    /// </summary>
+    ForwardBatch = 6,
 }
 
 /// <summary>
@@ -41,6 +47,31 @@ public static class PeerPayload
 
     public static byte[] Forward(KvCommand command) =>
         [(byte)PeerPayloadKind.Forward, 0, .. KvCommandCodec.Encode(command, timestamp: 0)];
+
+    public static byte[] ForwardBatch(IReadOnlyList<KvCommand> commands)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.ForwardBatch);
+        writer.U8(0);
+        writer.U32((uint)commands.Count);
+        foreach (var command in commands)
+        {
+            writer.Bytes(KvCommandCodec.Encode(command, timestamp: 0));
+        }
+        return writer.ToArray();
+    }
+
+    public static List<KvCommand> ReadForwardBatch(ReadOnlySpan<byte> body)
+    {
+        var reader = new WireReader(body);
+        var count = reader.Count(4);
+        var commands = new List<KvCommand>(count);
+        for (var i = 0; i < count; i++)
+        {
+            commands.Add(KvCommandCodec.Decode(reader.BytesSpan(), out _));
+        }
+        return commands;
+    }
 
     public static byte[] AddNode(MemberInfo member, bool forwarded)
     {

@@ -71,8 +71,37 @@ internal sealed partial class Raft
         {
             return;
         }
+        if (HasUnappliedConfChanges())
+        {
+            // etcd's rule: a membership change this node knows committed but has not applied may change who
+            // votes; campaigning with the old configuration could elect a leader the new one would not have.
+            return;
+        }
         // A transfer skips the pre-vote: the old leader asked for this election.
         Campaign(_config.PreVote && !transfer ? StateType.PreCandidate : StateType.Candidate, transfer);
+    }
+
+    private bool HasUnappliedConfChanges()
+    {
+        if (Log.Applied >= Log.Committed)
+        {
+            return false;
+        }
+        for (var lo = Log.Applied + 1; lo <= Log.Committed;)
+        {
+            // In pages, so a long unapplied tail is not read whole.
+            var page = Log.Slice(lo, Log.Committed + 1, 1 << 20);
+            if (page.Count == 0)
+            {
+                return false;
+            }
+            if (page.Exists(e => e.Type == EntryType.ConfChange))
+            {
+                return true;
+            }
+            lo = page[^1].Index + 1;
+        }
+        return false;
     }
 
     private void Campaign(StateType kind, bool transfer = false)

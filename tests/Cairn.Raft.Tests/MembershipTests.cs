@@ -5,6 +5,24 @@ namespace Cairn.Raft.Tests;
 /// <summary>Thesis §4.1 (single-server changes) and §4.2.1 (learners catch up before voting).</summary>
 public class MembershipTests
 {
+    /// <summary>etcd's hasUnappliedConfChanges: no campaign while a committed membership change is not applied.</summary>
+    [Fact]
+    public void ANodeDoesNotCampaignWhileACommittedMembershipChangeIsUnapplied()
+    {
+        var storage = new Cairn.Raft.Log.MemoryStorage([1, 2, 3]);
+        storage.Append([new Entry(1, 1, EntryType.Normal, new byte[] { 1 }), new Entry(1, 2, EntryType.ConfChange, new ConfChange(ConfChangeType.AddLearner, 4).Encode())]);
+        storage.SetHardState(new HardState(1, 0, 2));
+        var node = new RawNode(new RaftConfig { Id = 1, ElectionTicks = 10, HeartbeatTicks = 1, Applied = 1, Seed = 1 }, storage);
+        node.Campaign();
+        Assert.Equal(StateType.Follower, node.SoftState.State);
+        var ready = node.Ready();
+        Assert.Contains(ready.CommittedEntries, e => e.Type == EntryType.ConfChange);
+        node.ApplyConfChange(new ConfChange(ConfChangeType.AddLearner, 4));
+        node.Advance(ready);
+        node.Campaign();
+        Assert.NotEqual(StateType.Follower, node.SoftState.State);
+    }
+
     [Fact]
     public void ASecondChangeWhileOneIsPendingIsRefusedClearly()
     {

@@ -40,6 +40,10 @@ internal static class HealthEndpoints
         {
             return "no leader";
         }
+        if (status.CorruptAlarm is { } alarm)
+        {
+            return $"corrupt alarm: {alarm}";
+        }
         if (status.AppliedIndex < status.CommitIndex)
         {
             return $"catching up: applied {status.AppliedIndex} of {status.CommitIndex} committed";

@@ -46,6 +46,7 @@ public sealed class PrometheusExporter : IDisposable
     private readonly Counter _expired;
     private readonly Gauge _writeFailing;
     private readonly Counter _peersRefused;
+    private readonly Gauge _corruptAlarm;
     private readonly Counter _peerMessagesDropped;
     private readonly Counter _gcPause;
 
@@ -77,6 +78,7 @@ public sealed class PrometheusExporter : IDisposable
         _expires = _factory.CreateGauge("cairn_keys_with_expiry", "Stored keys with a time to live");
         _expired = _factory.CreateCounter("cairn_expired_keys_total", "Keys deleted by active expiry");
         _writeFailing = _factory.CreateGauge("cairn_log_write_failing", "1 while the Raft log cannot be written (e.g. a full disk)");
+        _corruptAlarm = _factory.CreateGauge("cairn_corrupt_alarm", "1 once replicas' digests differed (RAFT.CHECK): writes are refused on this node");
         _peersRefused = _factory.CreateCounter("cairn_peer_connections_refused_total", "Peer connections refused because the peer did not prove the cluster secret");
         _peerMessagesDropped = _factory.CreateCounter("cairn_peer_messages_dropped_total", "Raft messages dropped because they named a sender other than the authenticated peer");
         // The one GC figure DotNetStats lacks; named as .NET's own runtime meter (dotnet.gc.pause.time) exports it.
@@ -135,6 +137,7 @@ public sealed class PrometheusExporter : IDisposable
         _expired.IncTo(status.ExpiredKeys);
         _writeFailing.Set(status.LastWriteError is null ? 0 : 1);
         _peersRefused.IncTo(status.PeersRefused);
+        _corruptAlarm.Set(group.CorruptAlarm is null ? 0 : 1);
         _peerMessagesDropped.IncTo(status.PeerMessagesDropped);
         foreach (var (name, value) in status.EngineStats)
         {

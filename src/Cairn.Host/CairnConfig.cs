@@ -142,6 +142,9 @@ public sealed record CairnConfig
     /// <summary>Entries kept in the log behind a snapshot for followers that are a little behind.</summary>
     public long SnapshotCatchUpEntries { get; init; } = 5_000;
 
+    /// <summary>How often the leader compares the members' digests (RAFT.CHECK), in ms; 0 = only on demand.</summary>
+    public long CorruptionCheckIntervalMs { get; init; } = 600_000;
+
     /// <summary>HTTP API address ("host:port", or "off"); null = the RESP bind address, port 8080 (0 when the RESP port is 0).</summary>
     public string? HttpAddress { get; init; }
 
@@ -315,6 +318,6 @@ public sealed record CairnConfig
         $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
         $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} cluster_secret_file={ClusterSecretFile ?? "(none)"} " +
         $"bootstrap={ShouldBootstrap} join=[{string.Join(",", Join)}] election_timeout={ElectionTimeoutMs}ms heartbeat_interval={HeartbeatIntervalMs}ms " +
-        $"http_addr={HttpListen()?.ToString() ?? "off"} grpc_addr={GrpcListen()?.ToString() ?? "off"} snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} " +
+        $"http_addr={HttpListen()?.ToString() ?? "off"} grpc_addr={GrpcListen()?.ToString() ?? "off"} snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} corruption_check_interval={CorruptionCheckIntervalMs}ms " +
         $"request_timeout={RequestTimeoutMs}ms config={ConfigFile ?? "(none)"}";
 }

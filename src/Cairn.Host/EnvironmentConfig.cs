@@ -99,6 +99,10 @@ public static class EnvironmentConfig
         {
             config = config with { SnapshotCatchUpEntries = Count("CAIRN_SNAPSHOT_CATCHUP_ENTRIES", catchUp, 0) };
         }
+        if (Value("CAIRN_CORRUPTION_CHECK_INTERVAL") is { } checkInterval)
+        {
+            config = config with { CorruptionCheckIntervalMs = Count("CAIRN_CORRUPTION_CHECK_INTERVAL", checkInterval, 0) };
+        }
         if (Value("CAIRN_LOG_LEVEL") is { } level)
         {
             config = config with { LogLevel = level };

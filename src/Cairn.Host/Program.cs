@@ -6,6 +6,7 @@ using Cairn.Replication;
 using Cairn.Server;
 using Cairn.Server.Connections;
 using Cairn.StateMachine;
+using Cairn.Storage;
 using Cairn.Storage.RocksDb;
 using Cairn.Storage.Wal;
 using Cairn.Transport;
@@ -91,6 +92,14 @@ async Task<int> RunAsync(ParseResult result)
         return 1;
     }
     using var engineScope = engine;
+    if (Environment.GetEnvironmentVariable("CAIRN_TEST_CORRUPT_STORE") == "1")
+    {
+        // Test-only (docs/testing.md): a record no command wrote, put behind the state machine's back, as a bad
+        // disk or a bug would leave it; the corruption check (RAFT.CHECK) must notice.
+        using var batch = engine.NewBatch();
+        batch.Put(KvSpace.Data, "cairn-test-corruption"u8, "x"u8);
+        engine.Write(batch, sync: true);
+    }
     // The service is built once the RESP port is known (it is part of this node's member record);
     // a connection that arrives first waits for it.
     var kvReady = new TaskCompletionSource<RaftKvService>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -211,6 +220,7 @@ async Task<int> RunAsync(ParseResult result)
             InitialVoters = empty && config.ShouldBootstrap ? [self.Id] : [],
             SnapshotEntries = (ulong)config.SnapshotEntries,
             SnapshotCatchUpEntries = (ulong)config.SnapshotCatchUpEntries,
+            OpenCheckpoint = directory => new RocksKvEngine(directory),
             SnapshotDirectory = Path.Combine(dataDirectory, "snapshots"),
             // Fail-stop: the group has stopped and logged why; close the store and exit with code 3.
             OnFatal = ex =>
@@ -228,6 +238,7 @@ async Task<int> RunAsync(ParseResult result)
         return 1;
     }
     var kv = new RaftKvService(group, machine, engine, transport, requestTimeout, loggers.CreateLogger("Cairn.Replication"), clock);
+    kv.StartCorruptionChecks(TimeSpan.FromMilliseconds(config.CorruptionCheckIntervalMs));
     transport.Start(self, kv);
     kvReady.SetResult(kv);
     var status = kv.GetStatus();

@@ -79,6 +79,7 @@ public static class TomlConfigFile
                     "request_timeout" => c with { RequestTimeoutMs = (int)reader.Integer(k, v, "raft", 1, 600_000) },
                     "snapshot_entries" => c with { SnapshotEntries = reader.Integer(k, v, "raft", 1, 1L << 40) },
                     "snapshot_catchup_entries" => c with { SnapshotCatchUpEntries = reader.Integer(k, v, "raft", 0, 1L << 40) },
+                    "corruption_check_interval" => c with { CorruptionCheckIntervalMs = reader.Integer(k, v, "raft", 0, 1L << 40) },
                     _ => null,
                 }),
                 _ => throw reader.Unknown(key, null),

@@ -60,6 +60,9 @@ public interface IKvService
 
     /// <summary>Takes a snapshot now and compacts the log behind it (RAFT.SNAPSHOT).</summary>
     Task<KvReply> SnapshotAsync();
+
+    /// <summary>The corruption check (RAFT.CHECK): every member's digest of its state at one log index, compared.</summary>
+    Task<KvReply> CheckAsync();
 }
 
 /// <summary>What an operator sees of the replication layer.</summary>

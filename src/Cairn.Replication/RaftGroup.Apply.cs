@@ -68,6 +68,16 @@ public sealed partial class RaftGroup
             }
             // KvStateMachine counts log positions as long; Raft indexes stay far below 2^63.
             entries.Add(new KvEntry((long)entry.Index, timestamp, command));
+            if (command.Op == KvOp.DigestMark)
+            {
+                // The mark ends its batch, so the state is exactly at its index when the digest's checkpoint is made;
+                // its proposer hears of it once the digest is under way.
+                owners.Add(null);
+                ApplyCommands(entries, owners);
+                StartDigest(entry.Index);
+                owner?.Complete(KvReply.Int((long)entry.Index));
+                continue;
+            }
             owners.Add(owner);
         }
         ApplyCommands(entries, owners);

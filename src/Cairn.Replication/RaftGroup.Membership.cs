@@ -258,6 +258,7 @@ public sealed partial class RaftGroup
             LeaderChanges = Interlocked.Read(ref _leaderChanges),
             LastSnapshotBytes = Interlocked.Read(ref _lastSnapshotBytes),
             Members = members,
+            CorruptAlarm = _corruptAlarm,
         });
     }
 
@@ -306,6 +307,9 @@ public sealed record GroupStatus
     public ulong SnapshotTerm { get; init; }
 
     public long SnapshotsTaken { get; init; }
+
+    /// <summary>Why writes are refused after replicas' digests differed (RAFT.CHECK), or null.</summary>
+    public string? CorruptAlarm { get; init; }
 
     public long SnapshotsSent { get; init; }
 

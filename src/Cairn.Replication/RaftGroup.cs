@@ -271,6 +271,11 @@ public sealed partial class RaftGroup : IAsyncDisposable
             batch.ForEach(p => p.Complete(KvReply.Error($"MISCONF Errors writing to the Raft log: {writeError}")));
             return;
         }
+        if (_corruptAlarm is { } alarm)
+        {
+            batch.ForEach(p => p.Complete(KvReply.Error($"CORRUPT the replicas' states differ ({alarm}); writes are refused on this node (see docs/operations.md)")));
+            return;
+        }
         var soft = _node.SoftState;
         if (_forwarding is not null || now < _forwardRetryAt)
         {

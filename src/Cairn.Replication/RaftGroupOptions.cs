@@ -45,6 +45,12 @@ public sealed record RaftGroupOptions
     public ulong SnapshotCatchUpEntries { get; init; } = 5_000;
 
     /// <summary>
+    /// Opens a checkpoint directory (made by the state machine) as a store of its own, to compute its digest beside
+    /// the group (RAFT.CHECK). Null: this node cannot compute digests and answers that it has none.
+    /// </summary>
+    public Func<string, Cairn.Storage.IKvEngine>? OpenCheckpoint { get; init; }
+
+    /// <summary>
     /// Called once, on the group's thread, when the group has stopped because it cannot go on (a storage failure
     /// while applying, a failure inside the driver). Every waiting request has been failed; the host exits non-zero.
     /// </summary>

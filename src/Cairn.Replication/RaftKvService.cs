@@ -167,6 +167,8 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     public Task<KvReply> SnapshotAsync() => _group.SnapshotAsync();
 
+    public Task<KvReply> CheckAsync() => CheckDigestsAsync();
+
     public Task<KvReply> TransferLeaderAsync(string? node)
     {
         if (node is null)
@@ -238,6 +240,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         {
             PeerPayloadKind.Forward => await _group.ProposeForwardedAsync(KvCommandCodec.Decode(payload.AsSpan(2), out _)),
             PeerPayloadKind.ForwardBatch => await ProposeForwardedBatchAsync(PeerPayload.ReadForwardBatch(payload.AsSpan(2))),
+            PeerPayloadKind.DigestAt when payload.Length == 10 => await DigestAtAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2))),
             PeerPayloadKind.AddNode => await AddMemberAsync(MemberInfo.Decode(payload.AsSpan(2)), forwarded),
             PeerPayloadKind.RemoveNode => await RemoveMemberAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2)), forwarded),
             PeerPayloadKind.SnapshotChunk => ReceiveChunk(from, payload.AsSpan(2)),
@@ -348,6 +351,10 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             return;
         }
         await _expireTimer.DisposeAsync();
+        if (_checkTimer is not null)
+        {
+            await _checkTimer.DisposeAsync();
+        }
         await _group.DisposeAsync();
     }
 

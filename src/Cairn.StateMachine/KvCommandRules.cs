@@ -25,7 +25,7 @@ public static class KvCommandRules
             KvOp.IncrByFloat => n != 1 ? Arity(c) : double.IsNaN(c.Float) ? KvErrors.NotFloat : null,
             KvOp.Expire => n != 1 ? Arity(c) : ExpireFlags(c),
             KvOp.Del or KvOp.MGet or KvOp.Exists => n < 1 ? Arity(c) : null,
-            KvOp.FlushAll or KvOp.RandomKey or KvOp.DbSize => n != 0 ? Arity(c) : null,
+            KvOp.FlushAll or KvOp.RandomKey or KvOp.DbSize or KvOp.DigestMark => n != 0 ? Arity(c) : null,
             KvOp.ExpireKeys => n % 2 != 0 || !EveryOtherIsExpiry(args) ? "ERR malformed expiry list: key and 8-byte expiry pairs expected" : null,
             KvOp.GetDel or KvOp.Persist or KvOp.IncrBy or KvOp.Get or KvOp.StrLen or KvOp.GetRange or KvOp.Type
                 or KvOp.Ttl or KvOp.ExpireTime or KvOp.Keys or KvOp.GetRecord => n != 1 ? Arity(c) : null,

@@ -25,6 +25,9 @@ public enum KvOp : byte
     FlushAll,
     ExpireKeys,
 
+    /// <summary>No change: marks an index at which every replica computes the digest of its state (RAFT.CHECK).</summary>
+    DigestMark,
+
     // Queries
     Get = 64,
     MGet,

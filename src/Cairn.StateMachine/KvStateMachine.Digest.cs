@@ -13,13 +13,16 @@ public sealed partial class KvStateMachine
     /// applied index have equal digests unless they diverged. The change history is left out, since each node trims
     /// it at its own compaction point. Reads committed state, so call it on the applier's thread to pin the index.
     /// </summary>
-    public ulong Digest()
+    public ulong Digest() => DigestOf(_engine);
+
+    /// <summary>The digest of the state a store holds (a checkpoint opened on its own, say): see <see cref="Digest"/>.</summary>
+    public static ulong DigestOf(IKvEngine engine)
     {
         var hash = new XxHash64();
         Span<byte> lengths = stackalloc byte[9];
         foreach (var space in DigestSpaces)
         {
-            using var iterator = _engine.NewIterator(space);
+            using var iterator = engine.NewIterator(space);
             for (iterator.SeekToFirst(); iterator.Valid; iterator.Next())
             {
                 lengths[0] = (byte)space;

@@ -243,6 +243,7 @@ public sealed partial class KvStateMachine
         KvOp.Persist => Persist(command),
         KvOp.FlushAll => FlushAll(),
         KvOp.ExpireKeys => ExpireKeys(command),
+        KvOp.DigestMark => KvReply.Int(_index),
         _ => KvReply.Error($"ERR '{command.Op}' is not a write"),
     };
 

@@ -29,6 +29,9 @@ public enum PeerPayloadKind : byte
     /// replies, as an array in the same order. A follower has one batch in flight at a time (see RaftGroup).
     /// </summary>
     ForwardBatch = 6,
+
+    /// <summary>Request: this node's digest at a log index (u64). Response: the digest as an integer, or nil if it has none.</summary>
+    DigestAt = 7,
 }
 
 /// <summary>
@@ -71,6 +74,15 @@ public static class PeerPayload
             commands.Add(KvCommandCodec.Decode(reader.BytesSpan(), out _));
         }
         return commands;
+    }
+
+    public static byte[] DigestAt(ulong index)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.DigestAt);
+        writer.U8(0);
+        writer.U64(index);
+        return writer.ToArray();
     }
 
     public static byte[] AddNode(MemberInfo member, bool forwarded)

@@ -194,6 +194,7 @@ internal static class InfoBuilder
             ("raft_leader", cluster.Leader?.Name ?? ""),
             ("raft_leader_addr", cluster.Leader?.RespAddress ?? ""),
             ("raft_commit_index", (long)cluster.CommitIndex),
+            ("raft_corrupt_alarm", cluster.CorruptAlarm ?? ""),
         ]);
         return lines;
     }

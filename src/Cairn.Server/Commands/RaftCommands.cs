@@ -40,6 +40,7 @@ internal static class RaftCommands
         Cluster.Command("raft.nodes", 1, Admin, "List the members with their roles and replication state", "", Nodes),
         Cluster.Command("raft.transfer_leader", -1, Admin, "Move leadership to a voter (default: the most caught-up one)", "[node-id]", TransferLeader),
         Cluster.Command("raft.snapshot", 1, Admin, "Take a snapshot now and compact the log behind it", "", c => c.Defer(new(c.Kv.SnapshotAsync()))),
+        Cluster.Command("raft.check", 1, Admin, "Compare every member's digest of its state at one log index (the corruption check)", "", c => c.Defer(new(c.Kv.CheckAsync()))),
         new CommandDef
         {
             Name = "role",
@@ -144,6 +145,7 @@ internal static class RaftCommands
         Line("current_term", s.Term);
         Line("num_nodes", s.Members.Count);
         Line("num_voting_nodes", s.Members.Count(m => m.Voter));
+        Line("corrupt_alarm", s.CorruptAlarm ?? "");
         for (var i = 0; i < s.Members.Count; i++)
         {
             var m = s.Members[i];

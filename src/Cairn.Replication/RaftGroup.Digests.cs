@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Cairn.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace Cairn.Replication;
+
+/// <summary>
+/// Replicas prove they agree (etcd's corruption check): a digest mark goes through the log, every replica makes a
+/// checkpoint when it applies it (so all digest the state at the same index) and hashes that checkpoint beside the
+/// group, never on its thread. The leader compares (RaftKvService.CheckDigestsAsync); a mismatch raises the corrupt
+/// alarm, which refuses writes on this node until it restarts.
+/// </summary>
+public sealed partial class RaftGroup
+{
+    private const int DigestsKept = 8;
+    private readonly ConcurrentDictionary<ulong, Task<ulong>> _digests = new();
+    private volatile string? _corruptAlarm;
+
+    /// <summary>Why writes are refused after a digest mismatch (null: no alarm).</summary>
+    public string? CorruptAlarm => _corruptAlarm;
+
+    /// <summary>Proposes a digest mark; its reply is the mark's log index.</summary>
+    public Task<KvReply> MarkDigestAsync() => ProposeAsync(new KvCommand(KvOp.DigestMark, []));
+
+    /// <summary>
+    /// This node's digest of its state at <paramref name="index"/>, once it has applied that far; null when it has none
+    /// for that index (it installed a snapshot past it, restarted since, or cannot open checkpoints).
+    /// </summary>
+    public async Task<ulong?> DigestAtAsync(ulong index, TimeSpan timeout)
+    {
+        // The driver's applied index moves past a mark only after its digest was started.
+        var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        while (Volatile.Read(ref _applied) < index)
+        {
+            if (_time.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"not applied up to index {index} within {(long)timeout.TotalMilliseconds} ms");
+            }
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+        return _digests.TryGetValue(index, out var digest) ? await digest.WaitAsync(timeout).ConfigureAwait(false) : null;
+    }
+
+    public void RaiseCorruptAlarm(string why)
+    {
+        if (_corruptAlarm is null)
+        {
+            _corruptAlarm = why;
+            LogCorrupt(why);
+            _work.Enqueue(PublishStatus);
+            _signal.Set();
+        }
+    }
+
+    /// <summary>On the group's thread, right after the mark at <paramref name="index"/> is applied.</summary>
+    private void StartDigest(ulong index)
+    {
+        if (_options.OpenCheckpoint is not { } open)
+        {
+            return;
+        }
+        var directory = Path.Combine(SnapshotRoot, $"digest-{index}");
+        try
+        {
+            TryDelete(directory);
+            Directory.CreateDirectory(SnapshotRoot);
+            if ((ulong)_machine.Checkpoint(directory) != index)
+            {
+                TryDelete(directory);
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Cairn.Storage.StorageException)
+        {
+            LogDigestFailed(index, ex.Message);
+            TryDelete(directory);
+            return;
+        }
+        _digests[index] = Task.Run(() =>
+        {
+            try
+            {
+                using var engine = open(directory);
+                return KvStateMachine.DigestOf(engine);
+            }
+            finally
+            {
+                TryDelete(directory);
+            }
+        });
+        foreach (var old in _digests.Keys.Order().SkipLast(DigestsKept))
+        {
+            _digests.TryRemove(old, out _);
+        }
+    }
+
+    [LoggerMessage(EventId = 2117, Level = LogLevel.Critical, Message = "CORRUPT alarm: {Why}; writes are refused on this node")]
+    private partial void LogCorrupt(string why);
+
+    [LoggerMessage(EventId = 2118, Level = LogLevel.Warning, Message = "No digest at index {Index}: {Reason}")]
+    private partial void LogDigestFailed(ulong index, string reason);
+}

@@ -186,10 +186,19 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             ? await _group.ChangeMembershipAsync(new ConfChange(ConfChangeType.AddLearner, member.Id, member.Encode()))
             : await ToLeaderAsync(PeerPayload.AddNode(member, forwarded: true));
 
-    private async Task<KvReply> RemoveMemberAsync(ulong id, bool forwarded) =>
-        _group.Status.IsLeader || forwarded
+    private async Task<KvReply> RemoveMemberAsync(ulong id, bool forwarded)
+    {
+        if (_group.Status is { IsLeader: true } status && id == status.NodeId && status.Members.Count(m => m.Voter) > 1)
+        {
+            // A leader removing itself hands leadership over first and asks the new leader to remove it, so the
+            // others do not sit out an election timeout after the removal commits (they may not know it has).
+            var moved = await _group.TransferLeaderAsync(0);
+            return moved.IsError ? moved : await ToLeaderAsync(PeerPayload.RemoveNode(id, forwarded: true));
+        }
+        return _group.Status.IsLeader || forwarded
             ? await _group.ChangeMembershipAsync(new ConfChange(ConfChangeType.RemoveNode, id))
             : await ToLeaderAsync(PeerPayload.RemoveNode(id, forwarded: true));
+    }
 
     private async Task<KvReply> ToLeaderAsync(byte[] request)
     {

@@ -142,6 +142,28 @@ public sealed class FaultTests
         Assert.True(failures == 0, $"{failures} writes failed during membership changes");
     }
 
+    /// <summary>
+    /// The leader removing itself hands leadership over first: when RAFT.NODE REMOVE answers, the others already
+    /// follow a new leader (they used to wait out an election timeout, still naming the removed node as leader).
+    /// </summary>
+    [Fact]
+    public async Task ALeaderRemovingItselfHandsLeadershipOverFirst()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        Assert.True(await leader.Db.StringSetAsync("k", "v"));
+        Assert.Equal("OK", (await leader.Db.ExecuteAsync("RAFT.NODE", "REMOVE", leader.Name)).ToString());
+        foreach (var node in cluster.Nodes.Where(n => n != leader))
+        {
+            var info = (await node.TryRaftInfoAsync())!;
+            Assert.NotEqual(leader.Name, info["leader_id"]);
+            Assert.NotEqual("", info["leader_id"]);
+        }
+        var next = await cluster.WaitForLeaderAsync(except: leader);
+        await Poll.UntilAsync(async () => (await next.TryRaftInfoAsync())!["num_nodes"] == "2", TimeSpan.FromSeconds(30), "the removal");
+        Assert.True(await next.Db.StringSetAsync("after", "removal"));
+    }
+
     [Fact]
     public async Task LeadershipMovesOnRequestAndWritesGoOn()
     {

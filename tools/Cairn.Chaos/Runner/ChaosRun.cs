@@ -45,6 +45,8 @@ public static class ChaosRun
             .Select(c => new Workload(c, i => cluster.Nodes[i].Port, options.Nodes, options.Keys, options.StaleReads, clock, new Random(options.Seed * 1000 + c), timeout, options.KeyLifetime))
             .ToList();
         var clients = workloads.Select(w => Task.Factory.StartNew(() => w.Run(stop.Token), TaskCreationOptions.LongRunning)).ToList();
+        var pipelines = Enumerable.Range(0, options.PipelineClients).Select(c => new PipelineWorkload(c, i => cluster.Nodes[i].Port, options.Nodes, timeout)).ToList();
+        clients.AddRange(pipelines.Select(p => Task.Factory.StartNew(() => p.Run(stop.Token), TaskCreationOptions.LongRunning)));
         var nemesis = new Nemesis(cluster, options.Faults, new Random(options.Seed), clock, Log);
         var faults = nemesis.RunAsync(stop.Token);
         await Task.Delay(options.Time);
@@ -72,6 +74,24 @@ public static class ChaosRun
                 await Task.Delay(200);
             }
         }
+        var orderFindings = new List<RunChecks.Finding>();
+        foreach (var pipeline in pipelines)
+        {
+            for (var attempt = 0; attempt < 30; attempt++)
+            {
+                var read = reader.Execute((OpKind.Read, pipeline.Key, null));
+                if (read.Outcome == Outcome.Ok)
+                {
+                    if (pipeline.Check(read.Output) is { } finding)
+                    {
+                        orderFindings.Add(finding);
+                    }
+                    Log($"{pipeline.Key}: {pipeline.Sent} pipelined writes sent, {pipeline.HighestAcknowledged} the highest acknowledged, {read.Output ?? "nil"} held");
+                    break;
+                }
+                await Task.Delay(200);
+            }
+        }
         var history = workloads.SelectMany(w => w.History).Concat(finals).OrderBy(o => o.Call).ToList();
         Log($"{history.Count} operations ({history.Count(o => o.Outcome == Outcome.Ok)} ok, {history.Count(o => o.Outcome == Outcome.Fail)} failed, {history.Count(o => o.Outcome == Outcome.Unknown)} unknown), {nemesis.Timeline.Count} faults; checking");
 
@@ -82,9 +102,9 @@ public static class ChaosRun
         // A node that died without being killed is a failure whatever the history says (its peers may have
         // carried on without it).
         var crashes = cluster.Nodes.SelectMany(n => n.Crashes.Select(c => new RunChecks.Finding("node crashed", n.Name, c))).ToList();
-        if (crashes.Count + diverged.Count > 0)
+        if (crashes.Count + diverged.Count + orderFindings.Count > 0)
         {
-            analysis = analysis with { Valid = false, Findings = [.. analysis.Findings, .. crashes, .. diverged] };
+            analysis = analysis with { Valid = false, Findings = [.. analysis.Findings, .. crashes, .. diverged, .. orderFindings] };
         }
         Log($"checked in {(clock.Elapsed - checkStarted).TotalSeconds:F1} s");
         var (valid, verdicts, findings) = (analysis.Valid, analysis.Verdicts, analysis.Findings);

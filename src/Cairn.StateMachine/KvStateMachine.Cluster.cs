@@ -32,17 +32,23 @@ public sealed partial class KvStateMachine
             {
                 _batch.Put(KvSpace.Meta, metaKey, value);
             }
-            Span<byte> buffer = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(buffer, index);
-            _batch.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
-            _engine.Write(_batch, sync: false);
-            Volatile.Write(ref _appliedIndex, index);
+            WriteAppliedIndex(index);
         }
         finally
         {
             _batch.Clear();
             Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
         }
+    }
+
+    /// <summary>Ends a write outside Apply: the applied index goes into the same engine write as the batch.</summary>
+    private void WriteAppliedIndex(long index)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(buffer, index);
+        _batch!.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
+        _engine.Write(_batch, sync: false);
+        Volatile.Write(ref _appliedIndex, index);
     }
 
     /// <summary>
@@ -59,11 +65,7 @@ public sealed partial class KvStateMachine
         _batch ??= _engine.NewBatch();
         try
         {
-            Span<byte> buffer = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(buffer, index);
-            _batch.Put(KvSpace.Meta, KeyCodec.AppliedIndexKey, buffer);
-            _engine.Write(_batch, sync: false);
-            Volatile.Write(ref _appliedIndex, index);
+            WriteAppliedIndex(index);
         }
         finally
         {

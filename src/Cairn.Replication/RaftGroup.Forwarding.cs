@@ -23,8 +23,10 @@ public sealed partial class RaftGroup
         {
             if (now > proposal.Deadline)
             {
-                // Never sent anywhere: the outcome is known.
-                proposal.Complete(KvReply.Error($"CLUSTERDOWN the writes before this one were not answered within {(long)_options.RequestTimeout.TotalMilliseconds} ms; it was not applied"));
+                // Never sent, or only in batches that certainly did not arrive: the outcome is known.
+                proposal.Complete(KvReply.Error(_forwarding is null
+                    ? $"CLUSTERDOWN cannot reach the leader (raft id {_node.SoftState.Lead:x16}); the write was not applied"
+                    : $"CLUSTERDOWN the writes before this one were not answered within {(long)_options.RequestTimeout.TotalMilliseconds} ms; it was not applied"));
             }
             else
             {
@@ -43,14 +45,15 @@ public sealed partial class RaftGroup
             {
                 proposal.Complete(KvReply.Error($"CLUSTERDOWN this node is not the leader{LeaderHint(soft.Lead)}"));
             }
+            else if (now > proposal.Deadline)
+            {
+                // Never sent, or sent only in batches that certainly did not arrive: the outcome is known.
+                proposal.Complete(KvReply.Error(proposal.Change is null && soft.Lead != 0 ? $"CLUSTERDOWN cannot reach the leader (raft id {soft.Lead:x16}); the write was not applied" : NoLeaderError()));
+            }
             else if (canSend && proposal.Change is null)
             {
                 // Membership changes wait for this node to lead (they are not forwarded); writes go in order.
                 send.Add(proposal);
-            }
-            else if (now > proposal.Deadline)
-            {
-                proposal.Complete(KvReply.Error(proposal.Change is null && soft.Lead != 0 ? $"CLUSTERDOWN cannot reach the leader (raft id {soft.Lead:x16}); the write was not applied" : NoLeaderError()));
             }
             else
             {

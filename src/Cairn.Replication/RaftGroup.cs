@@ -526,6 +526,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     private void FailEverything(string error)
     {
+        // A batch out to the leader may have been applied there: its writes' outcome is unknown.
+        _forwarding?.ForEach(p => p.Complete(KvReply.Error(UnknownOutcome(error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error))));
         foreach (var (_, (_, proposal)) in _inLog)
         {
             proposal.Complete(KvReply.Error(error));

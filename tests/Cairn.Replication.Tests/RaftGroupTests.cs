@@ -208,6 +208,18 @@ public sealed partial class RaftGroupTests : IDisposable
         }
     }
 
+    /// <summary>A follower that cannot reach the leader at all answers its writes at the deadline, saying so, as not applied.</summary>
+    [Fact]
+    public async Task AWriteThatNeverReachesTheLeaderIsAnsweredAtItsDeadline()
+    {
+        await using var three = await ThreeGroups.StartAsync(_directory, _ => new InMemoryKvEngine(), o => o with { RequestTimeout = TimeSpan.FromSeconds(1) });
+        var follower = three.Groups.Values.First(g => g != three.Leader);
+        three.Loopbacks[follower.NodeId].FailForwards = int.MaxValue;
+        var reply = await follower.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")])).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.StartsWith("CLUSTERDOWN cannot reach the leader", reply.Text);
+        Assert.EndsWith("the write was not applied", reply.Text);
+    }
+
     /// <summary>
     /// A long read (a KEYS over a large store) runs beside the Raft loop, not on it: while it is held inside the
     /// engine, the leader still commits a write and keeps its term. (It used to run on the group's thread, so

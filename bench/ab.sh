@@ -7,6 +7,7 @@
 #   bench/ab.sh HEAD~1 HEAD                          # two revisions (built in temporary worktrees)
 #   ROUNDS=5 TESTS="set get" PIPELINES="1 16" bench/ab.sh main my-branch
 #   ENV_B="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" bench/ab.sh HEAD HEAD   # one build, two settings
+#   CLIENT_ON=follower TESTS=set bench/ab.sh main HEAD  # the client on a follower: every write forwarded
 # N requests per cell at -P 1 (3×N at higher pipelines); the set cell runs first, so get reads stored keys.
 set -euo pipefail
 [[ $# == 2 ]] || { sed -n 2,9p "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -72,7 +73,10 @@ for round in $(seq "$ROUNDS"); do
       sleep 0.2
     done
     [[ -n $leader ]] || { echo "bench/ab.sh: no leader within 20 s (logs in $cluster_dir)" >&2; exit 1; }
-    resp=$((base + leader - 1))
+    # CLIENT_ON=follower: the client talks to a follower, so every write is forwarded to the leader.
+    target=$leader
+    [[ ${CLIENT_ON:-leader} == follower ]] && target=$((leader % 3 + 1))
+    resp=$((base + target - 1))
     nodes=("$(cat "$cluster_dir/node1.pid")" "$(cat "$cluster_dir/node2.pid")" "$(cat "$cluster_dir/node3.pid")")
     timeout 120 redis-benchmark -p "$resp" -t set -c 50 -d 100 -r 100000 -n 50000 -q >/dev/null 2>&1
     for test in $TESTS; do
@@ -84,7 +88,7 @@ for round in $(seq "$ROUNDS"); do
         rps=$(awk '/throughput summary/ { print $3 }' <<<"$out")
         lat=$(grep -A2 'latency summary' <<<"$out" | tail -1 | awk '{ print $3 "/" $5 }')
         client=$(awk -v n="$n" -v t="$tick" '/^client / { printf "client %.1fus/%.2fcs", ($2 + $3) * 1e6 / n, ($4 + $5) / n }' <<<"$out")
-        line="r$round $side ${test^^} -P $pipeline leader=node$leader  rps=${rps:-failed} p50/p99=${lat:-?}  $client"
+        line="r$round $side ${test^^} -P $pipeline leader=node$leader client=node$target  rps=${rps:-failed} p50/p99=${lat:-?}  $client"
         for i in 0 1 2; do
           line+=$(awk -v a="${cpu0[$i]}" -v b="$(cpu_ticks "${nodes[$i]}")" -v x="${cs0[$i]}" -v y="$(switches "${nodes[$i]}")" \
             -v g0="${gc0[$i]}" -v g1="$(gc_ms $((base + i)))" -v t="$tick" -v n="$n" -v k=$((i + 1)) \

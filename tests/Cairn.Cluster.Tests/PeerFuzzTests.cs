@@ -83,8 +83,12 @@ public sealed class PeerFuzzTests : IDisposable
         _ => PeerWire.Request((ulong)random.NextInt64(), RandomBytes(random, random.Next(0, 64))),
     };
 
-    private static byte[] AfterHandshake(Random random) => random.Next(7) switch
+    private static byte[] AfterHandshake(Random random) => random.Next(9) switch
     {
+        7 => PeerWire.Request((ulong)random.NextInt64(), random.Next(2) == 0
+            ? ForwardBatch(random)
+            : Mutate(PeerPayload.ForwardBatch([new KvCommand(KvOp.Set, [[1], [2]]), new KvCommand(KvOp.Del, [[1]])]), random)),
+        8 => PeerWire.Request((ulong)random.NextInt64(), random.Next(2) == 0 ? PeerPayload.DigestAt((ulong)random.Next(0, 40)) : Mutate(PeerPayload.DigestAt(3), random)),
         0 => PeerWire.Frame(2, RandomBytes(random, random.Next(0, 200))),
         1 => PeerWire.Frame(2, Raft(random)),
         2 => PeerWire.Request((ulong)random.NextInt64(), [(byte)PeerPayloadKind.Forward, (byte)random.Next(2), .. Command(random)]),
@@ -93,6 +97,21 @@ public sealed class PeerFuzzTests : IDisposable
         5 => PeerWire.Frame((byte)random.Next(4, 8), RandomBytes(random, random.Next(0, 40))),
         _ => Mutate(PeerWire.Frame(2, Raft(random)), random),
     };
+
+    /// <summary>A batch of forwarded commands as a follower frames it, the commands as random as <see cref="Command"/> makes them.</summary>
+    private static byte[] ForwardBatch(Random random)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.ForwardBatch);
+        writer.U8(0);
+        var count = random.Next(0, 5);
+        writer.U32((uint)count);
+        for (var i = 0; i < count; i++)
+        {
+            writer.Bytes(Command(random));
+        }
+        return writer.ToArray();
+    }
 
     /// <summary>A well-formed batch of Raft messages, each in another node's name (so the node must drop it).</summary>
     private static byte[] Raft(Random random)

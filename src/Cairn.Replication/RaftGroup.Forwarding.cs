@@ -25,7 +25,7 @@ public sealed partial class RaftGroup
             {
                 // Never sent, or only in batches that certainly did not arrive: the outcome is known.
                 proposal.Complete(KvReply.Error(_forwarding is null
-                    ? $"CLUSTERDOWN cannot reach the leader (raft id {_node.SoftState.Lead:x16}); the write was not applied"
+                    ? CannotReachLeader(_node.SoftState.Lead)
                     : $"CLUSTERDOWN the writes before this one were not answered within {(long)_options.RequestTimeout.TotalMilliseconds} ms; it was not applied"));
             }
             else
@@ -48,7 +48,7 @@ public sealed partial class RaftGroup
             else if (now > proposal.Deadline)
             {
                 // Never sent, or sent only in batches that certainly did not arrive: the outcome is known.
-                proposal.Complete(KvReply.Error(proposal.Change is null && soft.Lead != 0 ? $"CLUSTERDOWN cannot reach the leader (raft id {soft.Lead:x16}); the write was not applied" : NoLeaderError()));
+                proposal.Complete(KvReply.Error(proposal.Change is null && soft.Lead != 0 ? CannotReachLeader(soft.Lead) : NoLeaderError()));
             }
             else if (canSend && proposal.Change is null)
             {
@@ -88,10 +88,9 @@ public sealed partial class RaftGroup
         }
         if (sent.Result is not { } replies)
         {
-            // Never reached the leader (it may be down, a new one not yet known): again shortly, first of all,
-            // not in a tight loop that would starve the election on a busy machine.
+            // Never reached the leader (it may be down, a new one not yet known): again shortly, first of all.
             _waitingForLeader.InsertRange(0, batch);
-            _forwardRetryAt = _time.GetTimestamp() + (long)(0.02 * _time.TimestampFrequency);
+            RetryForwardSoon();
             return;
         }
         // The leader refuses what it takes while not leading; a refused tail (nothing after it applied) goes again.
@@ -107,9 +106,15 @@ public sealed partial class RaftGroup
         if (retry < batch.Count)
         {
             _waitingForLeader.InsertRange(0, batch.Skip(retry));
-            _forwardRetryAt = _time.GetTimestamp() + (long)(0.02 * _time.TimestampFrequency);
+            RetryForwardSoon();
         }
     }
+
+    /// <summary>Again shortly, not in a tight loop that would starve the election on a busy machine.</summary>
+    private void RetryForwardSoon() => _forwardRetryAt = _time.GetTimestamp() + (long)(0.02 * _time.TimestampFrequency);
+
+    private static string CannotReachLeader(ulong leader) =>
+        $"CLUSTERDOWN cannot reach the leader (raft id {leader:x16}); the write was not applied";
 
     private static bool IsNotLeader(KvReply reply) =>
         reply.IsError && reply.Text!.StartsWith("CLUSTERDOWN this node is not the leader", StringComparison.Ordinal);

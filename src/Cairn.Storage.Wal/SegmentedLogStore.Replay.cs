@@ -11,7 +11,7 @@ public sealed partial class SegmentedLogStore
     private void Replay()
     {
         var files = Directory.GetFiles(_directory, "*.wal").Order(StringComparer.Ordinal).ToList();
-        if (files.Count > 1 && !HasCommittedBatch(File.ReadAllBytes(files[^1])))
+        if (files.Count > 1 && !HasCommittedBatch(files[^1]))
         {
             // A crash while a new segment was being made (before its first batch was synced): the segment
             // before it is still the current one, with everything synced.
@@ -143,12 +143,26 @@ public sealed partial class SegmentedLogStore
         return false;
     }
 
-    private static bool HasCommittedBatch(byte[] data)
+    /// <summary>
+    /// Whether a segment holds a synced batch. A rolled segment's first batch is the small restatement of every
+    /// group's metadata, so its head nearly always answers; the whole file is read only when a record runs past it.
+    /// </summary>
+    private static bool HasCommittedBatch(string path)
     {
+        const int Head = 1 << 20;
+        using var file = File.OpenHandle(path);
+        var length = RandomAccess.GetLength(file);
+        var data = new byte[Math.Min(length, Head)];
+        RandomAccess.Read(file, data, 0);
         if (data.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(8)) < 2)
         {
             return true;
         }
+        return FindsCommit(data) || (length > data.Length && FindsCommit(File.ReadAllBytes(path)));
+    }
+
+    private static bool FindsCommit(byte[] data)
+    {
         var position = HeaderSize;
         while (WalRecord.TryRead(data.AsSpan(position), out var body, out var consumed))
         {

@@ -9,7 +9,10 @@ public enum PeerPayloadKind : byte
     /// <summary>One-way: a batch of Raft messages (<see cref="MessageCodec"/>).</summary>
     RaftMessages = 0,
 
-    /// <summary>Request: a client's write, from a follower to the leader. Response: the reply.</summary>
+    /// <summary>
+    /// Request: a client's write, from a follower to the leader. Response: the reply. Followers now send
+    /// <see cref="ForwardBatch"/>; the leader still serves this, for nodes of the previous version during an upgrade.
+    /// </summary>
     Forward = 1,
 
     /// <summary>Request: add a member (as a learner). Response: the reply.</summary>

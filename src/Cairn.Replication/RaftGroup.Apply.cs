@@ -73,8 +73,9 @@ public sealed partial class RaftGroup
                 // The mark ends its batch, so the state is exactly at its index when the digest's checkpoint is made;
                 // its proposer hears of it once the digest is under way.
                 owners.Add(null);
+                var digest = ExpectDigest(entry.Index);
                 ApplyCommands(entries, owners);
-                StartDigest(entry.Index);
+                StartDigest(entry.Index, digest);
                 owner?.Complete(KvReply.Int((long)entry.Index));
                 continue;
             }

@@ -13,7 +13,8 @@ namespace Cairn.Replication;
 public sealed partial class RaftGroup
 {
     private const int DigestsKept = 8;
-    private readonly ConcurrentDictionary<ulong, Task<ulong>> _digests = new();
+    // Registered before the mark is applied, so a caller that sees the index applied finds its digest.
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<ulong?>> _digests = new();
     private volatile string? _corruptAlarm;
 
     /// <summary>Why writes are refused after a digest mismatch (null: no alarm).</summary>
@@ -28,17 +29,8 @@ public sealed partial class RaftGroup
     /// </summary>
     public async Task<ulong?> DigestAtAsync(ulong index, TimeSpan timeout)
     {
-        // The driver's applied index moves past a mark only after its digest was started.
-        var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
-        while (Volatile.Read(ref _applied) < index)
-        {
-            if (_time.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException($"not applied up to index {index} within {(long)timeout.TotalMilliseconds} ms");
-            }
-            await Task.Delay(5).ConfigureAwait(false);
-        }
-        return _digests.TryGetValue(index, out var digest) ? await digest.WaitAsync(timeout).ConfigureAwait(false) : null;
+        await _machine.WaitForAppliedAsync((long)index, CancellationToken.None).WaitAsync(timeout).ConfigureAwait(false);
+        return _digests.TryGetValue(index, out var digest) ? await digest.Task.WaitAsync(timeout).ConfigureAwait(false) : null;
     }
 
     public void RaiseCorruptAlarm(string why)
@@ -52,11 +44,24 @@ public sealed partial class RaftGroup
         }
     }
 
-    /// <summary>On the group's thread, right after the mark at <paramref name="index"/> is applied.</summary>
-    private void StartDigest(ulong index)
+    /// <summary>On the group's thread, before the mark at <paramref name="index"/> is applied.</summary>
+    private TaskCompletionSource<ulong?> ExpectDigest(ulong index)
+    {
+        var digest = new TaskCompletionSource<ulong?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _digests[index] = digest;
+        foreach (var old in _digests.Keys.Order().SkipLast(DigestsKept))
+        {
+            _digests.TryRemove(old, out _);
+        }
+        return digest;
+    }
+
+    /// <summary>On the group's thread, right after the mark at <paramref name="index"/> is applied: checkpoint here, hash beside.</summary>
+    private void StartDigest(ulong index, TaskCompletionSource<ulong?> digest)
     {
         if (_options.OpenCheckpoint is not { } open)
         {
+            digest.TrySetResult(null);
             return;
         }
         var directory = Path.Combine(SnapshotRoot, $"digest-{index}");
@@ -67,6 +72,7 @@ public sealed partial class RaftGroup
             if ((ulong)_machine.Checkpoint(directory) != index)
             {
                 TryDelete(directory);
+                digest.TrySetResult(null);
                 return;
             }
         }
@@ -74,24 +80,25 @@ public sealed partial class RaftGroup
         {
             LogDigestFailed(index, ex.Message);
             TryDelete(directory);
+            digest.TrySetResult(null);
             return;
         }
-        _digests[index] = Task.Run(() =>
+        Task.Run(() =>
         {
             try
             {
                 using var engine = open(directory);
-                return KvStateMachine.DigestOf(engine);
+                digest.TrySetResult(KvStateMachine.DigestOf(engine));
+            }
+            catch (Exception ex)
+            {
+                digest.TrySetException(ex);
             }
             finally
             {
                 TryDelete(directory);
             }
         });
-        foreach (var old in _digests.Keys.Order().SkipLast(DigestsKept))
-        {
-            _digests.TryRemove(old, out _);
-        }
     }
 
     [LoggerMessage(EventId = 2117, Level = LogLevel.Critical, Message = "CORRUPT alarm: {Why}; writes are refused on this node")]

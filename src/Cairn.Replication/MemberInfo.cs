@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using Cairn.Replication.Wire;
+using Cairn.StateMachine.Wire;
 
 namespace Cairn.Replication;
 

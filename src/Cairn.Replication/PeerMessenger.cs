@@ -1,5 +1,6 @@
 using Cairn.Raft;
 using Cairn.Replication.Wire;
+using Cairn.StateMachine.Wire;
 using Cairn.StateMachine;
 
 namespace Cairn.Replication;
@@ -34,17 +35,23 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         }
     }
 
-    public async Task<IReadOnlyList<KvReply>?> ForwardBatchAsync(ulong leader, IReadOnlyList<KvCommand> commands)
+    public async Task<IReadOnlyList<ForwardResult>?> ForwardBatchAsync(ulong leader, IReadOnlyList<ForwardedWrite> writes)
     {
         var address = transport.AddressOf(leader);
         if (address is null)
         {
             return null;
         }
-        KvReply reply;
+        string why;
         try
         {
-            reply = PeerPayload.ReadReply(await transport.RequestAsync(address, PeerPayload.ForwardBatch(commands), requestTimeout));
+            var reply = PeerPayload.ReadReply(await transport.RequestAsync(address, PeerPayload.ForwardSession(writes), requestTimeout));
+            if (PeerPayload.ReadForwardResults(reply, writes.Count) is { } results)
+            {
+                return results;
+            }
+            // One answer for the whole batch: the leader failed the request, or answered something else.
+            why = reply.IsError ? "the leader answered: " + reply.Text : "the leader's reply did not match the batch";
         }
         catch (PeerUnavailableException ex) when (!ex.Sent)
         {
@@ -52,19 +59,13 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         }
         catch (PeerUnavailableException ex)
         {
-            reply = KvReply.Error(RaftGroup.UnknownOutcome(ex.Message));
+            why = ex.Message;
         }
         catch (FormatException ex)
         {
-            reply = KvReply.Error(RaftGroup.UnknownOutcome("the leader's reply was unreadable: " + ex.Message));
+            why = "the leader's reply was unreadable: " + ex.Message;
         }
-        if (reply is { Kind: KvReplyKind.Array, Items: { } items } && items.Length == commands.Count)
-        {
-            return items;
-        }
-        // One answer for the whole batch: the request failed, or the leader refused it as a whole.
-        var every = reply.IsError ? reply : KvReply.Error(RaftGroup.UnknownOutcome("the leader's reply did not match the batch"));
-        return Enumerable.Repeat(every, commands.Count).ToArray();
+        return Enumerable.Repeat(new ForwardResult(KvReply.Error(RaftGroup.UnknownOutcome(why)), WriteOutcome.Unknown), writes.Count).ToArray();
     }
 
     /// <summary>

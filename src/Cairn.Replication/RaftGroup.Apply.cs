@@ -5,8 +5,8 @@ namespace Cairn.Replication;
 
 public sealed partial class RaftGroup
 {
-    /// <summary>The reply to a proposal whose entry was replaced by another leader's: certainly not applied.</summary>
-    private const string LostInLeaderChange = "ERR the write was lost in a leader change; it was not applied";
+    /// <summary>The reply to a proposal whose index the log committed with another entry: certainly not applied.</summary>
+    private const string LostInLeaderChange = "CLUSTERDOWN the write was lost in a leader change; it was not applied";
 
     /// <summary>
     /// Applies committed entries in log order: runs of commands as one state-machine batch, membership
@@ -55,9 +55,10 @@ public sealed partial class RaftGroup
             }
             KvCommand command;
             long timestamp;
+            SessionStamp stamp;
             try
             {
-                command = KvCommandCodec.Decode(entry.Data.Span, out timestamp);
+                command = KvCommandCodec.Decode(entry.Data.Span, out timestamp, out stamp);
             }
             catch (FormatException ex)
             {
@@ -67,7 +68,7 @@ public sealed partial class RaftGroup
                 continue;
             }
             // KvStateMachine counts log positions as long; Raft indexes stay far below 2^63.
-            entries.Add(new KvEntry((long)entry.Index, timestamp, command));
+            entries.Add(new KvEntry((long)entry.Index, timestamp, command, stamp));
             if (command.Op == KvOp.DigestMark)
             {
                 // The mark ends its batch, so the state is exactly at its index when the digest's checkpoint is made;
@@ -76,7 +77,7 @@ public sealed partial class RaftGroup
                 var digest = ExpectDigest(entry.Index);
                 ApplyCommands(entries, owners);
                 StartDigest(entry.Index, digest);
-                owner?.Complete(KvReply.Int((long)entry.Index));
+                owner?.Complete(KvReply.Int((long)entry.Index), WriteOutcome.Applied);
                 continue;
             }
             owners.Add(owner);
@@ -108,12 +109,12 @@ public sealed partial class RaftGroup
             // Only a storage failure gets here, and the group stops on it. The entries are committed, so
             // they are applied after a restart (or by the other replicas): whether that counts as done is
             // not this node's to say.
-            owners.ForEach(o => o?.Complete(KvReply.Error(UnknownOutcome($"this node stopped: {ex.Message}"))));
+            owners.ForEach(o => o?.Complete(KvReply.Error(UnknownOutcome($"this node stopped: {ex.Message}")), WriteOutcome.Unknown));
             throw;
         }
         for (var i = 0; i < replies.Length; i++)
         {
-            owners[i]?.Complete(replies[i]);
+            owners[i]?.Complete(replies[i], WriteOutcome.Applied);
         }
         entries.Clear();
         owners.Clear();

@@ -4,41 +4,29 @@ using Cairn.StateMachine;
 namespace Cairn.Replication;
 
 /// <summary>
-/// Writes on a follower go to the leader as one ordered batch at a time: the next batch leaves only once the
-/// one before it is answered, and a batch that certainly did not reach the leader goes again before anything
-/// after it. So a node's writes enter the log in the order its clients sent them, across leader changes: a
-/// batch the old leader took either is in every later leader's log before what follows, or never commits
-/// (Log Matching). Redis clients rely on that order within a connection (DEL then SET, SET then EXPIRE).
+/// Writes on a follower go to the leader in this node's forwarding session (<see cref="Forwarder"/>): numbered in
+/// the order its clients sent them, several batches out at once, run by the leader's state machine at most once and
+/// in that order, whichever leader takes them and however often they are sent. Redis clients rely on that order
+/// within a connection (DEL then SET, SET then EXPIRE); the session keeps it for every connection of this node.
 /// </summary>
 public sealed partial class RaftGroup
 {
-    // The batch in flight to the leader (null: none), and when a batch that did not leave may go again.
-    private List<PendingReply>? _forwarding;
+    private readonly Forwarder _forwarder;
+    // When writes that came back unanswered may go again (not in a tight loop while no leader answers).
     private long _forwardRetryAt;
 
-    /// <summary>Keeps <paramref name="batch"/> waiting, in order, at the head of what is proposed next.</summary>
-    private void HoldBehindForwarded(List<PendingReply> batch, long now)
-    {
-        foreach (var proposal in batch)
-        {
-            if (now > proposal.Deadline)
-            {
-                // Never sent, or only in batches that certainly did not arrive: the outcome is known.
-                proposal.Complete(KvReply.Error(_forwarding is null
-                    ? CannotReachLeader(_node.SoftState.Lead)
-                    : $"CLUSTERDOWN the writes before this one were not answered within {(long)_options.RequestTimeout.TotalMilliseconds} ms; it was not applied"));
-            }
-            else
-            {
-                _waitingForLeader.Add(proposal);
-            }
-        }
-    }
+    private Forwarder NewForwarder() => new(
+        _options.MaxBatch,
+        _time.TimestampFrequency,
+        item => item.Refusal is { } refusal
+            ? $"CLUSTERDOWN no leader took the write within {(long)_options.RequestTimeout.TotalMilliseconds} ms (the last said: {refusal}); it was not applied"
+            : CannotReachLeader(_node.SoftState.Lead),
+        () => UnknownOutcome($"the leader did not answer within {(long)_options.RequestTimeout.TotalMilliseconds} ms"));
 
+    /// <summary>This node does not lead: its new writes go to the leader behind what is out, or wait for room.</summary>
     private void ForwardOrWait(List<PendingReply> batch, SoftState soft, long now)
     {
         var send = new List<PendingReply>(batch.Count);
-        var canSend = soft.Lead != 0 && _transport is not null;
         foreach (var proposal in batch)
         {
             if (proposal.Forwarded)
@@ -47,75 +35,69 @@ public sealed partial class RaftGroup
             }
             else if (now > proposal.Deadline)
             {
-                // Never sent, or sent only in batches that certainly did not arrive: the outcome is known.
+                // Never sent: the outcome is known.
                 proposal.Complete(KvReply.Error(proposal.Change is null && soft.Lead != 0 ? CannotReachLeader(soft.Lead) : NoLeaderError()));
             }
-            else if (canSend && proposal.Change is null)
+            else if (proposal.Change is not null)
             {
-                // Membership changes wait for this node to lead (they are not forwarded); writes go in order.
-                send.Add(proposal);
+                // Membership changes wait for this node to lead (they are not forwarded).
+                _waitingForLeader.Add(proposal);
             }
             else
             {
-                _waitingForLeader.Add(proposal);
+                send.Add(proposal);
             }
         }
-        if (send.Count > 0)
+        if (send.Count == 0)
         {
-            ForwardBatch(soft.Lead, send);
+            return;
+        }
+        if (CanForward(soft, now) && _forwarder.CanTakeNew)
+        {
+            SendForward(soft.Lead, _forwarder.Take(send));
+        }
+        else
+        {
+            _waitingForLeader.AddRange(send);
         }
     }
 
-    private void ForwardBatch(ulong leader, List<PendingReply> batch)
+    private bool CanForward(SoftState soft, long now) => soft.Lead != 0 && _transport is not null && now >= _forwardRetryAt;
+
+    /// <summary>Sends again, in order, what came back unanswered, once nothing is out; before any new write.</summary>
+    private void ResendForwards(SoftState soft, long now)
     {
-        _forwarding = batch;
-        var commands = batch.Select(p => p.Command).ToArray();
-        _transport!.ForwardBatchAsync(leader, commands).ContinueWith(t =>
+        if (_forwarder.ResendDue && soft.State != StateType.Leader && CanForward(soft, now))
         {
-            _work.Enqueue(() => Forwarded(leader, batch, t));
+            foreach (var batch in _forwarder.Resend())
+            {
+                SendForward(soft.Lead, batch);
+            }
+        }
+    }
+
+    private void SendForward(ulong leader, Forwarder.Batch batch)
+    {
+        _transport!.ForwardBatchAsync(leader, batch.Writes).ContinueWith(t =>
+        {
+            _work.Enqueue(() => Forwarded(batch, t));
             _signal.Set();
         }, TaskScheduler.Default);
     }
 
-    /// <summary>On the group's thread: answers a forwarded batch, or puts it back at the head to go again.</summary>
-    private void Forwarded(ulong leader, List<PendingReply> batch, Task<IReadOnlyList<KvReply>?> sent)
+    /// <summary>On the group's thread: answers what the leader answered; the rest goes again.</summary>
+    private void Forwarded(Forwarder.Batch batch, Task<IReadOnlyList<ForwardResult>?> sent)
     {
-        _forwarding = null;
-        if (!sent.IsCompletedSuccessfully)
+        var results = sent.IsCompletedSuccessfully
+            ? sent.Result
+            : Enumerable.Repeat(new ForwardResult(KvReply.Error(UnknownOutcome(sent.Exception?.InnerException?.Message)), WriteOutcome.Unknown), batch.Writes.Count).ToArray();
+        if (_forwarder.Answered(batch, results))
         {
-            batch.ForEach(p => p.Complete(KvReply.Error(UnknownOutcome(sent.Exception?.InnerException?.Message))));
-            return;
-        }
-        if (sent.Result is not { } replies)
-        {
-            // Never reached the leader (it may be down, a new one not yet known): again shortly, first of all.
-            _waitingForLeader.InsertRange(0, batch);
-            RetryForwardSoon();
-            return;
-        }
-        // The leader refuses what it takes while not leading; a refused tail (nothing after it applied) goes again.
-        var retry = replies.Count;
-        while (retry > 0 && IsNotLeader(replies[retry - 1]))
-        {
-            retry--;
-        }
-        for (var i = 0; i < retry; i++)
-        {
-            batch[i].Complete(replies[i]);
-        }
-        if (retry < batch.Count)
-        {
-            _waitingForLeader.InsertRange(0, batch.Skip(retry));
-            RetryForwardSoon();
+            // Again shortly, not in a tight loop that would starve the election on a busy machine.
+            _forwardRetryAt = _time.GetTimestamp() + (long)(0.02 * _time.TimestampFrequency);
         }
     }
 
-    /// <summary>Again shortly, not in a tight loop that would starve the election on a busy machine.</summary>
-    private void RetryForwardSoon() => _forwardRetryAt = _time.GetTimestamp() + (long)(0.02 * _time.TimestampFrequency);
-
     private static string CannotReachLeader(ulong leader) =>
         $"CLUSTERDOWN cannot reach the leader (raft id {leader:x16}); the write was not applied";
-
-    private static bool IsNotLeader(KvReply reply) =>
-        reply.IsError && reply.Text!.StartsWith("CLUSTERDOWN this node is not the leader", StringComparison.Ordinal);
 }

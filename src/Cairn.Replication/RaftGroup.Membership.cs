@@ -259,6 +259,7 @@ public sealed partial class RaftGroup
             LastSnapshotBytes = Interlocked.Read(ref _lastSnapshotBytes),
             Members = members,
             CorruptAlarm = _corruptAlarm,
+            Forwarding = new ForwardingStatus(_forwarder.Session, _forwarder.Unanswered, _forwarder.Resent, _forwarder.Renewed, _machine.SessionCount),
         });
     }
 
@@ -325,7 +326,15 @@ public sealed record GroupStatus
     public long LeaderChanges { get; init; }
 
     public required IReadOnlyList<MemberStatus> Members { get; init; }
+
+    public ForwardingStatus Forwarding { get; init; } = new(0, 0, 0, 0, 0);
 }
+
+/// <summary>
+/// This node's forwarding session (id, writes out and not answered, writes sent again, sessions ended and replaced),
+/// and the sessions its state machine holds (every follower's, open or closed).
+/// </summary>
+public sealed record ForwardingStatus(ulong Session, int Unanswered, long Resent, long Renewed, int Sessions);
 
 /// <summary>
 /// One member: <see cref="Match"/> (how far its log matches the leader's) and <see cref="State"/>

@@ -67,6 +67,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _timeoutTicks = (long)(options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
         _clock = new ProposalClock(_time, () => _machine.AppliedTime);
+        _forwarder = NewForwarder();
         machine.CommandFaulted = LogCommandFaulted;
         if (options.InitialVoters.Count > 0 && IsEmpty)
         {
@@ -99,6 +100,21 @@ public sealed partial class RaftGroup : IAsyncDisposable
     /// <summary>A write forwarded by a follower: proposed here if this node leads, refused otherwise (never forwarded again).</summary>
     public Task<KvReply> ProposeForwardedAsync(KvCommand command) =>
         Refusal(command) ?? Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
+
+    /// <summary>
+    /// A write a follower forwarded in its session: proposed with its stamp if this node leads, refused otherwise.
+    /// The result says whether it ran, so the follower knows what to send again.
+    /// </summary>
+    public Task<ForwardResult> ProposeForwardedAsync(ForwardedWrite write)
+    {
+        if (Refusal(write.Command) is { } refused)
+        {
+            return refused.ContinueWith(t => new ForwardResult(t.Result, WriteOutcome.NotApplied), TaskScheduler.Default);
+        }
+        var pending = new PendingReply(write.Command, Deadline()) { Forwarded = true, Stamp = write.Stamp };
+        Enqueue(_proposals, pending);
+        return pending.ResultAsync();
+    }
 
     /// <summary>
     /// A linearizable read: served once the applied index reaches a read index taken after the call. Its operands
@@ -140,7 +156,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
     {
         if (_stop.IsCancellationRequested)
         {
-            return Task.FromResult(KvReply.Error(Fatal is { } fatal ? $"ERR this node stopped: {fatal.Message}" : "ERR server is shutting down"));
+            pending.Complete(KvReply.Error(Fatal is { } fatal ? $"ERR this node stopped: {fatal.Message}" : "ERR server is shutting down"));
+            return pending.Task;
         }
         queue.Enqueue(pending);
         _signal.Set();
@@ -249,13 +266,15 @@ public sealed partial class RaftGroup : IAsyncDisposable
         {
             PromoteCaughtUpLearners();
             FailOverdue(now);
+            _forwarder.Expire(now);
             PublishStatus();
         }
     }
 
     private void ProposeWaiting(long now)
     {
-        if (_proposals.IsEmpty && _waitingForLeader.Count == 0)
+        ResendForwards(_node.SoftState, now);
+        if (_proposals.IsEmpty && _waitingForLeader.Count == 0 && (_forwarder.Unanswered == 0 || _node.SoftState.State != StateType.Leader))
         {
             return;
         }
@@ -277,17 +296,13 @@ public sealed partial class RaftGroup : IAsyncDisposable
             return;
         }
         var soft = _node.SoftState;
-        if (_forwarding is not null || now < _forwardRetryAt)
-        {
-            // Writes forwarded earlier are not answered yet: nothing after them goes first, here or to a leader.
-            HoldBehindForwarded(batch, now);
-            return;
-        }
         if (soft.State != StateType.Leader)
         {
             ForwardOrWait(batch, soft, now);
             return;
         }
+        // Writes this node forwarded while it followed go first, in their session (a copy still on its way runs at most once).
+        batch.InsertRange(0, _forwarder.TakeOver());
         var commands = batch.Where(p => p.Change is null).ToList();
         foreach (var change in batch.Where(p => p.Change is not null))
         {
@@ -301,7 +316,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         var payloads = new ReadOnlyMemory<byte>[commands.Count];
         for (var i = 0; i < commands.Count; i++)
         {
-            payloads[i] = KvCommandCodec.Encode(commands[i].Command, timestamp);
+            payloads[i] = KvCommandCodec.Encode(commands[i].Command, timestamp, commands[i].Stamp);
         }
         var first = _node.LastIndex + 1;
         try
@@ -330,11 +345,12 @@ public sealed partial class RaftGroup : IAsyncDisposable
         var term = _node.HardState.Term;
         for (var i = 0; i < commands.Count; i++)
         {
-            // A proposal still recorded at this index was in an older term's entry that our log no longer has
-            // (a leader's append cut it), so it can never commit: answered now, never left without an answer.
+            // A proposal still recorded at this index was in an older term's entry that our log no longer has (a
+            // leader's append cut it). It is answered now, never left waiting; but another member may still hold that
+            // entry and commit it as a later leader, so its outcome is unknown (a follower's forwarder sends it again).
             if (_inLog.Remove(first + (ulong)i, out var lost))
             {
-                lost.Proposal.Complete(KvReply.Error(LostInLeaderChange));
+                lost.Proposal.Complete(KvReply.Error(UnknownOutcome("its log entry was replaced in a leader change")), WriteOutcome.Unknown);
             }
             _inLog[first + (ulong)i] = (term, commands[i]);
         }
@@ -505,7 +521,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         foreach (var (index, (_, proposal)) in _inLog.Where(p => now > p.Value.Proposal.Deadline).ToList())
         {
             _inLog.Remove(index);
-            proposal.Complete(KvReply.Error(UnknownOutcome($"not committed within {(long)_options.RequestTimeout.TotalMilliseconds} ms")));
+            proposal.Complete(KvReply.Error(UnknownOutcome($"not committed within {(long)_options.RequestTimeout.TotalMilliseconds} ms")), WriteOutcome.Unknown);
         }
         foreach (var (id, round) in _readRounds.Where(r => r.Value.TrueForAll(p => now > p.Deadline)).ToList())
         {
@@ -526,11 +542,12 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     private void FailEverything(string error)
     {
-        // A batch out to the leader may have been applied there: its writes' outcome is unknown.
-        _forwarding?.ForEach(p => p.Complete(KvReply.Error(UnknownOutcome(error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error))));
+        // Writes in the log, or out to the leader, may yet be applied: their outcome is unknown.
+        var unknown = UnknownOutcome(error.StartsWith("ERR ", StringComparison.Ordinal) ? error[4..] : error);
+        _forwarder.FailAll(unknown, error);
         foreach (var (_, (_, proposal)) in _inLog)
         {
-            proposal.Complete(KvReply.Error(error));
+            proposal.Complete(KvReply.Error(unknown), WriteOutcome.Unknown);
         }
         foreach (var pending in _proposals.Concat(_reads).Concat(_waitingForLeader).Concat(_readsWaitingForLeader))
         {

@@ -67,11 +67,11 @@ public interface IRaftTransport
     void Send(IReadOnlyList<Message> messages);
 
     /// <summary>
-    /// Forwards writes to the leader, to be proposed in this order; the replies are the leader's, in the same order,
-    /// or (all of them) an error saying the outcome is unknown. Null when the batch certainly did not reach the
-    /// leader (not connected): the caller may try again.
+    /// Forwards writes of this node's session to the leader, to be proposed in this order; the results are the
+    /// leader's, in the same order, or (all of them) an error whose outcome is unknown. Null when the batch certainly
+    /// did not reach the leader (not connected): the caller may try again.
     /// </summary>
-    Task<IReadOnlyList<KvReply>?> ForwardBatchAsync(ulong leader, IReadOnlyList<KvCommand> commands);
+    Task<IReadOnlyList<ForwardResult>?> ForwardBatchAsync(ulong leader, IReadOnlyList<ForwardedWrite> writes);
 
     /// <summary>The group's members changed: where to reach them now.</summary>
     void MembersChanged(IReadOnlyCollection<MemberInfo> members);

@@ -249,6 +249,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         {
             PeerPayloadKind.Forward => await _group.ProposeForwardedAsync(KvCommandCodec.Decode(payload.AsSpan(2), out _)),
             PeerPayloadKind.ForwardBatch => await ProposeForwardedBatchAsync(PeerPayload.ReadForwardBatch(payload.AsSpan(2))),
+            PeerPayloadKind.ForwardSession => await ProposeForwardedSessionAsync(PeerPayload.ReadForwardSession(payload.AsSpan(2))),
             PeerPayloadKind.DigestAt when payload.Length == 10 => await DigestAtAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2))),
             PeerPayloadKind.AddNode => await AddMemberAsync(MemberInfo.Decode(payload.AsSpan(2)), forwarded),
             PeerPayloadKind.RemoveNode => await RemoveMemberAsync(BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(2)), forwarded),
@@ -264,6 +265,13 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     {
         var replies = commands.Select(_group.ProposeForwardedAsync).ToArray();
         return KvReply.Array(await Task.WhenAll(replies));
+    }
+
+    /// <summary>Enqueued in order before the first await, as <see cref="ProposeForwardedBatchAsync"/>.</summary>
+    private async Task<KvReply> ProposeForwardedSessionAsync(List<ForwardedWrite> writes)
+    {
+        var results = writes.Select(_group.ProposeForwardedAsync).ToArray();
+        return PeerPayload.ForwardResults(await Task.WhenAll(results));
     }
 
     private KvReply ReceiveChunk(ulong from, ReadOnlySpan<byte> body)

@@ -4,26 +4,40 @@ namespace Cairn.StateMachine;
 
 /// <summary>
 /// The log form of a command: version (u8) | timestamp (i64, the proposer's Unix ms: Apply's only
-/// clock) | op (u8) | flags (u16) | number (i64) | number2 (i64) | float (f64) | argument count (u32) |
-/// each argument as length (u32) and bytes. Little-endian. This format is in every replicated log:
-/// change it only with a new version number, and keep decoding the old ones.
+/// clock) | [version 2 only: session, seq, answered, previous (u64 each): the <see cref="SessionStamp"/> of a
+/// forwarded write] | op (u8) | flags (u16) | number (i64) | number2 (i64) | float (f64) | argument count (u32) |
+/// each argument as length (u32) and bytes. Little-endian. A write without a session is written as version 1.
+/// This format is in every replicated log: change it only with a new version number, and keep decoding the old ones.
 /// </summary>
 public static class KvCommandCodec
 {
     private const byte Version = 1;
+    private const byte SessionVersion = 2;
+    private const int StampSize = 4 * 8;
     private const int FixedSize = 1 + 8 + 1 + 2 + 8 + 8 + 8 + 4;
 
-    public static byte[] Encode(KvCommand command, long timestamp)
+    public static byte[] Encode(KvCommand command, long timestamp) => Encode(command, timestamp, SessionStamp.None);
+
+    public static byte[] Encode(KvCommand command, long timestamp, SessionStamp stamp)
     {
-        var size = FixedSize;
+        var stampSize = stamp.IsNone ? 0 : StampSize;
+        var size = FixedSize + stampSize;
         foreach (var arg in command.Args)
         {
             size += 4 + arg.Length;
         }
         var data = new byte[size];
         var span = data.AsSpan();
-        span[0] = Version;
+        span[0] = stamp.IsNone ? Version : SessionVersion;
         BinaryPrimitives.WriteInt64LittleEndian(span[1..], timestamp);
+        if (!stamp.IsNone)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(span[9..], stamp.Session);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[17..], stamp.Seq);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[25..], stamp.Answered);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[33..], stamp.Previous);
+            span = span[StampSize..];
+        }
         span[9] = (byte)command.Op;
         BinaryPrimitives.WriteUInt16LittleEndian(span[10..], (ushort)command.Flags);
         BinaryPrimitives.WriteInt64LittleEndian(span[12..], command.Number);
@@ -41,13 +55,33 @@ public static class KvCommandCodec
     }
 
     /// <summary>Decodes a command and its timestamp; <see cref="FormatException"/> for anything malformed (bytes from a peer are not trusted).</summary>
-    public static KvCommand Decode(ReadOnlySpan<byte> data, out long timestamp)
+    public static KvCommand Decode(ReadOnlySpan<byte> data, out long timestamp) => Decode(data, out timestamp, out _);
+
+    /// <summary>Decodes a command, its timestamp and its session stamp (<see cref="SessionStamp.None"/> in a version 1 entry).</summary>
+    public static KvCommand Decode(ReadOnlySpan<byte> data, out long timestamp, out SessionStamp stamp)
     {
-        if (data.Length < FixedSize || data[0] != Version)
+        if (data.Length < FixedSize || data[0] is not (Version or SessionVersion))
         {
             throw new FormatException("not a Cairn command (unknown version or too short)");
         }
         timestamp = BinaryPrimitives.ReadInt64LittleEndian(data[1..]);
+        stamp = SessionStamp.None;
+        if (data[0] == SessionVersion)
+        {
+            if (data.Length < FixedSize + StampSize)
+            {
+                throw new FormatException("not a Cairn command (too short for its session)");
+            }
+            stamp = new SessionStamp(
+                BinaryPrimitives.ReadUInt64LittleEndian(data[9..]), BinaryPrimitives.ReadUInt64LittleEndian(data[17..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(data[25..]), BinaryPrimitives.ReadUInt64LittleEndian(data[33..]));
+            if (stamp.IsNone || stamp.Seq == 0)
+            {
+                throw new FormatException("a session entry needs a session id and a sequence number");
+            }
+            // The rest is laid out as in version 1 (with the version and timestamp in front).
+            data = data[StampSize..];
+        }
         var op = (KvOp)data[9];
         if (!Enum.IsDefined(op))
         {

@@ -60,6 +60,7 @@ public sealed partial class KvStateMachine
         Volatile.Write(ref _appliedTime, ReadMetaLong(KeyCodec.AppliedTimeKey));
         Volatile.Write(ref _appliedIndex, ReadMetaLong(KeyCodec.AppliedIndexKey));
         EnsureNamesIndexed();
+        LoadSessions();
         Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
     }
 }

@@ -54,6 +54,7 @@ public sealed partial class KvStateMachine
         _keyCount = ReadMetaLong(KeyCodec.KeyCountKey);
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
         EnsureNamesIndexed();
+        LoadSessions();
     }
 
     /// <summary>Index of the last applied entry (0 when none); durable once Apply returns.</summary>
@@ -90,7 +91,8 @@ public sealed partial class KvStateMachine
     /// Total: a command that breaks its op's rules (<see cref="KvCommandRules"/>) gets Redis's error, and one
     /// whose logic throws gets an error reply and leaves no trace (the batch is applied again without it),
     /// the same on every replica. Entries at or below <see cref="AppliedIndex"/> were applied before and are
-    /// skipped with an error reply. Only a failure of the store (<see cref="StorageException"/>) propagates,
+    /// skipped with an error reply. A forwarded write runs only as its session's next one (see
+    /// <see cref="AdmitForwarded"/>). Only a failure of the store (<see cref="StorageException"/>) propagates,
     /// and then nothing of the batch is applied.
     /// </summary>
     public void Apply(ReadOnlySpan<KvEntry> entries, Span<KvReply> replies, bool sync)
@@ -104,6 +106,7 @@ public sealed partial class KvStateMachine
             {
                 _workKeys = _keyCount;
                 _workExpires = _expiresCount;
+                _logNow = _appliedTime;
                 try
                 {
                     applied = ExecuteAll(entries, replies, faulted);
@@ -119,6 +122,7 @@ public sealed partial class KvStateMachine
                     _batch.Clear();
                     _pending.Clear();
                     _pendingFlush = false;
+                    LoadSessions();
                 }
             }
             var time = _appliedTime;
@@ -147,7 +151,18 @@ public sealed partial class KvStateMachine
                     _withdrawn.Add(dataKey);
                 }
             }
-            _engine.Write(_batch, sync);
+            WriteSessions();
+            try
+            {
+                _engine.Write(_batch, sync);
+            }
+            catch
+            {
+                // Nothing of the batch is applied: neither are its sessions' changes.
+                LoadSessions();
+                throw;
+            }
+            _sessionsChanged.Clear();
             foreach (var dataKey in _withdrawn)
             {
                 _cache.Install(dataKey, _pending[dataKey]);
@@ -188,13 +203,23 @@ public sealed partial class KvStateMachine
                 continue;
             }
             _now = entry.Timestamp;
+            _logNow = Math.Max(_logNow, entry.Timestamp);
             _index = entry.Index;
             _eventOrdinal = 0;
             _faultAt = i;
+            applied = entry.Index;
+            if (!entry.Session.IsNone && AdmitForwarded(entry) is { } answered)
+            {
+                replies[i] = answered;
+                continue;
+            }
             replies[i] = faulted is not null && faulted.Contains(i)
                 ? KvReply.Error($"ERR internal error applying the command (entry {entry.Index}); it was not applied")
                 : KvCommandRules.Check(entry.Command) is { } error ? KvReply.Error(error) : Execute(entry.Command);
-            applied = entry.Index;
+            if (!entry.Session.IsNone)
+            {
+                KeepReply(entry.Session, replies[i]);
+            }
         }
         return applied;
     }

@@ -16,7 +16,7 @@ public sealed class CorruptionCheckTests
         var leader = await cluster.WaitForLeaderAsync();
         Assert.True(await leader.Db.StringSetAsync("a", "1"));
         var healthy = (string)(await leader.Db.ExecuteAsync("RAFT.CHECK"))!;
-        Assert.Equal(2, healthy.Split(" same").Length - 1);
+        Assert.True(healthy.Split(" same").Length - 1 == 2, healthy);
 
         var follower = cluster.Nodes.First(n => n != leader);
         follower.Kill();

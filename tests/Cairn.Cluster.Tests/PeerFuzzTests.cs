@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Cairn.Raft;
 using Cairn.Replication.Wire;
+using Cairn.StateMachine.Wire;
 using Cairn.StateMachine;
 
 namespace Cairn.Cluster.Tests;

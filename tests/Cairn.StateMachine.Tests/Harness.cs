@@ -48,6 +48,22 @@ public sealed class Harness : IDisposable
         return replies;
     }
 
+    /// <summary>Writes forwarded in a session, as one batch: each with its stamp.</summary>
+    public KvReply[] WriteForwarded(params (KvCommand Command, SessionStamp Stamp)[] writes) =>
+        WriteTimed(writes.Select(w => (w.Command, w.Stamp, Now)).ToArray());
+
+    /// <summary>Goes on from the machine's applied index (after a restore).</summary>
+    public void ContinueFromApplied() => _index = Machine.AppliedIndex;
+
+    /// <summary>Writes as one batch, each with its own session stamp and proposer's clock.</summary>
+    public KvReply[] WriteTimed(params (KvCommand Command, SessionStamp Stamp, long Now)[] writes)
+    {
+        var entries = writes.Select(w => new KvEntry(++_index, w.Now, w.Command, w.Stamp)).ToArray();
+        var replies = new KvReply[entries.Length];
+        Machine.Apply(entries, replies, sync: false);
+        return replies;
+    }
+
     public KvReply Read(KvCommand command, long? at = null) => Machine.Query(command, at ?? Now);
 
     public string? Get(string key, long? at = null)

@@ -48,4 +48,27 @@ public class KvCommandCodecTests
             }
         }
     }
+
+    /// <summary>A forwarded write's entry (version 2) carries its session stamp; every other write keeps version 1's bytes.</summary>
+    [Fact]
+    public void ASessionStampTravelsInVersionTwoAndOtherWritesStayVersionOne()
+    {
+        var command = new KvCommand(KvOp.Set, [Harness.B("k"), Harness.B("v")], 5, flags: KvFlags.ExpireRelative);
+        var plain = KvCommandCodec.Encode(command, 42);
+        Assert.Equal(1, plain[0]);
+        Assert.Equal(plain, KvCommandCodec.Encode(command, 42, SessionStamp.None));
+        var stamp = new SessionStamp(0xFEED, 7, 3, 0xBEEF);
+        var stamped = KvCommandCodec.Encode(command, 42, stamp);
+        Assert.Equal(2, stamped[0]);
+        Assert.Equal(plain.Length + 32, stamped.Length);
+        var decoded = KvCommandCodec.Decode(stamped, out var timestamp, out var read);
+        Assert.Equal((42L, stamp), (timestamp, read));
+        Assert.Equal(command.Args, decoded.Args);
+        Assert.Equal((command.Op, command.Number, command.Flags), (decoded.Op, decoded.Number, decoded.Flags));
+        KvCommandCodec.Decode(plain, out _, out var none);
+        Assert.True(none.IsNone);
+        // A session entry without a session or a sequence number is not a session entry.
+        Assert.Throws<FormatException>(() => KvCommandCodec.Decode(KvCommandCodec.Encode(command, 42, stamp with { Seq = 0 }), out _, out _));
+        Assert.Throws<FormatException>(() => KvCommandCodec.Decode(stamped.AsSpan(0, 40), out _, out _));
+    }
 }

@@ -1,4 +1,5 @@
 using Cairn.Raft;
+using Cairn.StateMachine.Wire;
 
 namespace Cairn.Replication.Wire;
 

@@ -1,4 +1,5 @@
 using Cairn.Raft;
+using Cairn.StateMachine.Wire;
 using Cairn.StateMachine;
 
 namespace Cairn.Replication.Wire;
@@ -35,6 +36,13 @@ public enum PeerPayloadKind : byte
 
     /// <summary>Request: this node's digest at a log index (u64). Response: the digest as an integer, or nil if it has none.</summary>
     DigestAt = 7,
+
+    /// <summary>
+    /// Request: a follower's writes in its forwarding session (<see cref="SessionStamp"/>), proposed in this order.
+    /// Response: for each, in order, a pair [outcome (integer: <see cref="WriteOutcome"/>), reply]. Followers of this
+    /// version send it; the leader still serves <see cref="ForwardBatch"/> for followers of the previous one.
+    /// </summary>
+    ForwardSession = 8,
 }
 
 /// <summary>
@@ -77,6 +85,77 @@ public static class PeerPayload
             commands.Add(KvCommandCodec.Decode(reader.BytesSpan(), out _));
         }
         return commands;
+    }
+
+    /// <summary>Session (u64), previous (u64), answered (u64), count (u32), then each write's seq (u64) and command.</summary>
+    public static byte[] ForwardSession(IReadOnlyList<ForwardedWrite> writes)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.ForwardSession);
+        writer.U8(0);
+        var first = writes.Count > 0 ? writes[0].Stamp : SessionStamp.None;
+        writer.U64(first.Session);
+        writer.U64(first.Previous);
+        writer.U64(first.Answered);
+        writer.U32((uint)writes.Count);
+        foreach (var write in writes)
+        {
+            if (write.Stamp.Session != first.Session || write.Stamp.Previous != first.Previous || write.Stamp.Answered != first.Answered)
+            {
+                throw new ArgumentException("a forwarded batch is of one session", nameof(writes));
+            }
+            writer.U64(write.Stamp.Seq);
+            writer.Bytes(KvCommandCodec.Encode(write.Command, timestamp: 0));
+        }
+        return writer.ToArray();
+    }
+
+    public static List<ForwardedWrite> ReadForwardSession(ReadOnlySpan<byte> body)
+    {
+        var reader = new WireReader(body);
+        var session = reader.U64();
+        var previous = reader.U64();
+        var answered = reader.U64();
+        var count = reader.Count(12);
+        if (session == 0 && count > 0)
+        {
+            throw new FormatException("a forwarded batch needs a session id");
+        }
+        var writes = new List<ForwardedWrite>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var seq = reader.U64();
+            if (seq == 0)
+            {
+                throw new FormatException("a forwarded write needs a sequence number");
+            }
+            writes.Add(new ForwardedWrite(KvCommandCodec.Decode(reader.BytesSpan(), out _), new SessionStamp(session, seq, answered, previous)));
+        }
+        return writes;
+    }
+
+    /// <summary>The leader's answer to <see cref="ForwardSession"/>: a pair [outcome, reply] per write.</summary>
+    public static KvReply ForwardResults(IReadOnlyList<ForwardResult> results) =>
+        KvReply.Array(results.Select(r => KvReply.Array([KvReply.Int((long)r.Outcome), r.Reply])).ToArray());
+
+    /// <summary>The results in <paramref name="reply"/>, or null when it is not one pair per write with a known outcome.</summary>
+    public static ForwardResult[]? ReadForwardResults(KvReply reply, int count)
+    {
+        if (reply is not { Kind: KvReplyKind.Array, Items: { } items } || items.Length != count)
+        {
+            return null;
+        }
+        var results = new ForwardResult[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (items[i] is not { Kind: KvReplyKind.Array, Items: [{ Kind: KvReplyKind.Integer } outcome, var answer] }
+                || outcome.Integer is not ((long)WriteOutcome.NotApplied or (long)WriteOutcome.Applied or (long)WriteOutcome.Unknown))
+            {
+                return null;
+            }
+            results[i] = new ForwardResult(answer, (WriteOutcome)outcome.Integer);
+        }
+        return results;
     }
 
     public static byte[] DigestAt(ulong index)

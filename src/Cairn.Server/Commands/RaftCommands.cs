@@ -165,6 +165,12 @@ internal static class RaftCommands
         Line("snapshots_created", s.SnapshotsTaken);
         Line("snapshots_sent", s.SnapshotsSent);
         Line("snapshots_loaded", s.SnapshotsInstalled);
+        text.Append("\r\n# Forwarding\r\n");
+        Line("forward_session", s.Forwarding.Session.ToString("x16"));
+        Line("forward_unanswered", s.Forwarding.Unanswered);
+        Line("forward_resent", s.Forwarding.Resent);
+        Line("forward_sessions_renewed", s.Forwarding.Renewed);
+        Line("sessions", s.Forwarding.Sessions);
         return text.ToString();
     }
 

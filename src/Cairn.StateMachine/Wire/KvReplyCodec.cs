@@ -1,8 +1,6 @@
-using Cairn.StateMachine;
+namespace Cairn.StateMachine.Wire;
 
-namespace Cairn.Replication.Wire;
-
-/// <summary>A state-machine reply on the wire (the answer to a forwarded write): kind, then its value.</summary>
+/// <summary>A state-machine reply as bytes (the answer to a forwarded write; a reply a forwarding session keeps): kind, then its value.</summary>
 public static class KvReplyCodec
 {
     private const int MaxDepth = 8;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Cairn.Replication.Wire;
+namespace Cairn.StateMachine.Wire;
 
 /// <summary>Little-endian writer for the peer wire format; grows as needed.</summary>
 public sealed class WireWriter(int capacity = 256)
@@ -35,7 +35,7 @@ public sealed class WireWriter(int capacity = 256)
         _buffer.Advance(8);
     }
 
-    public void I64(long value) => U64((ulong)value);
+    public void I64(long value) => U64(unchecked((ulong)value));
 
     public void Bytes(ReadOnlySpan<byte> value)
     {
@@ -67,7 +67,7 @@ public ref struct WireReader(ReadOnlySpan<byte> data)
 
     public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
 
-    public long I64() => (long)U64();
+    public long I64() => unchecked((long)U64());
 
     /// <summary>A count of items each at least <paramref name="minItemSize"/> bytes: refused if the payload cannot hold them.</summary>
     public int Count(int minItemSize)

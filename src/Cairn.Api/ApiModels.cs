@@ -28,6 +28,12 @@ public sealed record MemberView(
 
 public sealed record ClusterView(string Node, string Role, long Term, string? Leader, long CommitIndex, long AppliedIndex, IReadOnlyList<MemberView> Members);
 
+/// <summary>POST /v1/cluster/check when every member agrees: the report lists each member's digest at the index.</summary>
+public sealed record CheckView(bool Agree, string Report);
+
+/// <summary>A raised alarm: its kind (CORRUPT) and why.</summary>
+public sealed record AlarmView(string Alarm, string Reason);
+
 /// <summary>POST /v1/cluster/members: a node id and its Raft (peer) address; <see cref="Learner"/> keeps it a non-voting learner.</summary>
 public sealed record AddMemberBody(string Id, string Address, bool Learner = false);
 

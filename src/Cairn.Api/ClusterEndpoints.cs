@@ -19,7 +19,33 @@ internal static class ClusterEndpoints
         cluster.MapPost("/cluster/members", AddMemberAsync).WithName("AddMember").WithSummary("Adds a node: a learner, promoted to voter once caught up unless learner is true");
         cluster.MapDelete("/cluster/members/{id}", RemoveMemberAsync).WithName("RemoveMember").WithSummary("Removes a member by node id");
         cluster.MapGet("/raft/stats", GetStatsAsync).WithName("GetRaftStats").WithSummary("This node's Raft and storage counters");
+        cluster.MapPost("/cluster/check", CheckAsync).WithName("CheckCluster").WithSummary("The corruption check: every member's digest at one log index, compared (409 and the alarm on a mismatch)");
+        cluster.MapGet("/cluster/alarms", GetAlarms).WithName("GetAlarms").WithSummary("The raised alarms (CORRUPT): writes are refused while one is up");
+        cluster.MapDelete("/cluster/alarms", DisarmAsync).WithName("DisarmAlarms").WithSummary("Disarms the alarms on every member (through the log)");
     }
+
+    private static async Task<IResult> CheckAsync(KvServiceAccessor accessor)
+    {
+        var reply = await (await accessor.Service).CheckAsync();
+        if (reply.IsError && reply.Text!.StartsWith("CORRUPT ", StringComparison.Ordinal))
+        {
+            return Problems.Conflict(reply.Text);
+        }
+        return reply.IsError ? Problems.FromReply(reply) : TypedResults.Ok(new CheckView(true, reply.ToString()));
+    }
+
+    private static async Task<IResult> GetAlarms(KvServiceAccessor accessor) =>
+        TypedResults.Ok(AlarmsOf((await accessor.Service).Cluster));
+
+    private static async Task<IResult> DisarmAsync(KvServiceAccessor accessor)
+    {
+        var service = await accessor.Service;
+        var reply = await service.DisarmAlarmAsync();
+        return reply.IsError ? Problems.FromReply(reply) : TypedResults.Ok(AlarmsOf(service.Cluster));
+    }
+
+    private static List<AlarmView> AlarmsOf(GroupStatus status) =>
+        status.CorruptAlarm is { } alarm ? [new AlarmView("CORRUPT", alarm)] : [];
 
     public static ClusterView View(GroupStatus status) => new(
         status.Name,

@@ -30,7 +30,7 @@ internal static class ReplyErrors
         var code = space < 0 ? text : text[..space];
         return code switch
         {
-            "CLUSTERDOWN" or "LOADING" or "TRYAGAIN" => ErrorClass.Unavailable,
+            "CLUSTERDOWN" or "LOADING" or "TRYAGAIN" or "CORRUPT" => ErrorClass.Unavailable,
             "TIMEOUT" => ErrorClass.UnknownOutcome,
             "MISCONF" => ErrorClass.StorageFailed,
             "WRONGTYPE" => ErrorClass.WrongType,

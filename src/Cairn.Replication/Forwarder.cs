@@ -76,6 +76,11 @@ internal sealed class Forwarder(int maxBatch, long graceTicks, Func<Forwarder.It
     /// <summary>Stamps <paramref name="proposals"/>, in order after everything sent before, into one batch to send.</summary>
     public Batch Take(IReadOnlyList<PendingReply> proposals)
     {
+        if (_renew)
+        {
+            // A write was refused for good, so its number stays unused: nothing after it could run in this session.
+            Renew(now: null);
+        }
         var items = new List<Item>(proposals.Count);
         foreach (var proposal in proposals)
         {

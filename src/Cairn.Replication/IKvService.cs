@@ -63,6 +63,9 @@ public interface IKvService
 
     /// <summary>The corruption check (RAFT.CHECK): every member's digest of its state at one log index, compared.</summary>
     Task<KvReply> CheckAsync();
+
+    /// <summary>Disarms the corrupt alarm on every member, through the log (RAFT.ALARM DISARM).</summary>
+    Task<KvReply> DisarmAlarmAsync();
 }
 
 /// <summary>What an operator sees of the replication layer.</summary>

@@ -22,6 +22,7 @@ public sealed partial class RaftGroup
         }
         var entries = new List<KvEntry>(end - start);
         var owners = new List<PendingReply?>(end - start);
+        var alarmChanged = false;
         for (var i = start; i < end; i++)
         {
             var entry = committed[i];
@@ -69,6 +70,7 @@ public sealed partial class RaftGroup
             }
             // KvStateMachine counts log positions as long; Raft indexes stay far below 2^63.
             entries.Add(new KvEntry((long)entry.Index, timestamp, command, stamp));
+            alarmChanged |= command.Op == KvOp.SetAlarm;
             if (command.Op == KvOp.DigestMark)
             {
                 // The mark ends its batch, so the state is exactly at its index when the digest's checkpoint is made;
@@ -83,6 +85,12 @@ public sealed partial class RaftGroup
             owners.Add(owner);
         }
         ApplyCommands(entries, owners);
+        if (alarmChanged)
+        {
+            // The log's alarm rules now: one raised here is in it, or was disarmed (on whichever node).
+            _corruptAlarm = null;
+            PublishStatus();
+        }
         if (committed[end - 1].Index <= _applied)
         {
             return;

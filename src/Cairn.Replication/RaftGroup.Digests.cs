@@ -8,7 +8,8 @@ namespace Cairn.Replication;
 /// Replicas prove they agree (etcd's corruption check): a digest mark goes through the log, every replica makes a
 /// checkpoint when it applies it (so all digest the state at the same index) and hashes that checkpoint beside the
 /// group, never on its thread. The leader compares (RaftKvService.CheckDigestsAsync); a mismatch raises the corrupt
-/// alarm, which refuses writes on this node until it restarts.
+/// alarm: at once on this node, and through the log on every member (as etcd's alarms), so writes stay refused
+/// whichever node leads, across restarts, until an operator disarms it (RAFT.ALARM DISARM).
 /// </summary>
 public sealed partial class RaftGroup
 {
@@ -17,8 +18,8 @@ public sealed partial class RaftGroup
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<ulong?>> _digests = new();
     private volatile string? _corruptAlarm;
 
-    /// <summary>Why writes are refused after a digest mismatch (null: no alarm).</summary>
-    public string? CorruptAlarm => _corruptAlarm;
+    /// <summary>Why writes are refused after a digest mismatch (null: no alarm): raised here, or through the log.</summary>
+    public string? CorruptAlarm => _corruptAlarm ?? _machine.Alarm;
 
     /// <summary>Proposes a digest mark; its reply is the mark's log index.</summary>
     public Task<KvReply> MarkDigestAsync() => ProposeAsync(new KvCommand(KvOp.DigestMark, []));
@@ -33,6 +34,7 @@ public sealed partial class RaftGroup
         return _digests.TryGetValue(index, out var digest) ? await digest.Task.WaitAsync(timeout).ConfigureAwait(false) : null;
     }
 
+    /// <summary>Refuses writes here at once, and proposes the alarm so that every member refuses them.</summary>
     public void RaiseCorruptAlarm(string why)
     {
         if (_corruptAlarm is null)
@@ -41,7 +43,20 @@ public sealed partial class RaftGroup
             LogCorrupt(why);
             _work.Enqueue(PublishStatus);
             _signal.Set();
+            ProposeAsync(new KvCommand(KvOp.SetAlarm, [System.Text.Encoding.UTF8.GetBytes(why)])).ContinueWith(
+                t => LogAlarmProposed(t.Result.ToString()), TaskScheduler.Default);
         }
+    }
+
+    /// <summary>Disarms the alarm on every member (through the log); OK once applied here.</summary>
+    public async Task<KvReply> DisarmAlarmAsync()
+    {
+        var reply = await ProposeAsync(new KvCommand(KvOp.SetAlarm, [[]])).ConfigureAwait(false);
+        if (reply.Kind == KvReplyKind.Ok)
+        {
+            LogDisarmed();
+        }
+        return reply;
     }
 
     /// <summary>On the group's thread, before the mark at <paramref name="index"/> is applied.</summary>
@@ -103,6 +118,12 @@ public sealed partial class RaftGroup
 
     [LoggerMessage(EventId = 2117, Level = LogLevel.Critical, Message = "CORRUPT alarm: {Why}; writes are refused on this node")]
     private partial void LogCorrupt(string why);
+
+    [LoggerMessage(EventId = 2119, Level = LogLevel.Warning, Message = "CORRUPT alarm proposed to every member: {Reply}")]
+    private partial void LogAlarmProposed(string reply);
+
+    [LoggerMessage(EventId = 2120, Level = LogLevel.Warning, Message = "CORRUPT alarm disarmed: writes are accepted again")]
+    private partial void LogDisarmed();
 
     [LoggerMessage(EventId = 2118, Level = LogLevel.Warning, Message = "No digest at index {Index}: {Reason}")]
     private partial void LogDigestFailed(ulong index, string reason);

@@ -258,7 +258,7 @@ public sealed partial class RaftGroup
             LeaderChanges = Interlocked.Read(ref _leaderChanges),
             LastSnapshotBytes = Interlocked.Read(ref _lastSnapshotBytes),
             Members = members,
-            CorruptAlarm = _corruptAlarm,
+            CorruptAlarm = CorruptAlarm,
             Forwarding = new ForwardingStatus(_forwarder.Session, _forwarder.Unanswered, _forwarder.Resent, _forwarder.Renewed, _machine.SessionCount),
         });
     }

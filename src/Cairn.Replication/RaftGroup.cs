@@ -290,10 +290,19 @@ public sealed partial class RaftGroup : IAsyncDisposable
             batch.ForEach(p => p.Complete(KvReply.Error($"MISCONF Errors writing to the Raft log: {writeError}")));
             return;
         }
-        if (_corruptAlarm is { } alarm)
+        if (CorruptAlarm is { } alarm)
         {
-            batch.ForEach(p => p.Complete(KvReply.Error($"CORRUPT the replicas' states differ ({alarm}); writes are refused on this node (see docs/operations.md)")));
-            return;
+            // Only the alarm itself (raised through the log, or disarmed) and the check's digest marks still go in the log.
+            static bool Refused(PendingReply p) => p.Command.Op is not (KvOp.SetAlarm or KvOp.DigestMark);
+            foreach (var refused in batch.Where(Refused))
+            {
+                refused.Complete(KvReply.Error($"CORRUPT the replicas' states differ ({alarm}); writes are refused (RAFT.ALARM DISARM once repaired, see docs/operations.md)"));
+            }
+            batch.RemoveAll(Refused);
+            if (batch.Count == 0)
+            {
+                return;
+            }
         }
         var soft = _node.SoftState;
         if (soft.State != StateType.Leader)

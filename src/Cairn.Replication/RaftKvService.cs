@@ -169,6 +169,8 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     public Task<KvReply> CheckAsync() => CheckDigestsAsync();
 
+    public Task<KvReply> DisarmAlarmAsync() => _group.DisarmAlarmAsync();
+
     public Task<KvReply> TransferLeaderAsync(string? node)
     {
         if (node is null)

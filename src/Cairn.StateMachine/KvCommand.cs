@@ -10,6 +10,7 @@ namespace Cairn.StateMachine;
 /// <item>GetEx, Expire: [key], Number = expiry per flags (GetEx with ExpiryRefused: Number = the error to give). GetDel, Persist, Get, StrLen, Type, Ttl, ExpireTime: [key].</item>
 /// <item>MSet, MSetNx: [k1, v1, k2, v2, ...]. Del, MGet, Exists: keys. Rename, RenameNx: [source, destination].</item>
 /// <item>ExpireKeys: [k1, e1, k2, e2, ...], each e an 8-byte big-endian expiry that must still be the key's for it to go.</item>
+/// <item>SetAlarm: [reason], or [empty] to disarm. DigestMark, FlushAll: none.</item>
 /// <item>Keys: [pattern]. Scan: [pattern or empty, type or empty], Number = cursor, Number2 = count.</item>
 /// </list>
 /// The instance owns its operand arrays; nobody mutates them after construction.

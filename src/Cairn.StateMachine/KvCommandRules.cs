@@ -26,6 +26,7 @@ public static class KvCommandRules
             KvOp.Expire => n != 1 ? Arity(c) : ExpireFlags(c),
             KvOp.Del or KvOp.MGet or KvOp.Exists => n < 1 ? Arity(c) : null,
             KvOp.FlushAll or KvOp.RandomKey or KvOp.DbSize or KvOp.DigestMark => n != 0 ? Arity(c) : null,
+            KvOp.SetAlarm => n != 1 ? Arity(c) : null,
             KvOp.ExpireKeys => n % 2 != 0 || !EveryOtherIsExpiry(args) ? "ERR malformed expiry list: key and 8-byte expiry pairs expected" : null,
             KvOp.GetDel or KvOp.Persist or KvOp.IncrBy or KvOp.Get or KvOp.StrLen or KvOp.GetRange or KvOp.Type
                 or KvOp.Ttl or KvOp.ExpireTime or KvOp.Keys or KvOp.GetRecord => n != 1 ? Arity(c) : null,

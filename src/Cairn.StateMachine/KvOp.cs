@@ -28,6 +28,9 @@ public enum KvOp : byte
     /// <summary>No change: marks an index at which every replica computes the digest of its state (RAFT.CHECK).</summary>
     DigestMark,
 
+    /// <summary>Raises the corrupt alarm on every replica ([reason]), or disarms it ([empty]): writes are refused while it is up.</summary>
+    SetAlarm,
+
     // Queries
     Get = 64,
     MGet,

@@ -6,6 +6,30 @@ namespace Cairn.StateMachine;
 public sealed partial class KvStateMachine
 {
     private static readonly byte[] ClusterPrefix = "cluster/"u8.ToArray();
+    private static readonly byte[] AlarmKey = "alarm/corrupt"u8.ToArray();
+    private volatile string? _alarm;
+    // The alarm as the batch being executed leaves it ("" disarmed), or null when the batch does not touch it.
+    private string? _alarmChange;
+
+    /// <summary>The corrupt alarm the log raised (every replica refuses writes while it is up), or null.</summary>
+    public string? Alarm => _alarm;
+
+    private KvReply SetAlarm(KvCommand c)
+    {
+        if (c.Args[0].Length == 0)
+        {
+            _batch!.Delete(KvSpace.Meta, AlarmKey);
+            _alarmChange = "";
+        }
+        else
+        {
+            _batch!.Put(KvSpace.Meta, AlarmKey, c.Args[0]);
+            _alarmChange = System.Text.Encoding.UTF8.GetString(c.Args[0]);
+        }
+        return KvReply.Ok;
+    }
+
+    private string? ReadAlarm() => _engine.Get(KvSpace.Meta, AlarmKey) is { Length: > 0 } alarm ? System.Text.Encoding.UTF8.GetString(alarm) : null;
 
     /// <summary>
     /// Stores a record the replication layer keeps beside the data (membership, node addresses) as of log

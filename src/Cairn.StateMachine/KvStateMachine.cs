@@ -55,6 +55,7 @@ public sealed partial class KvStateMachine
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
         EnsureNamesIndexed();
         LoadSessions();
+        _alarm = ReadAlarm();
     }
 
     /// <summary>Index of the last applied entry (0 when none); durable once Apply returns.</summary>
@@ -122,6 +123,7 @@ public sealed partial class KvStateMachine
                     _batch.Clear();
                     _pending.Clear();
                     _pendingFlush = false;
+                    _alarmChange = null;
                     LoadSessions();
                 }
             }
@@ -178,10 +180,15 @@ public sealed partial class KvStateMachine
             Volatile.Write(ref _keyCount, _workKeys);
             Volatile.Write(ref _expiresCount, _workExpires);
             Volatile.Write(ref _appliedTime, time);
+            if (_alarmChange is { } alarm)
+            {
+                _alarm = alarm.Length == 0 ? null : alarm;
+            }
             Volatile.Write(ref _appliedIndex, applied);
         }
         finally
         {
+            _alarmChange = null;
             _cache.EndWrite();
             Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
             _batch.Clear();
@@ -269,6 +276,7 @@ public sealed partial class KvStateMachine
         KvOp.FlushAll => FlushAll(),
         KvOp.ExpireKeys => ExpireKeys(command),
         KvOp.DigestMark => KvReply.Int(_index),
+        KvOp.SetAlarm => SetAlarm(command),
         _ => KvReply.Error($"ERR '{command.Op}' is not a write"),
     };
 

@@ -41,12 +41,13 @@ var faults = new Option<string>("--faults") { Description = "Comma-separated: ki
 var seed = new Option<int>("--seed") { Description = "Seeds the fault schedule and the clients' choices", DefaultValueFactory = _ => 42 };
 var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 10 };
 var pipelineClients = new Option<int>("--pipeline-clients") { Description = "Clients pipelining writes to a key each, checked for per-connection order", DefaultValueFactory = _ => 2 };
+var counterClients = new Option<int>("--counter-clients") { Description = "Clients pipelining INCRs through followers, checked for at-most-once", DefaultValueFactory = _ => 2 };
 var keys = new Option<int>("--keys") { Description = "Register keys (two counters come on top)", DefaultValueFactory = _ => 6 };
 var lifetime = new Option<double>("--key-lifetime") { Description = "Seconds clients use one key set before moving to fresh keys", DefaultValueFactory = _ => 30 };
 var stale = new Option<bool>("--stale-reads") { Description = "Clients send READONLY: reads may be stale, so the checker should find them" };
 var output = new Option<string?>("--out") { Description = "Report folder (default chaos-runs/<time>-n<nodes>-seed<seed>)" };
 var expectInvalid = new Option<bool>("--expect-invalid") { Description = "Exit 0 only if the run is found NOT linearizable (to prove the checker has teeth)" };
-Option[] runOptions = [nodes, time, faults, seed, clients, pipelineClients, keys, lifetime, stale, output, budget, expectInvalid];
+Option[] runOptions = [nodes, time, faults, seed, clients, pipelineClients, counterClients, keys, lifetime, stale, output, budget, expectInvalid];
 async Task<int> RunAsync(ParseResult result)
 {
     var options = new Cairn.Chaos.Runner.RunOptions
@@ -59,6 +60,7 @@ async Task<int> RunAsync(ParseResult result)
         Seed = result.GetValue(seed),
         Clients = result.GetValue(clients),
         PipelineClients = result.GetValue(pipelineClients),
+        CounterClients = result.GetValue(counterClients),
         Keys = result.GetValue(keys),
         KeyLifetime = TimeSpan.FromSeconds(result.GetValue(lifetime)),
         StaleReads = result.GetValue(stale),

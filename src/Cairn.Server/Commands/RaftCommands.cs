@@ -40,6 +40,7 @@ internal static class RaftCommands
         Cluster.Command("raft.nodes", 1, Admin, "List the members with their roles and replication state", "", Nodes),
         Cluster.Command("raft.transfer_leader", -1, Admin, "Move leadership to a voter (default: the most caught-up one)", "[node-id]", TransferLeader),
         Cluster.Command("raft.snapshot", 1, Admin, "Take a snapshot now and compact the log behind it", "", c => c.Defer(new(c.Kv.SnapshotAsync()))),
+        Cluster.Command("raft.alarm", -1, Admin, "List the raised alarms, or DISARM them (every member) once the damaged member is rebuilt", "[DISARM]", Alarm),
         Cluster.Command("raft.check", 1, Admin, "Compare every member's digest of its state at one log index (the corruption check)", "", c => c.Defer(new(c.Kv.CheckAsync()))),
         new CommandDef
         {
@@ -62,6 +63,26 @@ internal static class RaftCommands
             return;
         }
         c.Defer(new(c.Kv.TransferLeaderAsync(c.Count == 2 ? c.Args.GetString(1) : null)));
+    }
+
+    private static void Alarm(CommandContext c)
+    {
+        if (c.Count == 2 && c.Args.GetString(1).Equals("disarm", StringComparison.OrdinalIgnoreCase))
+        {
+            c.Defer(new(c.Kv.DisarmAlarmAsync()));
+            return;
+        }
+        if (c.Count != 1)
+        {
+            c.SyntaxError();
+            return;
+        }
+        var alarm = c.Kv.Cluster.CorruptAlarm;
+        c.Writer.WriteArrayHeader(alarm is null ? 0 : 1);
+        if (alarm is not null)
+        {
+            c.Writer.WriteBulk("CORRUPT " + alarm);
+        }
     }
 
     private static void AddNode(CommandContext c)

@@ -47,6 +47,8 @@ public static class ChaosRun
         var clients = workloads.Select(w => Task.Factory.StartNew(() => w.Run(stop.Token), TaskCreationOptions.LongRunning)).ToList();
         var pipelines = Enumerable.Range(0, options.PipelineClients).Select(c => new PipelineWorkload(c, i => cluster.Nodes[i].Port, options.Nodes, timeout)).ToList();
         clients.AddRange(pipelines.Select(p => Task.Factory.StartNew(() => p.Run(stop.Token), TaskCreationOptions.LongRunning)));
+        var counters = Enumerable.Range(0, options.CounterClients).Select(c => new CounterWorkload(c, i => cluster.Nodes[i].Port, options.Nodes, timeout)).ToList();
+        clients.AddRange(counters.Select(c => Task.Factory.StartNew(() => c.Run(stop.Token), TaskCreationOptions.LongRunning)));
         var nemesis = new Nemesis(cluster, options.Faults, new Random(options.Seed), clock, Log);
         var faults = nemesis.RunAsync(stop.Token);
         await Task.Delay(options.Time);
@@ -87,6 +89,23 @@ public static class ChaosRun
                         orderFindings.Add(finding);
                     }
                     Log($"{pipeline.Key}: {pipeline.Sent} pipelined writes sent, {pipeline.HighestAcknowledged} the highest acknowledged, {read.Output ?? "nil"} held");
+                    break;
+                }
+                await Task.Delay(200);
+            }
+        }
+        foreach (var counter in counters)
+        {
+            for (var attempt = 0; attempt < 30; attempt++)
+            {
+                var read = reader.Execute((OpKind.Read, counter.Key, null));
+                if (read.Outcome == Outcome.Ok)
+                {
+                    if (counter.Check(read.Output) is { } finding)
+                    {
+                        orderFindings.Add(finding);
+                    }
+                    Log($"{counter.Key}: {counter.Acknowledged} INCRs through followers acknowledged, {counter.Unknown} unknown, {counter.Refused} refused; {read.Output ?? "nil"} held");
                     break;
                 }
                 await Task.Delay(200);

@@ -15,6 +15,9 @@ public sealed record RunOptions
     /// <summary>Clients that pipeline writes to a key of their own, checked for per-connection order (<see cref="PipelineWorkload"/>).</summary>
     public int PipelineClients { get; init; } = 2;
 
+    /// <summary>Clients that pipeline INCRs through followers, checked for at-most-once (<see cref="CounterWorkload"/>).</summary>
+    public int CounterClients { get; init; } = 2;
+
     /// <summary>Register keys r0..r(N-1); two counter keys c0, c1 come on top.</summary>
     public int Keys { get; init; } = 6;
 
@@ -33,5 +36,5 @@ public sealed record RunOptions
 
     /// <summary>One line for the report.</summary>
     public string Describe() =>
-        $"{Nodes} nodes, {Time.TotalSeconds:F0} s, seed {Seed}, {Clients} clients (+{PipelineClients} pipelining), {Keys} register keys and 2 counters (fresh every {KeyLifetime.TotalSeconds:F0} s), faults {string.Join(",", Faults)}{(StaleReads ? ", READONLY (stale) reads" : "")}";
+        $"{Nodes} nodes, {Time.TotalSeconds:F0} s, seed {Seed}, {Clients} clients (+{PipelineClients} pipelining, +{CounterClients} counting through followers), {Keys} register keys and 2 counters (fresh every {KeyLifetime.TotalSeconds:F0} s), faults {string.Join(",", Faults)}{(StaleReads ? ", READONLY (stale) reads" : "")}";
 }

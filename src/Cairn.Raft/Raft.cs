@@ -84,6 +84,18 @@ internal sealed partial class Raft
 
     public bool HasMessages => _messages.Count > 0;
 
+    /// <summary>
+    /// Copies the entries of messages not yet taken out of the log's unstable buffer: called before that buffer is
+    /// reclaimed (Advance), since messages made after a Ready (by ApplyConfChange) may hold views into it.
+    /// </summary>
+    public void DetachMessages()
+    {
+        for (var i = 0; i < _messages.Count; i++)
+        {
+            _messages[i] = _messages[i].Detached();
+        }
+    }
+
     /// <summary>Read states released since the last Ready; the caller takes them.</summary>
     public List<ReadState> TakeReadStates()
     {

@@ -173,6 +173,9 @@ public sealed class RawNode
         }
         if (ready.Entries.Count > 0)
         {
+            // Messages made since the Ready (a membership change applied meanwhile) are sent with the next one: their
+            // entries must not point into the slots StableTo reclaims.
+            _raft.DetachMessages();
             var last = ready.Entries[^1];
             _raft.Log.StableTo(last.Index, last.Term);
         }

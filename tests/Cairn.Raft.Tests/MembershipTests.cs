@@ -23,6 +23,77 @@ public class MembershipTests
         Assert.NotEqual(StateType.Follower, node.SoftState.State);
     }
 
+    /// <summary>
+    /// Appends the leader sends while it applies a membership change (between Ready and Advance) carry entries that
+    /// are still unstable: they must keep their contents after Advance reclaims the unstable buffer. Here removing a
+    /// voter shrinks the quorum, an entry commits at once and the leader sends the next chunk of a batch it had not
+    /// sent in full (one entry per message). Before messages made then were detached in Advance, the chunk arrived
+    /// zeroed (index 0, no data), which a follower would have "matched".
+    /// </summary>
+    [Fact]
+    public void EntriesSentWhileAMembershipChangeIsAppliedSurviveAdvance()
+    {
+        var cluster = new TestCluster(4, maxMessageBytes: 1);
+        cluster[1].Campaign();
+        cluster.Stabilize();
+        var leader = cluster[1];
+        void Persist(ulong id, Ready ready, List<Message> sent)
+        {
+            cluster.Storages[id].Append(ready.Entries);
+            if (ready.HardState is { } hard)
+            {
+                cluster.Storages[id].SetHardState(hard);
+            }
+            sent.AddRange(ready.Messages.Select(m => m.Detached()));
+        }
+        void Follow(ulong id, IEnumerable<Message> messages, List<Message> replies)
+        {
+            foreach (var message in messages.Where(m => m.To == id))
+            {
+                cluster[id].Step(message);
+            }
+            while (cluster[id].HasReady)
+            {
+                var ready = cluster[id].Ready();
+                Persist(id, ready, replies);
+                cluster[id].Advance(ready);
+            }
+        }
+
+        // The removal of node 4 and an entry after it, sent; node 2 gets both, node 3 only the removal, node 4 nothing.
+        leader.ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 4));
+        leader.Propose(Encoding.UTF8.GetBytes("e"));
+        var first = leader.Ready();
+        var sent = new List<Message>();
+        Persist(1, first, sent);
+        leader.Advance(first);
+        var acks = new List<Message>();
+        Follow(2, sent, acks);
+        Follow(3, sent.Where(m => m.To == 3 && m.Entries.All(e => e.Type == EntryType.ConfChange)), acks);
+        foreach (var ack in acks.Where(a => a.To == 1))
+        {
+            leader.Step(ack);
+        }
+
+        // The removal is committed (nodes 1, 2, 3); "e" is not (nodes 1, 2 of four). A batch is proposed: only its first
+        // entry goes out now.
+        leader.ProposeBatch(new ReadOnlyMemory<byte>[] { Encoding.UTF8.GetBytes("f1"), Encoding.UTF8.GetBytes("f2"), Encoding.UTF8.GetBytes("f3") });
+        var second = leader.Ready();
+        Assert.Contains(second.CommittedEntries, e => e.Type == EntryType.ConfChange);
+        Persist(1, second, []);
+        // Applying the removal: the quorum is two of three, so "e" commits and the leader sends on at once.
+        leader.ApplyConfChange(new ConfChange(ConfChangeType.RemoveNode, 4));
+        leader.Advance(second);
+
+        var third = leader.Ready();
+        var appends = third.Messages.Where(m => m.Type == MessageType.App && m.Entries.Count > 0).ToList();
+        Assert.NotEmpty(appends);
+        foreach (var append in appends)
+        {
+            Assert.All(append.Entries, e => Assert.True(e.Index > 0 && Encoding.UTF8.GetString(e.Data.Span) is "f2" or "f3", $"entry {e.Index} '{Encoding.UTF8.GetString(e.Data.Span)}' to {append.To}"));
+        }
+    }
+
     [Fact]
     public void ASecondChangeWhileOneIsPendingIsRefusedClearly()
     {

@@ -14,7 +14,7 @@ namespace Cairn.Replication;
 internal sealed class Forwarder(int maxBatch, long graceTicks, Func<Forwarder.Item, string> notApplied, Func<string> unknown)
 {
     /// <summary>Batches out to the leader at most; more writes wait behind them.</summary>
-    public const int MaxInFlight = 4;
+    public const int MaxInFlight = 16;
 
     internal sealed class Item(PendingReply proposal)
     {

@@ -57,6 +57,11 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
         {
             return null;
         }
+        catch (PeerUnavailableException ex) when (ex.Message.Contains($"unknown request kind {(byte)PeerPayloadKind.ForwardSession}", StringComparison.Ordinal))
+        {
+            // A leader of the previous version (during a rolling upgrade) refused the request before proposing anything.
+            return await ForwardWithoutSessionAsync(address, writes);
+        }
         catch (PeerUnavailableException ex)
         {
             why = ex.Message;
@@ -66,6 +71,33 @@ public sealed class PeerMessenger(IPeerTransport transport, TimeSpan requestTime
             why = "the leader's reply was unreadable: " + ex.Message;
         }
         return Enumerable.Repeat(new ForwardResult(KvReply.Error(RaftGroup.UnknownOutcome(why)), WriteOutcome.Unknown), writes.Count).ToArray();
+    }
+
+    /// <summary>
+    /// The previous version's ordered batch, without sessions: nothing of it is sent again, except a tail the leader
+    /// refused because it did not lead (not applied), so every other answer is final, "unknown" ones too.
+    /// </summary>
+    private async Task<IReadOnlyList<ForwardResult>?> ForwardWithoutSessionAsync(string address, IReadOnlyList<ForwardedWrite> writes)
+    {
+        KvReply reply;
+        try
+        {
+            reply = PeerPayload.ReadReply(await transport.RequestAsync(address, PeerPayload.ForwardBatch(writes.Select(w => w.Command).ToList()), requestTimeout));
+        }
+        catch (PeerUnavailableException ex) when (!ex.Sent)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is PeerUnavailableException or FormatException)
+        {
+            reply = KvReply.Error(RaftGroup.UnknownOutcome(ex.Message));
+        }
+        var replies = reply is { Kind: KvReplyKind.Array, Items: { } items } && items.Length == writes.Count
+            ? items
+            : Enumerable.Repeat(reply.IsError ? reply : KvReply.Error(RaftGroup.UnknownOutcome("the leader's reply did not match the batch")), writes.Count).ToArray();
+        return replies.Select(r => new ForwardResult(r, r.IsError && r.Text!.StartsWith("CLUSTERDOWN this node is not the leader", StringComparison.Ordinal)
+            ? WriteOutcome.NotApplied
+            : WriteOutcome.Applied)).ToArray();
     }
 
     /// <summary>

@@ -99,7 +99,16 @@ public sealed partial class RaftGroup : IAsyncDisposable
 
     /// <summary>A write forwarded by a follower: proposed here if this node leads, refused otherwise (never forwarded again).</summary>
     public Task<KvReply> ProposeForwardedAsync(KvCommand command) =>
-        Refusal(command) ?? Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
+        ForwardedRefusal(command) ?? Enqueue(_proposals, new PendingReply(command, Deadline()) { Forwarded = true });
+
+    /// <summary>
+    /// A forwarded write's refusal: <see cref="Refusal"/>, and the corrupt alarm, which only the leader's own check
+    /// raises (a follower forwards its disarm, never a raise).
+    /// </summary>
+    private static Task<KvReply>? ForwardedRefusal(KvCommand command) =>
+        command.Op == KvOp.SetAlarm && command.Args is [{ Length: > 0 }]
+            ? Task.FromResult(KvReply.Error("ERR the corrupt alarm is raised by the leader's own check, not by a forwarded write"))
+            : Refusal(command);
 
     /// <summary>
     /// A write a follower forwarded in its session: proposed with its stamp if this node leads, refused otherwise.
@@ -107,7 +116,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
     /// </summary>
     public Task<ForwardResult> ProposeForwardedAsync(ForwardedWrite write)
     {
-        if (Refusal(write.Command) is { } refused)
+        if (ForwardedRefusal(write.Command) is { } refused)
         {
             return refused.ContinueWith(t => new ForwardResult(t.Result, WriteOutcome.NotApplied), TaskScheduler.Default);
         }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Cairn.Raft;
+using Cairn.Replication;
 using Cairn.Replication.Wire;
 using Cairn.StateMachine.Wire;
 using Cairn.StateMachine;
@@ -67,7 +68,8 @@ public sealed class PeerFuzzTests : IDisposable
                 }
             }
             using var client = new RawClient(server.Port);
-            Assert.True(client.Call("SET", "alive", connection.ToString()) == "+OK", $"seed {seed}: no write after peer connection {connection}\n{server.Output}");
+            var alive = client.Call("SET", "alive", connection.ToString());
+            Assert.True(alive == "+OK", $"seed {seed}: no write after peer connection {connection} ({alive})\n{server.Output}");
         }
         Assert.False(server.Process.HasExited);
         Assert.DoesNotContain("cannot go on", server.Output);
@@ -84,8 +86,11 @@ public sealed class PeerFuzzTests : IDisposable
         _ => PeerWire.Request((ulong)random.NextInt64(), RandomBytes(random, random.Next(0, 64))),
     };
 
-    private static byte[] AfterHandshake(Random random) => random.Next(9) switch
+    private static byte[] AfterHandshake(Random random) => random.Next(10) switch
     {
+        9 => PeerWire.Request((ulong)random.NextInt64(), random.Next(2) == 0
+            ? ForwardSession(random)
+            : Mutate(PeerPayload.ForwardSession([new ForwardedWrite(new KvCommand(KvOp.IncrBy, [[1]], 1), new SessionStamp(5, 1, 1, 0))]), random)),
         7 => PeerWire.Request((ulong)random.NextInt64(), random.Next(2) == 0
             ? ForwardBatch(random)
             : Mutate(PeerPayload.ForwardBatch([new KvCommand(KvOp.Set, [[1], [2]]), new KvCommand(KvOp.Del, [[1]])]), random)),
@@ -93,7 +98,7 @@ public sealed class PeerFuzzTests : IDisposable
         0 => PeerWire.Frame(2, RandomBytes(random, random.Next(0, 200))),
         1 => PeerWire.Frame(2, Raft(random)),
         2 => PeerWire.Request((ulong)random.NextInt64(), [(byte)PeerPayloadKind.Forward, (byte)random.Next(2), .. Command(random)]),
-        3 => PeerWire.Request((ulong)random.NextInt64(), [(byte)random.Next(0, 9), (byte)random.Next(3), .. RandomBytes(random, random.Next(0, 80))]),
+        3 => PeerWire.Request((ulong)random.NextInt64(), [(byte)random.Next(0, 10), (byte)random.Next(3), .. RandomBytes(random, random.Next(0, 80))]),
         4 => PeerWire.Request((ulong)random.NextInt64(), Mutate(PeerPayload.Forward(new KvCommand(KvOp.Set, [[1], [2]])), random)),
         5 => PeerWire.Frame((byte)random.Next(4, 8), RandomBytes(random, random.Next(0, 40))),
         _ => Mutate(PeerWire.Frame(2, Raft(random)), random),
@@ -109,6 +114,28 @@ public sealed class PeerFuzzTests : IDisposable
         writer.U32((uint)count);
         for (var i = 0; i < count; i++)
         {
+            writer.Bytes(Command(random));
+        }
+        return writer.ToArray();
+    }
+
+    /// <summary>
+    /// A follower's writes in a forwarding session: a few session ids (so numbers meet: duplicates, gaps, first writes,
+    /// closed predecessors), random numbers and answered floors, commands as random as <see cref="Command"/> makes them.
+    /// </summary>
+    private static byte[] ForwardSession(Random random)
+    {
+        var writer = new WireWriter();
+        writer.U8((byte)PeerPayloadKind.ForwardSession);
+        writer.U8((byte)random.Next(2));
+        writer.U64((ulong)random.Next(0, 4));
+        writer.U64((ulong)random.Next(0, 4));
+        writer.U64((ulong)random.Next(0, 6));
+        var count = random.Next(0, 5);
+        writer.U32((uint)count);
+        for (var i = 0; i < count; i++)
+        {
+            writer.U64((ulong)random.Next(0, 6));
             writer.Bytes(Command(random));
         }
         return writer.ToArray();

@@ -235,6 +235,26 @@ public sealed partial class RaftGroupTests : IDisposable
         await Until(() => three.Machines.Values.All(m => m.Query(new KvCommand(KvOp.Get, [B("n")]), 0).ToString() == "100"), "every replica at 100");
     }
 
+    /// <summary>
+    /// Only the leader's own check raises the corrupt alarm: a forwarded raise is refused (the peer fuzzer's forwarded
+    /// random ops raised it and stopped every write), a forwarded disarm is taken.
+    /// </summary>
+    [Fact]
+    public async Task AForwardedAlarmRaiseIsRefusedAndADisarmTaken()
+    {
+        using var log = SegmentedLogStore.Open(Path.Combine(_directory, "log"));
+        var machine = new KvStateMachine(new InMemoryKvEngine());
+        await using var group = new RaftGroup(Options(1, 1), log, machine, null, NullLogger.Instance);
+        await Until(() => group.SoftState.State == StateType.Leader, "leadership");
+        var raise = new KvCommand(KvOp.SetAlarm, [B("forged")]);
+        Assert.StartsWith("ERR the corrupt alarm is raised by the leader's own check", (await group.ProposeForwardedAsync(raise)).Text);
+        var stamped = await group.ProposeForwardedAsync(new ForwardedWrite(raise, new SessionStamp(3, 1, 1, 0)));
+        Assert.Equal(WriteOutcome.NotApplied, stamped.Outcome);
+        Assert.Null(group.CorruptAlarm);
+        Assert.Equal(KvReplyKind.Ok, (await group.ProposeForwardedAsync(new KvCommand(KvOp.SetAlarm, [[]]))).Kind);
+        Assert.Equal(KvReplyKind.Ok, (await group.ProposeAsync(new KvCommand(KvOp.Set, [B("k"), B("v")]))).Kind);
+    }
+
     /// <summary>A follower that cannot reach the leader at all answers its writes at the deadline, saying so, as not applied.</summary>
     [Fact]
     public async Task AWriteThatNeverReachesTheLeaderIsAnsweredAtItsDeadline()

@@ -77,39 +77,31 @@ public static class ChaosRun
             }
         }
         var orderFindings = new List<RunChecks.Finding>();
-        foreach (var pipeline in pipelines)
+        // A key of one client's own, read once healed and judged by that client.
+        async Task JudgeAsync(string key, Func<string?, RunChecks.Finding?> check, Func<string?, string> summary)
         {
             for (var attempt = 0; attempt < 30; attempt++)
             {
-                var read = reader.Execute((OpKind.Read, pipeline.Key, null));
+                var read = reader.Execute((OpKind.Read, key, null));
                 if (read.Outcome == Outcome.Ok)
                 {
-                    if (pipeline.Check(read.Output) is { } finding)
+                    if (check(read.Output) is { } finding)
                     {
                         orderFindings.Add(finding);
                     }
-                    Log($"{pipeline.Key}: {pipeline.Sent} pipelined writes sent, {pipeline.HighestAcknowledged} the highest acknowledged, {read.Output ?? "nil"} held");
-                    break;
+                    Log($"{key}: {summary(read.Output)}");
+                    return;
                 }
                 await Task.Delay(200);
             }
         }
+        foreach (var pipeline in pipelines)
+        {
+            await JudgeAsync(pipeline.Key, pipeline.Check, held => $"{pipeline.Sent} pipelined writes sent, {pipeline.HighestAcknowledged} the highest acknowledged, {held ?? "nil"} held");
+        }
         foreach (var counter in counters)
         {
-            for (var attempt = 0; attempt < 30; attempt++)
-            {
-                var read = reader.Execute((OpKind.Read, counter.Key, null));
-                if (read.Outcome == Outcome.Ok)
-                {
-                    if (counter.Check(read.Output) is { } finding)
-                    {
-                        orderFindings.Add(finding);
-                    }
-                    Log($"{counter.Key}: {counter.Acknowledged} INCRs through followers acknowledged, {counter.Unknown} unknown, {counter.Refused} refused; {read.Output ?? "nil"} held");
-                    break;
-                }
-                await Task.Delay(200);
-            }
+            await JudgeAsync(counter.Key, counter.Check, held => $"{counter.Acknowledged} INCRs through followers acknowledged, {counter.Unknown} unknown, {counter.Refused} refused; {held ?? "nil"} held");
         }
         var history = workloads.SelectMany(w => w.History).Concat(finals).OrderBy(o => o.Call).ToList();
         Log($"{history.Count} operations ({history.Count(o => o.Outcome == Outcome.Ok)} ok, {history.Count(o => o.Outcome == Outcome.Fail)} failed, {history.Count(o => o.Outcome == Outcome.Unknown)} unknown), {nemesis.Timeline.Count} faults; checking");

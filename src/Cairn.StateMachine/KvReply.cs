@@ -11,11 +11,24 @@ public enum KvReplyKind : byte
     Bulk,
     Null,
     Array,
+
+    /// <summary>Field-value pairs, flattened in <see cref="KvReply.Items"/> (k1, v1, k2, v2...): a RESP3 map, a flat array in RESP2.</summary>
+    Map,
+
+    /// <summary>Unordered members: a RESP3 set, an array in RESP2.</summary>
+    Set,
+
+    /// <summary>A double (<see cref="KvReply.Double"/>): a RESP3 double, a bulk string in Redis's form in RESP2.</summary>
+    Double,
+
+    /// <summary>No array (LPOP with a count on a missing key, a blocking pop that timed out): RESP2 "*-1", RESP3 null.</summary>
+    NullArray,
 }
 
 /// <summary>
 /// A reply computed by the state machine, independent of wire protocol: the server renders
-/// it as RESP2 or RESP3, the HTTP API as JSON. Error text is Redis's, code first ("ERR ...").
+/// it as RESP2 or RESP3 (in one place, ReplyWriter), the HTTP API as JSON. Error text is Redis's, code first
+/// ("ERR ...", <see cref="ErrorCode"/>).
 /// </summary>
 public readonly struct KvReply
 {
@@ -40,6 +53,12 @@ public readonly struct KvReply
 
     public bool IsError => Kind == KvReplyKind.Error;
 
+    /// <summary>An error's code: its first word ("ERR", "WRONGTYPE"...); null for other replies.</summary>
+    public string? ErrorCode => IsError ? (Text!.IndexOf(' ') is var space and >= 0 ? Text[..space] : Text) : null;
+
+    /// <summary>A <see cref="KvReplyKind.Double"/>'s value (its bits are kept in <see cref="Integer"/>).</summary>
+    public double Double => BitConverter.Int64BitsToDouble(Integer);
+
     public static KvReply Ok { get; } = new(KvReplyKind.Ok);
 
     public static KvReply Null { get; } = new(KvReplyKind.Null);
@@ -58,13 +77,25 @@ public readonly struct KvReply
 
     public static KvReply Array(KvReply[] items) => new(KvReplyKind.Array, items: items);
 
+    public static KvReply NullArray { get; } = new(KvReplyKind.NullArray);
+
+    /// <summary>A map from flattened pairs (k1, v1, k2, v2...).</summary>
+    public static KvReply Map(KvReply[] pairs) =>
+        pairs.Length % 2 == 0 ? new(KvReplyKind.Map, items: pairs) : throw new ArgumentException("a map needs pairs", nameof(pairs));
+
+    public static KvReply Set(KvReply[] members) => new(KvReplyKind.Set, items: members);
+
+    public static KvReply FromDouble(double value) => new(KvReplyKind.Double, integer: BitConverter.DoubleToInt64Bits(value));
+
     public override string ToString() => Kind switch
     {
         KvReplyKind.Ok => "OK",
         KvReplyKind.Simple or KvReplyKind.Error => Text!,
         KvReplyKind.Integer => Integer.ToString(),
         KvReplyKind.Bulk => Encoding.UTF8.GetString(Bytes.Span),
-        KvReplyKind.Null => "(nil)",
+        KvReplyKind.Null or KvReplyKind.NullArray => "(nil)",
+        KvReplyKind.Double => Double.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        KvReplyKind.Map => "{" + string.Join(", ", Items!.Chunk(2).Select(p => $"{p[0]}: {p[1]}")) + "}",
         _ => "[" + string.Join(", ", Items!.Select(i => i.ToString())) + "]",
     };
 }

@@ -3,7 +3,7 @@ using Cairn.StateMachine;
 
 namespace Cairn.Server.Commands;
 
-/// <summary>Renders a state machine reply in the client's protocol.</summary>
+/// <summary>Renders a state machine reply in the client's protocol: the one place RESP2 and RESP3 forms are chosen.</summary>
 internal static class ReplyWriter
 {
     public static void Write(RespWriter writer, in KvReply reply)
@@ -28,9 +28,26 @@ internal static class ReplyWriter
             case KvReplyKind.Null:
                 writer.WriteNull();
                 break;
-            case KvReplyKind.Array:
-                writer.WriteArrayHeader(reply.Items!.Length);
-                foreach (var item in reply.Items)
+            case KvReplyKind.NullArray:
+                writer.WriteNullArray();
+                break;
+            case KvReplyKind.Double:
+                writer.WriteDouble(reply.Double);
+                break;
+            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set:
+                if (reply.Kind == KvReplyKind.Map)
+                {
+                    writer.WriteMapHeader(reply.Items!.Length / 2);
+                }
+                else if (reply.Kind == KvReplyKind.Set)
+                {
+                    writer.WriteSetHeader(reply.Items!.Length);
+                }
+                else
+                {
+                    writer.WriteArrayHeader(reply.Items!.Length);
+                }
+                foreach (var item in reply.Items!)
                 {
                     Write(writer, item);
                 }

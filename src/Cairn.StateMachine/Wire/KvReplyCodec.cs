@@ -13,13 +13,13 @@ public static class KvReplyCodec
             case KvReplyKind.Simple or KvReplyKind.Error:
                 writer.String(reply.Text!);
                 break;
-            case KvReplyKind.Integer:
+            case KvReplyKind.Integer or KvReplyKind.Double:
                 writer.I64(reply.Integer);
                 break;
             case KvReplyKind.Bulk:
                 writer.Bytes(reply.Bytes.Span);
                 break;
-            case KvReplyKind.Array:
+            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set:
                 writer.U32((uint)reply.Items!.Length);
                 foreach (var item in reply.Items)
                 {
@@ -42,6 +42,10 @@ public static class KvReplyCodec
                 return KvReply.Ok;
             case KvReplyKind.Null:
                 return KvReply.Null;
+            case KvReplyKind.NullArray:
+                return KvReply.NullArray;
+            case KvReplyKind.Double:
+                return KvReply.FromDouble(BitConverter.Int64BitsToDouble(reader.I64()));
             case KvReplyKind.Simple:
                 return KvReply.Simple(reader.String());
             case KvReplyKind.Error:
@@ -50,13 +54,19 @@ public static class KvReplyCodec
                 return KvReply.Int(reader.I64());
             case KvReplyKind.Bulk:
                 return KvReply.Bulk(reader.Bytes());
-            case KvReplyKind.Array:
+            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set:
                 var items = new KvReply[reader.Count(1)];
                 for (var i = 0; i < items.Length; i++)
                 {
                     items[i] = Read(ref reader, depth + 1);
                 }
-                return KvReply.Array(items);
+                return kind switch
+                {
+                    KvReplyKind.Map when items.Length % 2 == 0 => KvReply.Map(items),
+                    KvReplyKind.Map => throw new FormatException("a map with an odd number of items"),
+                    KvReplyKind.Set => KvReply.Set(items),
+                    _ => KvReply.Array(items),
+                };
             default:
                 throw new FormatException($"unknown reply kind {(byte)kind}");
         }

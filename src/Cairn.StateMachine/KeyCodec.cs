@@ -87,6 +87,37 @@ public static class KeyCodec
 
     public static long EventRevision(ReadOnlySpan<byte> eventKey) => BinaryPrimitives.ReadInt64BigEndian(eventKey);
 
+    /// <summary>
+    /// Where a collection's members live in the members space (and its scores in the scores space): h(k) (8, big-endian)
+    /// | length of k (4, big-endian) | k | version (8, big-endian) | then the member's own part. The length keeps one
+    /// key's prefix from being another's; the version keeps a deleted collection's members, range-deleted in the
+    /// batch that removed it, apart from those of a key of the same name created later.
+    /// </summary>
+    public static byte[] MembersPrefix(ReadOnlySpan<byte> userKey, long version)
+    {
+        var prefix = new byte[8 + 4 + userKey.Length + 8];
+        BinaryPrimitives.WriteInt64BigEndian(prefix, Hash(userKey));
+        BinaryPrimitives.WriteInt32BigEndian(prefix.AsSpan(8), userKey.Length);
+        userKey.CopyTo(prefix.AsSpan(12));
+        BinaryPrimitives.WriteInt64BigEndian(prefix.AsSpan(12 + userKey.Length), version);
+        return prefix;
+    }
+
+    /// <summary>The first key after every key that starts with <paramref name="prefix"/> (for a range deletion).</summary>
+    public static byte[] PrefixEnd(ReadOnlySpan<byte> prefix)
+    {
+        var end = prefix.ToArray();
+        for (var i = end.Length - 1; i >= 0; i--)
+        {
+            end[i] = unchecked((byte)(end[i] + 1));
+            if (end[i] != 0)
+            {
+                return end;
+            }
+        }
+        throw new ArgumentException("a prefix of 0xff bytes has no end", nameof(prefix));
+    }
+
     public static bool IsRecordKey(ReadOnlySpan<byte> dataKey) => dataKey.Length >= DataKeyOverhead && dataKey[0] == RecordPrefix;
 
     public static long HashOf(ReadOnlySpan<byte> dataKey) => BinaryPrimitives.ReadInt64BigEndian(dataKey[1..]);

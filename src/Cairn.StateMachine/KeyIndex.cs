@@ -7,7 +7,8 @@ namespace Cairn.StateMachine;
 /// What the applier knows about keys without their values: stored or not, and the expiry of a stored one.
 /// Writes that replace or delete a key whole (SET, MSET, DEL, expiry) need only this to keep the key count
 /// and expiry index true, so a key found here costs them no lookup in RocksDB (whose memtable search was
-/// a third of the apply cost). Contract:
+/// a third of the apply cost). Only strings (and absent keys) are indexed: replacing or deleting a collection
+/// needs its header (the version its members are under), so a collection is always read. Contract:
 /// <list type="bullet">
 /// <item>It holds only what the engine holds: the applier records a key after reading it from the engine
 /// or after a batch that wrote it is in the engine, and clears it when the engine's contents are replaced
@@ -60,6 +61,14 @@ public sealed class KeyIndex
     {
         if (_capacityBytes <= 0)
         {
+            return;
+        }
+        if (record is not null && ValueRecord.IsCollection(record))
+        {
+            if (_keys.Remove(dataKey))
+            {
+                _bytes -= dataKey.Length + EntryOverhead;
+            }
             return;
         }
         var value = record is null ? Absent : ValueRecord.ExpireAt(record);

@@ -6,7 +6,7 @@ namespace Cairn.StateMachine;
 
 public sealed partial class KvStateMachine
 {
-    private static readonly KvSpace[] DigestSpaces = [KvSpace.Data, KvSpace.Meta, KvSpace.Expiry, KvSpace.Names];
+    private static readonly KvSpace[] DigestSpaces = [KvSpace.Data, KvSpace.Meta, KvSpace.Expiry, KvSpace.Names, KvSpace.Members, KvSpace.Scores];
 
     /// <summary>
     /// A hash of the whole replicated state (records, bookkeeping, indexes) in key order: two replicas at the same

@@ -37,9 +37,35 @@ public sealed partial class KvStateMachine
         {
             return KvReply.Int(0);
         }
+        if (destination.Stored is { } replaced && ValueRecord.IsCollection(replaced))
+        {
+            // Before the move: two keys made by one entry share a version, so the replaced members' range may be the moved ones'.
+            DropMembers(c.Args[1], replaced);
+        }
+        if (ValueRecord.IsCollection(live))
+        {
+            // Its members are stored under its name: they move (O(members), as Kvrocks's RENAME), then the source's go.
+            MoveMembers(c.Args[0], c.Args[1], live);
+        }
         Remove(source);
         Store(destination, Restamp(live, ValueRecord.ExpireAt(live)));
         return onlyIfAbsent ? KvReply.Int(1) : KvReply.Ok;
+    }
+
+    /// <summary>Copies a collection's members (and scores) from under one key to under another, same version.</summary>
+    private void MoveMembers(byte[] from, byte[] to, byte[] record)
+    {
+        var version = ValueRecord.Version(record);
+        var source = KeyCodec.MembersPrefix(from, version);
+        var target = KeyCodec.MembersPrefix(to, version);
+        foreach (var space in ValueRecord.Type(record) == ValueType.ZSet ? new[] { KvSpace.Members, KvSpace.Scores } : [KvSpace.Members])
+        {
+            using var iterator = _engine.NewIterator(space);
+            for (iterator.Seek(source); iterator.Valid && iterator.Key.StartsWith(source); iterator.Next())
+            {
+                _batch!.Put(space, [.. target, .. iterator.Key[source.Length..]], iterator.Value);
+            }
+        }
     }
 
     private KvReply Expire(KvCommand c)
@@ -90,6 +116,9 @@ public sealed partial class KvStateMachine
         _batch!.DeleteRange(KvSpace.Data, KeyCodec.RecordsStart, KeyCodec.RecordsEnd);
         _batch.DeleteRange(KvSpace.Expiry, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
         _batch.DeleteRange(KvSpace.Names, KeyCodec.NamesStart, KeyCodec.NamesEnd);
+        // Members and scores are under h(k) first, whose top bit is clear.
+        _batch.DeleteRange(KvSpace.Members, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
+        _batch.DeleteRange(KvSpace.Scores, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
         AddEvent(KvEventKind.Flush, [], []);
         _pending.Clear();
         _pendingFlush = true;

@@ -330,6 +330,11 @@ public sealed partial class KvStateMachine
             _workKeys++;
             _batch!.Put(KvSpace.Names, KeyCodec.NameKey(slot.UserKey), []);
         }
+        else if (slot.Stored is { } old && ValueRecord.IsCollection(old) && !(ValueRecord.IsCollection(record) && ValueRecord.Version(record) == ValueRecord.Version(old)))
+        {
+            // Replaced by another value: the old collection's members go with it.
+            DropMembers(slot.UserKey, old);
+        }
         if (oldExpiry != newExpiry)
         {
             if (oldExpiry != 0)
@@ -363,8 +368,27 @@ public sealed partial class KvStateMachine
         }
         _batch!.Delete(KvSpace.Data, slot.DataKey);
         _batch.Delete(KvSpace.Names, KeyCodec.NameKey(slot.UserKey));
+        if (slot.Stored is { } old && ValueRecord.IsCollection(old))
+        {
+            DropMembers(slot.UserKey, old);
+        }
         _pending[slot.DataKey] = null;
         AddEvent(KvEventKind.Delete, slot.UserKey, []);
+    }
+
+    /// <summary>
+    /// Range-deletes a collection's members (and scores) in the batch that removes or replaces it: O(1) in Apply
+    /// whatever its size, and the same on every replica (its version is in its header).
+    /// </summary>
+    private void DropMembers(byte[] userKey, byte[] record)
+    {
+        var prefix = KeyCodec.MembersPrefix(userKey, ValueRecord.Version(record));
+        var end = KeyCodec.PrefixEnd(prefix);
+        _batch!.DeleteRange(KvSpace.Members, prefix, end);
+        if (ValueRecord.Type(record) == ValueType.ZSet)
+        {
+            _batch.DeleteRange(KvSpace.Scores, prefix, end);
+        }
     }
 
     private byte[] NewString(ReadOnlySpan<byte> value, long expireAt) =>

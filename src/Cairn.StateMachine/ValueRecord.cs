@@ -14,8 +14,10 @@ public enum ValueType : byte
 
 /// <summary>
 /// The stored form of a key: type (1 byte) | reserved (1) | expireAt (8, little-endian Unix ms, 0 = none)
-/// | revision (8, the log index that last modified the key) | payload. For a string the payload is its bytes;
-/// other types will keep their metadata here and their elements under sub-keys.
+/// | revision (8, the log index that last modified the key) | payload. For a string the payload is its bytes.
+/// For a collection it is its header: version (8, the log index that created the key: its members are stored
+/// under it, in <see cref="Cairn.Storage.KvSpace.Members"/>, see <see cref="KeyCodec.MembersPrefix"/>) | size (8,
+/// its member count) | for a list, head and tail (8 each: the positions of its first element and one past its last).
 /// </summary>
 public static class ValueRecord
 {
@@ -40,6 +42,29 @@ public static class ValueRecord
     public static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> record) => record[HeaderSize..];
 
     public static ReadOnlyMemory<byte> PayloadMemory(byte[] record) => record.AsMemory(HeaderSize);
+
+    public static bool IsCollection(ReadOnlySpan<byte> record) => Type(record) != ValueType.String;
+
+    /// <summary>A collection's record: its header (see the type's summary), no members.</summary>
+    public static byte[] CreateCollection(ValueType type, long expireAt, long revision, long version, long size, long head = 0, long tail = 0)
+    {
+        if (type == ValueType.String)
+        {
+            throw new ArgumentException("a string is not a collection", nameof(type));
+        }
+        Span<byte> header = stackalloc byte[32];
+        BinaryPrimitives.WriteInt64LittleEndian(header, version);
+        BinaryPrimitives.WriteInt64LittleEndian(header[8..], size);
+        BinaryPrimitives.WriteInt64LittleEndian(header[16..], head);
+        BinaryPrimitives.WriteInt64LittleEndian(header[24..], tail);
+        return Create(type, expireAt, revision, header[..(type == ValueType.List ? 32 : 16)]);
+    }
+
+    /// <summary>A collection's version: the log index that created it, under which its members are stored.</summary>
+    public static long Version(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[HeaderSize..]);
+
+    /// <summary>A collection's member count.</summary>
+    public static long Size(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[(HeaderSize + 8)..]);
 
     /// <summary>True when the record has a TTL that has passed at <paramref name="now"/>.</summary>
     public static bool IsExpired(ReadOnlySpan<byte> record, long now)

@@ -9,7 +9,8 @@ namespace Cairn.Storage.RocksDb;
 /// </summary>
 public sealed class RocksKvEngine : IKvEngine
 {
-    private static readonly string[] SpaceNames = ["data", "meta", "expiry", "names", "events"];
+    // By KvSpace; a store written before a space existed gets it when opened (create missing column families).
+    private static readonly string[] SpaceNames = ["data", "meta", "expiry", "names", "events", "members", "scores"];
 
     private readonly string _path;
     private readonly DbOptions _dbOptions;

@@ -20,4 +20,10 @@ public enum KvSpace : byte
 
     /// <summary>The change history (revision, ordinal) → put/delete event, trimmed with the Raft log: what watches read.</summary>
     Events = 4,
+
+    /// <summary>The members of collections (hash fields, set and sorted-set members, list elements), under their key and version.</summary>
+    Members = 5,
+
+    /// <summary>Sorted sets' score index: (key, version, sortable score, member), empty values.</summary>
+    Scores = 6,
 }

@@ -80,6 +80,9 @@ public sealed class Harness : IDisposable
         Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes), new KeyIndex(_keyIndexBytes));
     }
 
+    /// <summary>A new state machine over the same engine (after a test wrote to the engine behind its back).</summary>
+    public void Rebuild() => Machine = new KvStateMachine(Engine, new RecordCache(_cacheBytes), new KeyIndex(_keyIndexBytes));
+
     public static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
 
     public static KvCommand Set(string key, string value, KvFlags flags = KvFlags.None, long number = 0) =>

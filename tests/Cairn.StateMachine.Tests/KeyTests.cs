@@ -112,7 +112,7 @@ public class KeyTests
         // No command makes a non-string yet, so the record is planted in the store directly.
         using var h = new Harness(engine);
         var batch = h.Engine.NewBatch();
-        batch.Put(KvSpace.Data, KeyCodec.DataKey(B("h")), ValueRecord.Create(ValueType.Hash, 0, 1, []));
+        batch.Put(KvSpace.Data, KeyCodec.DataKey(B("h")), ValueRecord.CreateCollection(ValueType.Hash, 0, 1, 1, 0));
         h.Engine.Write(batch, sync: false);
         foreach (var command in new[]
         {

@@ -1,3 +1,5 @@
+using Cairn.StateMachine;
+
 namespace Cairn.Api;
 
 /// <summary>What kind of failure a Redis-style error reply ("CODE text") reports, for HTTP and gRPC statuses.</summary>
@@ -26,9 +28,7 @@ internal static class ReplyErrors
 {
     public static ErrorClass Classify(string text)
     {
-        var space = text.IndexOf(' ');
-        var code = space < 0 ? text : text[..space];
-        return code switch
+        return KvReply.CodeOf(text) switch
         {
             "CLUSTERDOWN" or "LOADING" or "TRYAGAIN" or "CORRUPT" => ErrorClass.Unavailable,
             "TIMEOUT" => ErrorClass.UnknownOutcome,

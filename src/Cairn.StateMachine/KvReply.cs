@@ -54,7 +54,10 @@ public readonly struct KvReply
     public bool IsError => Kind == KvReplyKind.Error;
 
     /// <summary>An error's code: its first word ("ERR", "WRONGTYPE"...); null for other replies.</summary>
-    public string? ErrorCode => IsError ? (Text!.IndexOf(' ') is var space and >= 0 ? Text[..space] : Text) : null;
+    public string? ErrorCode => IsError ? CodeOf(Text!) : null;
+
+    /// <summary>The code of an error text: its first word.</summary>
+    public static string CodeOf(string error) => error.IndexOf(' ') is var space and >= 0 ? error[..space] : error;
 
     /// <summary>A <see cref="KvReplyKind.Double"/>'s value (its bits are kept in <see cref="Integer"/>).</summary>
     public double Double => BitConverter.Int64BitsToDouble(Integer);

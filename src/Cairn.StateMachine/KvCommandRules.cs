@@ -32,11 +32,12 @@ public static class KvCommandRules
                 or KvOp.Ttl or KvOp.ExpireTime or KvOp.Keys or KvOp.GetRecord => n != 1 ? Arity(c) : null,
             KvOp.Scan => n != 2 ? Arity(c) : c.Number < 0 ? "ERR invalid cursor" : c.Number2 < 1 ? KvErrors.Syntax : null,
             KvOp.Range => n != 2 ? Arity(c) : null,
-            _ => $"ERR unknown command op {(byte)c.Op}",
+            _ when c.Op.Family() == KvFamily.Hashes => Hashes.HashSyntax.Check(c),
+            _ => $"ERR unknown command op {(ushort)c.Op}",
         };
     }
 
-    private static string Arity(KvCommand c) => $"ERR wrong number of arguments for '{c.Op.ToString().ToLowerInvariant()}' command";
+    internal static string Arity(KvCommand c) => $"ERR wrong number of arguments for '{c.Op.Name().ToLowerInvariant()}' command";
 
     private static string? SetFlags(KvCommand c)
     {

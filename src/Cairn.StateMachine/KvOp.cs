@@ -1,10 +1,13 @@
 namespace Cairn.StateMachine;
 
 /// <summary>
-/// Operations of the key-value state machine. Writes change state and go through the log;
-/// queries only read. The operand layout of each op is documented on <see cref="KvCommand"/>.
+/// Operations of the key-value state machine: family (high byte, <see cref="KvFamily"/>) and the family's op
+/// (low byte). Writes (low byte below 64) change state and go through the log; queries only read. The members
+/// here are the core family's (strings, keys, the cluster's own ops), with operands documented on
+/// <see cref="KvCommand"/>; every other family has its own op enum (its folder's <c>*Op.cs</c>), whose members
+/// document their operands, and makes its <see cref="KvOp"/> values with <see cref="KvOps.Of"/>.
 /// </summary>
-public enum KvOp : byte
+public enum KvOp : ushort
 {
     // Writes
     Set = 1,
@@ -54,7 +57,7 @@ public enum KvOp : byte
 
 /// <summary>Option bits of a <see cref="KvCommand"/>.</summary>
 [Flags]
-public enum KvFlags : ushort
+public enum KvFlags : uint
 {
     None = 0,
     Nx = 1 << 0,
@@ -88,9 +91,55 @@ public enum KvFlags : ushort
     /// the key. Nothing is changed.
     /// </summary>
     ExpiryRefused = 1 << 12,
+
+    /// <summary>HRANDFIELD, SRANDMEMBER, SPOP, ZRANDMEMBER...: a count was given (<see cref="KvCommand.Number"/>), so the reply is an array.</summary>
+    Count = 1 << 13,
+
+    /// <summary>HRANDFIELD: fields with their values.</summary>
+    WithValues = 1 << 14,
+}
+
+/// <summary>The families of ops, by their folders; the value is the high byte of every <see cref="KvOp"/> of the family.</summary>
+public enum KvFamily : byte
+{
+    Core = 0,
+    Hashes = 1,
+    Sets = 2,
+    SortedSets = 3,
+    Lists = 4,
+    Bits = 5,
 }
 
 public static class KvOpExtensions
 {
-    public static bool IsWrite(this KvOp op) => (byte)op < (byte)KvOp.Get;
+    public static bool IsWrite(this KvOp op) => op.Low() < (byte)KvOp.Get;
+
+    /// <summary>The op within its family: the low byte.</summary>
+    public static byte Low(this KvOp op) => (byte)((ushort)op & 0xFF);
+
+    public static KvFamily Family(this KvOp op) => (KvFamily)((ushort)op >> 8);
+
+    /// <summary>Whether the op is one this build knows (a peer or an old log may send anything).</summary>
+    public static bool IsKnown(this KvOp op) => op.Family() switch
+    {
+        KvFamily.Core => Enum.IsDefined(op),
+        KvFamily.Hashes => Enum.IsDefined((HashOp)op.Low()),
+        _ => false,
+    };
+
+    /// <summary>The op's name in errors and logs: "HSet", "Set".</summary>
+    public static string Name(this KvOp op) => op.Family() switch
+    {
+        KvFamily.Core when Enum.IsDefined(op) => op.ToString(),
+        KvFamily.Hashes when Enum.IsDefined((HashOp)op.Low()) => ((HashOp)op.Low()).ToString(),
+        _ => $"op {(ushort)op:x4}",
+    };
+}
+
+/// <summary>Makes a family's ops into <see cref="KvOp"/> values.</summary>
+public static class KvOps
+{
+    public static KvOp Of(KvFamily family, byte op) => (KvOp)(((ushort)family << 8) | op);
+
+    public static KvOp Of(HashOp op) => Of(KvFamily.Hashes, (byte)op);
 }

@@ -21,6 +21,12 @@ public enum KvReplyKind : byte
     /// <summary>A double (<see cref="KvReply.Double"/>): a RESP3 double, a bulk string in Redis's form in RESP2.</summary>
     Double,
 
+    /// <summary>
+    /// Pairs flattened in <see cref="KvReply.Items"/> (m1, s1, m2, s2...) that RESP3 sends as an array of two-element
+    /// arrays and RESP2 as one flat array: HRANDFIELD ... WITHVALUES, ZRANGE ... WITHSCORES.
+    /// </summary>
+    Pairs,
+
     /// <summary>No array (LPOP with a count on a missing key, a blocking pop that timed out): RESP2 "*-1", RESP3 null.</summary>
     NullArray,
 }
@@ -86,6 +92,10 @@ public readonly struct KvReply
     public static KvReply Map(KvReply[] pairs) =>
         pairs.Length % 2 == 0 ? new(KvReplyKind.Map, items: pairs) : throw new ArgumentException("a map needs pairs", nameof(pairs));
 
+    /// <summary>Pairs from flattened items (m1, s1, m2, s2...): see <see cref="KvReplyKind.Pairs"/>.</summary>
+    public static KvReply Pairs(KvReply[] items) =>
+        items.Length % 2 == 0 ? new(KvReplyKind.Pairs, items: items) : throw new ArgumentException("pairs need an even count", nameof(items));
+
     public static KvReply Set(KvReply[] members) => new(KvReplyKind.Set, items: members);
 
     public static KvReply FromDouble(double value) => new(KvReplyKind.Double, integer: BitConverter.DoubleToInt64Bits(value));
@@ -99,6 +109,7 @@ public readonly struct KvReply
         KvReplyKind.Null or KvReplyKind.NullArray => "(nil)",
         KvReplyKind.Double => Double.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         KvReplyKind.Map => "{" + string.Join(", ", Items!.Chunk(2).Select(p => $"{p[0]}: {p[1]}")) + "}",
+        KvReplyKind.Pairs => "[" + string.Join(", ", Items!.Chunk(2).Select(p => $"[{p[0]}, {p[1]}]")) + "]",
         _ => "[" + string.Join(", ", Items!.Select(i => i.ToString())) + "]",
     };
 }

@@ -60,10 +60,17 @@ public sealed partial class KvStateMachine
         var target = KeyCodec.MembersPrefix(to, version);
         foreach (var space in ValueRecord.Type(record) == ValueType.ZSet ? new[] { KvSpace.Members, KvSpace.Scores } : [KvSpace.Members])
         {
-            using var iterator = _engine.NewIterator(space);
-            for (iterator.Seek(source); iterator.Valid && iterator.Key.StartsWith(source); iterator.Next())
+            var moved = new List<(byte[], byte[])>();
+            using (var iterator = Context.Iterate(space, source))
             {
-                _batch!.Put(space, [.. target, .. iterator.Key[source.Length..]], iterator.Value);
+                for (; iterator.Valid; iterator.Next())
+                {
+                    moved.Add(([.. target, .. iterator.Key[source.Length..]], iterator.Value.ToArray()));
+                }
+            }
+            foreach (var (key, value) in moved)
+            {
+                Context.Put(space, key, value);
             }
         }
     }
@@ -119,6 +126,8 @@ public sealed partial class KvStateMachine
         // Members and scores are under h(k) first, whose top bit is clear.
         _batch.DeleteRange(KvSpace.Members, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
         _batch.DeleteRange(KvSpace.Scores, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
+        _overlay.DropRange(KvSpace.Members, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
+        _overlay.DropRange(KvSpace.Scores, KeyCodec.ExpiryStart, KeyCodec.ExpiryEnd);
         AddEvent(KvEventKind.Flush, [], []);
         _pending.Clear();
         _pendingFlush = true;

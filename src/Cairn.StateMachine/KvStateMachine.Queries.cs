@@ -69,8 +69,16 @@ public sealed partial class KvStateMachine
         KvOp.DbSize => KvReply.Int(KeyCount),
         KvOp.GetRecord => GetRecord(c.Args[0], now),
         KvOp.Range => Range(c, now),
-        _ => KvReply.Error($"ERR '{c.Op}' is not a query"),
+        _ when c.Op.Family() == KvFamily.Hashes => InSnapshot(c, now, Hashes.HashReads.Answer),
+        _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"),
     };
+
+    /// <summary>A family's read, on one engine snapshot.</summary>
+    private KvReply InSnapshot(KvCommand c, long now, Func<Collections.IReadView, KvCommand, KvReply> read)
+    {
+        using var view = new Collections.SnapshotView(_engine.NewSnapshot(), now);
+        return read(view, c);
+    }
 
     private byte[]? ReadLive(ReadOnlySpan<byte> userKey, long now)
     {

@@ -224,7 +224,7 @@ public sealed partial class KvStateMachine
     {
         KvReplyKind.Bulk => 8 + reply.Bytes.Length,
         KvReplyKind.Simple or KvReplyKind.Error => 8 + reply.Text!.Length,
-        KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set => 8 + reply.Items!.Sum(item => ReplySize(item)),
+        KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set or KvReplyKind.Pairs => 8 + reply.Items!.Sum(item => ReplySize(item)),
         _ => 8,
     };
 }

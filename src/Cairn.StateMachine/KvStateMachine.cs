@@ -122,6 +122,7 @@ public sealed partial class KvStateMachine
                     CommandFaulted?.Invoke(entries[at].Index, ex);
                     _batch.Clear();
                     _pending.Clear();
+                    _overlay.Clear();
                     _pendingFlush = false;
                     _alarmChange = null;
                     LoadSessions();
@@ -193,7 +194,9 @@ public sealed partial class KvStateMachine
             Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
             _batch.Clear();
             _pending.Clear();
+            _overlay.Clear();
             _withdrawn.Clear();
+            _random = null;
             _pendingFlush = false;
         }
     }
@@ -212,6 +215,7 @@ public sealed partial class KvStateMachine
             _now = entry.Timestamp;
             _logNow = Math.Max(_logNow, entry.Timestamp);
             _index = entry.Index;
+            _random = null;
             _eventOrdinal = 0;
             _faultAt = i;
             applied = entry.Index;
@@ -277,7 +281,8 @@ public sealed partial class KvStateMachine
         KvOp.ExpireKeys => ExpireKeys(command),
         KvOp.DigestMark => KvReply.Int(_index),
         KvOp.SetAlarm => SetAlarm(command),
-        _ => KvReply.Error($"ERR '{command.Op}' is not a write"),
+        _ when command.Op.Family() == KvFamily.Hashes => Hashes.HashWrites.Apply(Context, command),
+        _ => KvReply.Error($"ERR '{command.Op.Name()}' is not a write"),
     };
 
     /// <summary>The stored record of a key as this batch sees it, expired or not.</summary>
@@ -385,9 +390,11 @@ public sealed partial class KvStateMachine
         var prefix = KeyCodec.MembersPrefix(userKey, ValueRecord.Version(record));
         var end = KeyCodec.PrefixEnd(prefix);
         _batch!.DeleteRange(KvSpace.Members, prefix, end);
+        _overlay.DropRange(KvSpace.Members, prefix, end);
         if (ValueRecord.Type(record) == ValueType.ZSet)
         {
             _batch.DeleteRange(KvSpace.Scores, prefix, end);
+            _overlay.DropRange(KvSpace.Scores, prefix, end);
         }
     }
 

@@ -151,4 +151,25 @@ public static class RedisNumbers
     }
 
     private static bool IsSpace(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\v' or (byte)'\f';
+
+    /// <summary>
+    /// A cursor as Redis reads it (strtoul, base 10): no leading space, an optional sign ('-' wraps, so "-1" is
+    /// 2^64 - 1), digits up to 2^64 - 1; the empty string is 0. Ours are hashes below 2^63.
+    /// </summary>
+    public static bool TryParseCursor(ReadOnlySpan<byte> text, out ulong cursor)
+    {
+        cursor = 0;
+        if (text.IsEmpty)
+        {
+            return true;
+        }
+        var negative = text[0] == (byte)'-';
+        var digits = text[0] is (byte)'-' or (byte)'+' ? text[1..] : text;
+        if (digits.IsEmpty || !Utf8Parser.TryParse(digits, out ulong value, out var consumed) || consumed != digits.Length || digits[0] is < (byte)'0' or > (byte)'9')
+        {
+            return false;
+        }
+        cursor = negative ? unchecked(0UL - value) : value;
+        return true;
+    }
 }

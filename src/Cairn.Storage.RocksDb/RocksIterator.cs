@@ -2,7 +2,8 @@ using RocksDbSharp;
 
 namespace Cairn.Storage.RocksDb;
 
-internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim store) : IKvIterator
+/// <summary>Releases the store's shared hold on dispose, when it took one (an engine iterator; a snapshot's holds its own).</summary>
+internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim? store) : IKvIterator
 {
     public bool Valid => iterator.Valid();
 
@@ -19,6 +20,6 @@ internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim stor
     public void Dispose()
     {
         iterator.Dispose();
-        store.ExitReadLock();
+        store?.ExitReadLock();
     }
 }

@@ -32,6 +32,9 @@ internal sealed class RocksSnapshot : IKvSnapshot
         }
     }
 
+    /// <summary>Under the snapshot's own hold on the store: the iterator takes none.</summary>
+    public IKvIterator NewIterator(KvSpace space) => new RocksIterator(_db.NewIterator(_families[(int)space], _read), null);
+
     public void Dispose()
     {
         _snapshot.Dispose();

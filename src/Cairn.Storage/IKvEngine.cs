@@ -49,6 +49,9 @@ public interface IKvSnapshot : IDisposable
 {
     /// <summary>The value under <paramref name="key"/> then, or null. The returned array belongs to the caller.</summary>
     byte[]? Get(KvSpace space, ReadOnlySpan<byte> key);
+
+    /// <summary>An iterator over <paramref name="space"/> as of the snapshot; dispose it before the snapshot.</summary>
+    IKvIterator NewIterator(KvSpace space);
 }
 
 /// <summary>A forward cursor. Key and Value spans are valid until the next move or dispose.</summary>

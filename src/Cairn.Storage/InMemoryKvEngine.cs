@@ -31,6 +31,8 @@ public sealed class InMemoryKvEngine : IKvEngine
         public byte[]? Get(KvSpace space, ReadOnlySpan<byte> key) =>
             spaces[(int)space].TryGetValue(key.ToArray(), out var value) ? (byte[])value.Clone() : null;
 
+        public IKvIterator NewIterator(KvSpace space) => new Iterator(spaces[(int)space]);
+
         public void Dispose()
         {
         }

@@ -53,6 +53,26 @@ internal sealed class CommandContext(ServerContext server, ClientSession client,
         pending.Enqueue(new QueuedReply(reply, Command.FullName, Started));
     }
 
+    /// <summary>Runs what a family's syntax made of the arguments: a write through the log, a query, or its error.</summary>
+    public void Run(in Parsed parsed)
+    {
+        if (parsed.Command is not { } command)
+        {
+            Error(parsed.Error!);
+        }
+        else if (command.IsWrite)
+        {
+            Submit(command);
+        }
+        else
+        {
+            Query(command);
+        }
+    }
+
+    /// <summary>Every argument, the command's name first, copied out: what a family's syntax reads.</summary>
+    public byte[][] Argv() => BytesFrom(0);
+
     /// <summary>Runs a query; the caller has already waited for this client's earlier writes.</summary>
     public void Query(KvCommand command)
     {

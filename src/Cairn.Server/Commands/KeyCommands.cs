@@ -92,7 +92,7 @@ internal static class KeyCommands
 
     private static void Scan(CommandContext c)
     {
-        if (!TryParseCursor(c.Args[1], out var cursor))
+        if (!RedisNumbers.TryParseCursor(c.Args[1], out var cursor))
         {
             c.Error("ERR invalid cursor");
             return;
@@ -138,26 +138,5 @@ internal static class KeyCommands
         }
         var start = cursor > long.MaxValue ? long.MaxValue : (long)cursor;
         c.Query(new KvCommand(KvOp.Scan, [pattern, type], start, count));
-    }
-
-    /// <summary>
-    /// A cursor as Redis reads it (strtoul, base 10): no leading space, an optional sign ('-' wraps, so "-1" is
-    /// 2^64 - 1), digits up to 2^64 - 1; the empty string is 0. Ours are key hashes below 2^63.
-    /// </summary>
-    private static bool TryParseCursor(ReadOnlySpan<byte> text, out ulong cursor)
-    {
-        cursor = 0;
-        if (text.IsEmpty)
-        {
-            return true;
-        }
-        var negative = text[0] == (byte)'-';
-        var digits = text[0] is (byte)'-' or (byte)'+' ? text[1..] : text;
-        if (digits.IsEmpty || !Utf8Parser.TryParse(digits, out ulong value, out var consumed) || consumed != digits.Length || digits[0] is < (byte)'0' or > (byte)'9')
-        {
-            return false;
-        }
-        cursor = negative ? unchecked(0UL - value) : value;
-        return true;
     }
 }

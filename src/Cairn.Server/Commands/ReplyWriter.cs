@@ -34,7 +34,16 @@ internal static class ReplyWriter
             case KvReplyKind.Double:
                 writer.WriteDouble(reply.Double);
                 break;
-            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set:
+            case KvReplyKind.Pairs when writer.Protocol >= 3:
+                writer.WriteArrayHeader(reply.Items!.Length / 2);
+                for (var i = 0; i + 1 < reply.Items.Length; i += 2)
+                {
+                    writer.WriteArrayHeader(2);
+                    Write(writer, reply.Items[i]);
+                    Write(writer, reply.Items[i + 1]);
+                }
+                break;
+            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set or KvReplyKind.Pairs:
                 if (reply.Kind == KvReplyKind.Map)
                 {
                     writer.WriteMapHeader(reply.Items!.Length / 2);

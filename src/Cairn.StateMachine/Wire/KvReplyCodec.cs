@@ -19,7 +19,7 @@ public static class KvReplyCodec
             case KvReplyKind.Bulk:
                 writer.Bytes(reply.Bytes.Span);
                 break;
-            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set:
+            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set or KvReplyKind.Pairs:
                 writer.U32((uint)reply.Items!.Length);
                 foreach (var item in reply.Items)
                 {
@@ -54,7 +54,7 @@ public static class KvReplyCodec
                 return KvReply.Int(reader.I64());
             case KvReplyKind.Bulk:
                 return KvReply.Bulk(reader.Bytes());
-            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set:
+            case KvReplyKind.Array or KvReplyKind.Map or KvReplyKind.Set or KvReplyKind.Pairs:
                 var items = new KvReply[reader.Count(1)];
                 for (var i = 0; i < items.Length; i++)
                 {
@@ -64,6 +64,8 @@ public static class KvReplyCodec
                 {
                     KvReplyKind.Map when items.Length % 2 == 0 => KvReply.Map(items),
                     KvReplyKind.Map => throw new FormatException("a map with an odd number of items"),
+                    KvReplyKind.Pairs when items.Length % 2 == 0 => KvReply.Pairs(items),
+                    KvReplyKind.Pairs => throw new FormatException("pairs with an odd number of items"),
                     KvReplyKind.Set => KvReply.Set(items),
                     _ => KvReply.Array(items),
                 };

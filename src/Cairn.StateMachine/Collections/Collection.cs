@@ -1,0 +1,63 @@
+namespace Cairn.StateMachine.Collections;
+
+/// <summary>
+/// A collection's header as a command works on it (see <see cref="ValueRecord"/>): its key, type, version (under
+/// which its members are stored), size, expiry and, for a list, head and tail. Reads take it from the record;
+/// writes change <see cref="Size"/> (and head, tail) as they add and remove members, then save it.
+/// </summary>
+internal sealed class Collection
+{
+    private byte[]? _prefix;
+
+    private Collection(byte[] key, ValueType type, long version, long size, long expireAt, long head, long tail, bool existed)
+    {
+        Key = key;
+        Type = type;
+        Version = version;
+        Size = size;
+        ExpireAt = expireAt;
+        Head = head;
+        Tail = tail;
+        Existed = existed;
+    }
+
+    public static Collection FromRecord(byte[] key, byte[] record)
+    {
+        var type = ValueRecord.Type(record);
+        var payload = ValueRecord.Payload(record);
+        long head = 0, tail = 0;
+        if (type == ValueType.List)
+        {
+            head = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[16..]);
+            tail = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[24..]);
+        }
+        return new Collection(key, type, ValueRecord.Version(record), ValueRecord.Size(record), ValueRecord.ExpireAt(record), head, tail, existed: true);
+    }
+
+    /// <summary>A collection the current entry creates: its version is the entry's index.</summary>
+    public static Collection New(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, 0, 0, existed: false);
+
+    public byte[] Key { get; }
+
+    public ValueType Type { get; }
+
+    public long Version { get; }
+
+    public long Size { get; set; }
+
+    public long ExpireAt { get; }
+
+    /// <summary>A list's first element's position.</summary>
+    public long Head { get; set; }
+
+    /// <summary>One past a list's last element's position.</summary>
+    public long Tail { get; set; }
+
+    /// <summary>Whether the key held this collection before the command (false: the command creates it).</summary>
+    public bool Existed { get; }
+
+    /// <summary>Where its members live: <see cref="KeyCodec.MembersPrefix"/>.</summary>
+    public byte[] Prefix => _prefix ??= KeyCodec.MembersPrefix(Key, Version);
+
+    public byte[] ToRecord(long revision) => ValueRecord.CreateCollection(Type, ExpireAt, revision, Version, Size, Head, Tail);
+}

@@ -1,0 +1,50 @@
+using Cairn.Storage;
+
+namespace Cairn.StateMachine.Collections;
+
+/// <summary>
+/// What a command reads, whoever runs it: committed state as of one engine snapshot for a query
+/// (<see cref="SnapshotView"/>), or the state as the batch being applied has left it so far for a write (the
+/// apply context), so that a later command of the same entry or batch sees the writes before it. A family's
+/// reads are written once against this.
+/// </summary>
+internal interface IReadView
+{
+    /// <summary>The time (Unix ms) at which expiry is judged.</summary>
+    long Now { get; }
+
+    /// <summary>The stored record of a user key (expired or not), or null.</summary>
+    byte[]? Record(byte[] userKey);
+
+    /// <summary>The value under a physical key of a member space, or null.</summary>
+    byte[]? Get(KvSpace space, byte[] key);
+
+    /// <summary>The keys of <paramref name="space"/> that start with <paramref name="prefix"/>, ascending; dispose it soon.</summary>
+    IKvIterator Iterate(KvSpace space, byte[] prefix);
+}
+
+internal static class ReadViews
+{
+    /// <summary>A key's record if it exists and has not expired at the view's time.</summary>
+    public static byte[]? Live(this IReadView view, byte[] userKey) =>
+        view.Record(userKey) is { } record && !ValueRecord.IsExpired(record, view.Now) ? record : null;
+
+    /// <summary>
+    /// The live collection of <paramref name="type"/> under a key: null with no error when there is none, WRONGTYPE
+    /// when the key holds another type.
+    /// </summary>
+    public static Collection? Open(this IReadView view, byte[] userKey, ValueType type, out KvReply? error)
+    {
+        error = null;
+        if (view.Live(userKey) is not { } record)
+        {
+            return null;
+        }
+        if (ValueRecord.Type(record) != type)
+        {
+            error = KvReply.Error(KvErrors.WrongType);
+            return null;
+        }
+        return Collection.FromRecord(userKey, record);
+    }
+}

@@ -1,0 +1,22 @@
+using Cairn.Storage;
+
+namespace Cairn.StateMachine.Collections;
+
+/// <summary>A query's view: everything it reads comes from one engine snapshot, never half of a batch.</summary>
+internal sealed class SnapshotView(IKvSnapshot snapshot, long now) : IReadView, IDisposable
+{
+    public long Now { get; } = now;
+
+    public byte[]? Record(byte[] userKey) => snapshot.Get(KvSpace.Data, KeyCodec.DataKey(userKey));
+
+    public byte[]? Get(KvSpace space, byte[] key) => snapshot.Get(space, key);
+
+    public IKvIterator Iterate(KvSpace space, byte[] prefix)
+    {
+        var iterator = new PrefixIterator(snapshot.NewIterator(space), prefix);
+        iterator.SeekToFirst();
+        return iterator;
+    }
+
+    public void Dispose() => snapshot.Dispose();
+}

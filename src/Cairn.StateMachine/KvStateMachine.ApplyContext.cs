@@ -1,0 +1,85 @@
+using Cairn.StateMachine.Collections;
+using Cairn.Storage;
+
+namespace Cairn.StateMachine;
+
+public sealed partial class KvStateMachine
+{
+    private readonly BatchOverlay _overlay = new();
+    private ApplyContext? _context;
+    private EntryRandom? _random;
+
+    private ApplyContext Context => _context ??= new ApplyContext(this);
+
+    /// <summary>
+    /// What a family's writes work on: the batch being applied, read as it has left the store so far (records and
+    /// members, through <see cref="IReadView"/>), the entry's time, index and random numbers, and the writes a
+    /// collection needs. One per state machine; valid only inside Apply.
+    /// </summary>
+    internal sealed class ApplyContext(KvStateMachine machine) : IReadView
+    {
+        public long Now => machine._now;
+
+        /// <summary>The entry's index: the revision of what it writes, the version of what it creates.</summary>
+        public long Index => machine._index;
+
+        /// <summary>The entry's random numbers (the same on every replica).</summary>
+        public EntryRandom Random => machine._random ??= new EntryRandom(machine._index);
+
+        public byte[]? Record(byte[] userKey) => machine.Lookup(userKey).Stored;
+
+        public byte[]? Get(KvSpace space, byte[] key) =>
+            machine._overlay.TryGet(space, key, out var value) ? value : machine._engine.Get(space, key);
+
+        public IKvIterator Iterate(KvSpace space, byte[] prefix)
+        {
+            var engine = new PrefixIterator(machine._engine.NewIterator(space), prefix);
+            var iterator = new OverlayIterator(engine, machine._overlay.Entries(space, prefix), machine._overlay, space);
+            iterator.SeekToFirst();
+            return iterator;
+        }
+
+        /// <summary>
+        /// The collection of <paramref name="type"/> under a key to write to: the live one, or a new one (size 0, this
+        /// entry's version) when the key is absent or expired; null with WRONGTYPE when the key holds another type.
+        /// </summary>
+        public Collection? OpenForWrite(byte[] userKey, ValueType type, out KvReply? error)
+        {
+            var existing = this.Open(userKey, type, out error);
+            if (error is not null)
+            {
+                return null;
+            }
+            return existing ?? Collection.New(userKey, type, Index);
+        }
+
+        public void Put(KvSpace space, byte[] key, byte[] value)
+        {
+            machine._batch!.Put(space, key, value);
+            machine._overlay.Put(space, key, value);
+        }
+
+        public void Delete(KvSpace space, byte[] key)
+        {
+            machine._batch!.Delete(space, key);
+            machine._overlay.Delete(space, key);
+        }
+
+        /// <summary>
+        /// Stores the collection's header as the command left it; an emptied collection deletes its key (as in Redis),
+        /// one never filled stores nothing.
+        /// </summary>
+        public void Save(Collection collection)
+        {
+            var slot = machine.Lookup(collection.Key);
+            if (collection.Size > 0)
+            {
+                machine.Store(slot, collection.ToRecord(Index));
+            }
+            else if (collection.Existed)
+            {
+                machine.Remove(slot);
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@ namespace Cairn.StateMachine;
 /// <list type="bullet">
 /// <item>Set, SetNx, Append: [key, value]; Set expiry in Number per flags.</item>
 /// <item>SetRange: [key, value], Number = offset. GetRange: [key], Number = start, Number2 = end.</item>
-/// <item>IncrBy: [key], Number = delta. IncrByFloat: [key], Float = delta.</item>
+/// <item>IncrBy: [key], Number = delta. IncrByFloat: [key], Float = delta (NaN: the increment given was no number, refused after the key's type and value are checked, as Redis orders it).</item>
 /// <item>GetEx, Expire: [key], Number = expiry per flags (GetEx with ExpiryRefused: Number = the error to give). GetDel, Persist, Get, StrLen, Type, Ttl, ExpireTime: [key].</item>
 /// <item>MSet, MSetNx: [k1, v1, k2, v2, ...]. Del, MGet, Exists: keys. Rename, RenameNx: [source, destination].</item>
 /// <item>ExpireKeys: [k1, e1, k2, e2, ...], each e an 8-byte big-endian expiry that must still be the key's for it to go.</item>

@@ -22,7 +22,7 @@ public static class KvCommandRules
             KvOp.GetEx => n != 1 ? Arity(c) : GetExFlags(c),
             KvOp.MSet or KvOp.MSetNx => n < 2 || n % 2 != 0 ? Arity(c) : null,
             KvOp.SetRange => n != 2 ? Arity(c) : c.Number < 0 ? KvErrors.OffsetOutOfRange : null,
-            KvOp.IncrByFloat => n != 1 ? Arity(c) : double.IsNaN(c.Float) ? KvErrors.NotFloat : null,
+            KvOp.IncrByFloat => n != 1 ? Arity(c) : null,
             KvOp.Expire => n != 1 ? Arity(c) : ExpireFlags(c),
             KvOp.Del or KvOp.MGet or KvOp.Exists => n < 1 ? Arity(c) : null,
             KvOp.FlushAll or KvOp.RandomKey or KvOp.DbSize or KvOp.DigestMark => n != 0 ? Arity(c) : null,

@@ -229,6 +229,11 @@ public sealed partial class KvStateMachine
                 return KvReply.Error(KvErrors.NotFloat);
             }
         }
+        if (double.IsNaN(c.Float))
+        {
+            // The increment was not a number (see the operands): refused after the key's type and value, as Redis does.
+            return KvReply.Error(KvErrors.NotFloat);
+        }
         var result = current + c.Float;
         if (double.IsNaN(result) || double.IsInfinity(result))
         {

@@ -30,7 +30,11 @@ public class RandomCommandTests
         "nan", "0x10", "1e308", "1e309", "", " 1", "00", "+1", "-0",
     ];
 
-    private static readonly KvOp[] Ops = [.. Enum.GetValues<KvOp>(), (KvOp)0, (KvOp)18, (KvOp)63, (KvOp)200];
+    private static readonly KvOp[] Ops =
+    [
+        .. Enum.GetValues<KvOp>(), (KvOp)0, (KvOp)18, (KvOp)63, (KvOp)200,
+        .. Enum.GetValues<HashOp>().Select(KvOps.Of), .. Enum.GetValues<HashOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
+    ];
 
     public static TheoryData<int> Seeds => new() { 1, 2, 3, 4, 5, 6, 7, 8 };
 
@@ -75,7 +79,7 @@ public class RandomCommandTests
         {
             h.Now += random.Next(0, 3) == 0 ? random.Next(0, 20_000) : 0;
             var batch = Enumerable.Range(0, random.Next(1, 6)).Select(_ => RandomCommand(random)).ToArray();
-            var writes = batch.Where(c => c.IsWrite || !Enum.IsDefined(c.Op) || random.Next(4) == 0).ToArray();
+            var writes = batch.Where(c => c.IsWrite || !c.Op.IsKnown() || random.Next(4) == 0).ToArray();
             if (writes.Length > 0)
             {
                 transcript.AddRange(h.WriteBatch(writes).Select(r => r.ToString()));
@@ -83,8 +87,9 @@ public class RandomCommandTests
             foreach (var query in batch.Except(writes))
             {
                 var reply = h.Read(query, random.Next(3) == 0 ? h.Now + random.Next(0, 100_000) : h.Now);
-                // RANDOMKEY picks at random by design; it must answer, not match across engines.
-                transcript.Add(query.Op == KvOp.RandomKey ? (reply.IsError ? reply.ToString() : "random") : reply.ToString());
+                // RANDOMKEY and HRANDFIELD pick at random by design; they must answer, not match across engines.
+                var drawn = query.Op == KvOp.RandomKey || query.Op == KvOps.Of(HashOp.HRandField);
+                transcript.Add(drawn && !reply.IsError ? "random" : reply.ToString());
             }
         }
         transcript.Add($"keys={h.Machine.KeyCount} expires={h.Machine.ExpiresCount}");
@@ -107,8 +112,8 @@ public class RandomCommandTests
         }
         var flags = random.Next(3) switch
         {
-            0 => (KvFlags)random.Next(0, 1 << 12),
-            1 => (KvFlags)(1 << random.Next(0, 12)),
+            0 => (KvFlags)random.Next(0, 1 << 15),
+            1 => (KvFlags)(1 << random.Next(0, 15)),
             _ => KvFlags.None,
         };
         var number = random.Next(3) == 0 ? random.NextInt64(-100, 100_000) : ExtremeNumbers[random.Next(ExtremeNumbers.Length)];

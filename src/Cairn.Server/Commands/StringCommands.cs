@@ -140,11 +140,8 @@ internal static class StringCommands
 
     private static void IncrByFloat(CommandContext c)
     {
-        if (!RedisNumbers.TryParseDouble(c.Args[2], out var delta))
-        {
-            c.Error(KvErrors.NotFloat);
-            return;
-        }
+        // Redis checks the key's type before the increment: an unreadable one travels as NaN, refused after that check.
+        var delta = RedisNumbers.TryParseDouble(c.Args[2], out var parsed) ? parsed : double.NaN;
         c.Submit(new KvCommand(KvOp.IncrByFloat, [c.Bytes(1)], @float: delta));
     }
 }

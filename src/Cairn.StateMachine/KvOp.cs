@@ -124,6 +124,7 @@ public static class KvOpExtensions
     {
         KvFamily.Core => Enum.IsDefined(op),
         KvFamily.Hashes => Enum.IsDefined((HashOp)op.Low()),
+        KvFamily.Sets => Enum.IsDefined((SetOp)op.Low()),
         _ => false,
     };
 
@@ -132,6 +133,7 @@ public static class KvOpExtensions
     {
         KvFamily.Core when Enum.IsDefined(op) => op.ToString(),
         KvFamily.Hashes when Enum.IsDefined((HashOp)op.Low()) => ((HashOp)op.Low()).ToString(),
+        KvFamily.Sets when Enum.IsDefined((SetOp)op.Low()) => ((SetOp)op.Low()).ToString(),
         _ => $"op {(ushort)op:x4}",
     };
 }
@@ -142,4 +144,6 @@ public static class KvOps
     public static KvOp Of(KvFamily family, byte op) => (KvOp)(((ushort)family << 8) | op);
 
     public static KvOp Of(HashOp op) => Of(KvFamily.Hashes, (byte)op);
+
+    public static KvOp Of(SetOp op) => Of(KvFamily.Sets, (byte)op);
 }

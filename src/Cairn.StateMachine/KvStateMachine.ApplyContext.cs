@@ -53,6 +53,9 @@ public sealed partial class KvStateMachine
             return existing ?? Collection.New(userKey, type, Index);
         }
 
+        /// <summary>A new, empty collection to take the key's place whatever it holds (see <see cref="Collection.Replacing"/>).</summary>
+        public Collection Replace(byte[] userKey, ValueType type) => Collection.Replacing(userKey, type, Index);
+
         public void Put(KvSpace space, byte[] key, byte[] value)
         {
             machine._batch!.Put(space, key, value);
@@ -76,7 +79,7 @@ public sealed partial class KvStateMachine
             {
                 machine.Store(slot, collection.ToRecord(Index));
             }
-            else if (collection.Existed)
+            else if (collection.Existed || collection.Replaces)
             {
                 machine.Remove(slot);
             }

@@ -70,6 +70,7 @@ public sealed partial class KvStateMachine
         KvOp.GetRecord => GetRecord(c.Args[0], now),
         KvOp.Range => Range(c, now),
         _ when c.Op.Family() == KvFamily.Hashes => InSnapshot(c, now, Hashes.HashReads.Answer),
+        _ when c.Op.Family() == KvFamily.Sets => InSnapshot(c, now, Sets.SetReads.Answer),
         _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"),
     };
 

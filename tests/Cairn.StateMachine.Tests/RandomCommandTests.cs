@@ -33,7 +33,8 @@ public class RandomCommandTests
     private static readonly KvOp[] Ops =
     [
         .. Enum.GetValues<KvOp>(), (KvOp)0, (KvOp)18, (KvOp)63, (KvOp)200,
-        .. Enum.GetValues<HashOp>().Select(KvOps.Of), .. Enum.GetValues<HashOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
+        .. Enum.GetValues<HashOp>().Select(KvOps.Of), .. Enum.GetValues<HashOp>().Select(KvOps.Of),
+        .. Enum.GetValues<SetOp>().Select(KvOps.Of), .. Enum.GetValues<SetOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
     ];
 
     public static TheoryData<int> Seeds => new() { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -87,8 +88,8 @@ public class RandomCommandTests
             foreach (var query in batch.Except(writes))
             {
                 var reply = h.Read(query, random.Next(3) == 0 ? h.Now + random.Next(0, 100_000) : h.Now);
-                // RANDOMKEY and HRANDFIELD pick at random by design; they must answer, not match across engines.
-                var drawn = query.Op == KvOp.RandomKey || query.Op == KvOps.Of(HashOp.HRandField);
+                // RANDOMKEY, HRANDFIELD and SRANDMEMBER pick at random by design; they must answer, not match across engines.
+                var drawn = query.Op == KvOp.RandomKey || query.Op == KvOps.Of(HashOp.HRandField) || query.Op == KvOps.Of(SetOp.SRandMember);
                 transcript.Add(drawn && !reply.IsError ? "random" : reply.ToString());
             }
         }

@@ -15,6 +15,9 @@ public enum CommandFlags
     Fast = 1 << 7,
     NoAuth = 1 << 8,
     AllowBusy = 1 << 9,
+
+    /// <summary>The keys' positions depend on the arguments (a numkeys argument): COMMAND INFO's first, last and step are 0.</summary>
+    MovableKeys = 1 << 10,
 }
 
 internal delegate void CommandHandler(CommandContext context);

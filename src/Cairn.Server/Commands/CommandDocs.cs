@@ -223,7 +223,7 @@ internal static class CommandDocs
             (CommandFlags.Write, "write"), (CommandFlags.ReadOnly, "readonly"), (CommandFlags.DenyOom, "denyoom"),
             (CommandFlags.Admin, "admin"), (CommandFlags.NoScript, "noscript"), (CommandFlags.Loading, "loading"),
             (CommandFlags.Stale, "stale"), (CommandFlags.Fast, "fast"), (CommandFlags.NoAuth, "no_auth"),
-            (CommandFlags.AllowBusy, "allow_busy"),
+            (CommandFlags.AllowBusy, "allow_busy"), (CommandFlags.MovableKeys, "movablekeys"),
         ];
         return names.Where(n => (flags & n.Flag) != 0).Select(n => n.Name);
     }

@@ -9,8 +9,9 @@ internal sealed class Collection
 {
     private byte[]? _prefix;
 
-    private Collection(byte[] key, ValueType type, long version, long size, long expireAt, long head, long tail, bool existed)
+    private Collection(byte[] key, ValueType type, long version, long size, long expireAt, long head, long tail, bool existed, bool replaces = false)
     {
+        Replaces = replaces;
         Key = key;
         Type = type;
         Version = version;
@@ -36,6 +37,12 @@ internal sealed class Collection
 
     /// <summary>A collection the current entry creates: its version is the entry's index.</summary>
     public static Collection New(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, 0, 0, existed: false);
+
+    /// <summary>A collection the current entry makes in place of whatever the key holds (SINTERSTORE...): saved empty, it deletes the key.</summary>
+    public static Collection Replacing(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, 0, 0, existed: false, replaces: true);
+
+    /// <summary>Whether saving it replaces what the key held, even when it ends empty.</summary>
+    public bool Replaces { get; }
 
     public byte[] Key { get; }
 

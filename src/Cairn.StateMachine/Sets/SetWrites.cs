@@ -1,0 +1,142 @@
+using Cairn.StateMachine.Collections;
+using Cairn.Storage;
+using Context = Cairn.StateMachine.KvStateMachine.ApplyContext;
+
+namespace Cairn.StateMachine.Sets;
+
+/// <summary>The set family's writes (t_set.c, Redis 7.0), on the apply context. Operands: <see cref="SetOp"/>.</summary>
+internal static class SetWrites
+{
+    public static KvReply Apply(Context ctx, KvCommand c) => (SetOp)c.Op.Low() switch
+    {
+        SetOp.SAdd => SAdd(ctx, c),
+        SetOp.SRem => SRem(ctx, c),
+        SetOp.SPop => SPop(ctx, c),
+        SetOp.SMove => SMove(ctx, c),
+        SetOp.SInterStore => Store(ctx, c, SetOp.SInter),
+        SetOp.SUnionStore => Store(ctx, c, SetOp.SUnion),
+        SetOp.SDiffStore => Store(ctx, c, SetOp.SDiff),
+        _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a write"),
+    };
+
+    /// <summary>Adds a member (true when it was not there).</summary>
+    public static bool Add(Context ctx, Collection set, byte[] member)
+    {
+        var key = MemberKeys.Hashed(set.Prefix, member);
+        if (ctx.Get(KvSpace.Members, key) is not null)
+        {
+            return false;
+        }
+        ctx.Put(KvSpace.Members, key, []);
+        set.Size++;
+        return true;
+    }
+
+    private static bool Remove(Context ctx, Collection set, byte[] member)
+    {
+        var key = MemberKeys.Hashed(set.Prefix, member);
+        if (ctx.Get(KvSpace.Members, key) is null)
+        {
+            return false;
+        }
+        ctx.Delete(KvSpace.Members, key);
+        set.Size--;
+        return true;
+    }
+
+    private static KvReply SAdd(Context ctx, KvCommand c)
+    {
+        if (ctx.OpenForWrite(c.Args[0], ValueType.Set, out var error) is not { } set)
+        {
+            return error!.Value;
+        }
+        var added = c.Args.Skip(1).Count(member => Add(ctx, set, member));
+        if (added > 0)
+        {
+            ctx.Save(set);
+        }
+        return KvReply.Int(added);
+    }
+
+    private static KvReply SRem(Context ctx, KvCommand c)
+    {
+        if (ctx.Open(c.Args[0], ValueType.Set, out var error) is not { } set)
+        {
+            return error ?? KvReply.Int(0);
+        }
+        var removed = c.Args.Skip(1).Count(member => Remove(ctx, set, member));
+        if (removed > 0)
+        {
+            ctx.Save(set);
+        }
+        return KvReply.Int(removed);
+    }
+
+    /// <summary>Members drawn with the entry's random numbers, so every replica pops the same ones.</summary>
+    private static KvReply SPop(Context ctx, KvCommand c)
+    {
+        var counted = c.Has(KvFlags.Count);
+        if (ctx.Open(c.Args[0], ValueType.Set, out var error) is not { } set)
+        {
+            return error ?? (counted ? KvReply.Set([]) : KvReply.Null);
+        }
+        if (counted && c.Number == 0)
+        {
+            return KvReply.Set([]);
+        }
+        var picked = counted
+            ? RandomMembers.Many(ctx, set, c.Number, ctx.Random)
+            : [RandomMembers.One(ctx, set, ctx.Random)];
+        var members = picked.Select(p => MemberKeys.MemberOf(p.Key, set.Prefix.Length).ToArray()).ToList();
+        foreach (var member in members)
+        {
+            Remove(ctx, set, member);
+        }
+        ctx.Save(set);
+        return counted ? SetReads.Members(members) : KvReply.Bulk(members[0]);
+    }
+
+    private static KvReply SMove(Context ctx, KvCommand c)
+    {
+        if (ctx.Open(c.Args[0], ValueType.Set, out var error) is not { } source)
+        {
+            return error ?? KvReply.Int(0);
+        }
+        var destination = ctx.OpenForWrite(c.Args[1], ValueType.Set, out error);
+        if (destination is null)
+        {
+            return error!.Value;
+        }
+        if (c.Args[0].AsSpan().SequenceEqual(c.Args[1]))
+        {
+            return KvReply.Int(SetReads.Contains(ctx, source, c.Args[2]) ? 1 : 0);
+        }
+        if (!Remove(ctx, source, c.Args[2]))
+        {
+            return KvReply.Int(0);
+        }
+        ctx.Save(source);
+        if (Add(ctx, destination, c.Args[2]))
+        {
+            ctx.Save(destination);
+        }
+        return KvReply.Int(1);
+    }
+
+    /// <summary>SINTERSTORE, SUNIONSTORE, SDIFFSTORE: the result replaces the destination, whatever it held; empty, it deletes it.</summary>
+    private static KvReply Store(Context ctx, KvCommand c, SetOp op)
+    {
+        var result = SetReads.Combine(ctx, c.Args[1..], op, 0, out var failed);
+        if (failed is not null)
+        {
+            return failed.Value;
+        }
+        var set = ctx.Replace(c.Args[0], ValueType.Set);
+        foreach (var member in result)
+        {
+            Add(ctx, set, member);
+        }
+        ctx.Save(set);
+        return KvReply.Int(set.Size);
+    }
+}

@@ -95,7 +95,7 @@ public sealed class RespWriter(IBufferWriter<byte> output)
         }
     }
 
-    /// <summary>A double: "," in RESP3, a bulk string in RESP2 (Redis's "%.17g" form).</summary>
+    /// <summary>A double: "," in RESP3, a bulk string in RESP2, both in Redis 7.0's "%.17g" form (<see cref="FormatDouble"/>).</summary>
     public void WriteDouble(double value)
     {
         var text = FormatDouble(value);
@@ -143,7 +143,8 @@ public sealed class RespWriter(IBufferWriter<byte> output)
         {
             return "-inf";
         }
-        return value.ToString("R", CultureInfo.InvariantCulture);
+        // Redis 7.0's "%.17g" (addReplyDouble): 17 significant digits, exponent form as C prints it ("1e+20").
+        return value.ToString("G17", CultureInfo.InvariantCulture).Replace('E', 'e');
     }
 
     private void WriteLine(byte prefix, ReadOnlySpan<byte> ascii)

@@ -34,6 +34,7 @@ public static class KvCommandRules
             KvOp.Range => n != 2 ? Arity(c) : null,
             _ when c.Op.Family() == KvFamily.Hashes => Hashes.HashSyntax.Check(c),
             _ when c.Op.Family() == KvFamily.Sets => Sets.SetSyntax.Check(c),
+            _ when c.Op.Family() == KvFamily.SortedSets => SortedSets.ZSetSyntax.Check(c),
             _ => $"ERR unknown command op {(ushort)c.Op}",
         };
     }

@@ -97,6 +97,33 @@ public enum KvFlags : uint
 
     /// <summary>HRANDFIELD: fields with their values.</summary>
     WithValues = 1 << 14,
+
+    /// <summary>ZRANGE, ZRANDMEMBER, ZUNION...: members with their scores.</summary>
+    WithScores = WithValues,
+
+    /// <summary>ZADD: count changed members too, not only added ones.</summary>
+    Ch = 1 << 15,
+
+    /// <summary>ZADD: increment the score (one pair), reply with the new score.</summary>
+    Incr = 1 << 16,
+
+    /// <summary>ZRANGE...: from the highest score down; ZMPOP: MAX.</summary>
+    Rev = 1 << 17,
+
+    /// <summary>ZRANGE...: the bounds are scores.</summary>
+    ByScore = 1 << 18,
+
+    /// <summary>ZRANGE...: the bounds are members (lexicographic).</summary>
+    ByLex = 1 << 19,
+
+    /// <summary>ZRANGE...: LIMIT offset count (Number, Number2).</summary>
+    Limit = 1 << 20,
+
+    /// <summary>ZUNION, ZINTER: AGGREGATE MIN.</summary>
+    AggregateMin = 1 << 21,
+
+    /// <summary>ZUNION, ZINTER: AGGREGATE MAX.</summary>
+    AggregateMax = 1 << 22,
 }
 
 /// <summary>The families of ops, by their folders; the value is the high byte of every <see cref="KvOp"/> of the family.</summary>
@@ -125,6 +152,7 @@ public static class KvOpExtensions
         KvFamily.Core => Enum.IsDefined(op),
         KvFamily.Hashes => Enum.IsDefined((HashOp)op.Low()),
         KvFamily.Sets => Enum.IsDefined((SetOp)op.Low()),
+        KvFamily.SortedSets => Enum.IsDefined((ZSetOp)op.Low()),
         _ => false,
     };
 
@@ -134,6 +162,7 @@ public static class KvOpExtensions
         KvFamily.Core when Enum.IsDefined(op) => op.ToString(),
         KvFamily.Hashes when Enum.IsDefined((HashOp)op.Low()) => ((HashOp)op.Low()).ToString(),
         KvFamily.Sets when Enum.IsDefined((SetOp)op.Low()) => ((SetOp)op.Low()).ToString(),
+        KvFamily.SortedSets when Enum.IsDefined((ZSetOp)op.Low()) => ((ZSetOp)op.Low()).ToString(),
         _ => $"op {(ushort)op:x4}",
     };
 }
@@ -146,4 +175,6 @@ public static class KvOps
     public static KvOp Of(HashOp op) => Of(KvFamily.Hashes, (byte)op);
 
     public static KvOp Of(SetOp op) => Of(KvFamily.Sets, (byte)op);
+
+    public static KvOp Of(ZSetOp op) => Of(KvFamily.SortedSets, (byte)op);
 }

@@ -71,6 +71,7 @@ public sealed partial class KvStateMachine
         KvOp.Range => Range(c, now),
         _ when c.Op.Family() == KvFamily.Hashes => InSnapshot(c, now, Hashes.HashReads.Answer),
         _ when c.Op.Family() == KvFamily.Sets => InSnapshot(c, now, Sets.SetReads.Answer),
+        _ when c.Op.Family() == KvFamily.SortedSets => InSnapshot(c, now, SortedSets.ZSetReads.Answer),
         _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"),
     };
 

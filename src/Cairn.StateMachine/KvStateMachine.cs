@@ -283,6 +283,7 @@ public sealed partial class KvStateMachine
         KvOp.SetAlarm => SetAlarm(command),
         _ when command.Op.Family() == KvFamily.Hashes => Hashes.HashWrites.Apply(Context, command),
         _ when command.Op.Family() == KvFamily.Sets => Sets.SetWrites.Apply(Context, command),
+        _ when command.Op.Family() == KvFamily.SortedSets => SortedSets.ZSetWrites.Apply(Context, command),
         _ => KvReply.Error($"ERR '{command.Op.Name()}' is not a write"),
     };
 

@@ -136,6 +136,11 @@ public static class RedisNumbers
         _ => -1,
     };
 
+    /// <summary>A sorted set's score as Redis 7.0 prints it (d2string, "%.17g"; "inf", "-inf"), as in ZSCAN's replies.</summary>
+    public static string FormatScore(double value) =>
+        double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf"
+        : value.ToString("G17", CultureInfo.InvariantCulture).Replace('E', 'e');
+
     public static string FormatDouble(double value)
     {
         var text = value.ToString("R", CultureInfo.InvariantCulture);

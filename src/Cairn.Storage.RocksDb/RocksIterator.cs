@@ -15,7 +15,13 @@ internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim? sto
 
     public void SeekToFirst() => iterator.SeekToFirst();
 
+    public void SeekForPrev(ReadOnlySpan<byte> key) => iterator.SeekForPrev(key);
+
+    public void SeekToLast() => iterator.SeekToLast();
+
     public void Next() => iterator.Next();
+
+    public void Prev() => iterator.Prev();
 
     public void Dispose()
     {

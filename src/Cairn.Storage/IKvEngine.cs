@@ -54,13 +54,21 @@ public interface IKvSnapshot : IDisposable
     IKvIterator NewIterator(KvSpace space);
 }
 
-/// <summary>A forward cursor. Key and Value spans are valid until the next move or dispose.</summary>
+/// <summary>
+/// A cursor, forward (Seek, SeekToFirst, then Next) or backward (SeekForPrev, SeekToLast, then Prev): move in the
+/// direction of the last seek. Key and Value spans are valid until the next move or dispose.
+/// </summary>
 public interface IKvIterator : IDisposable
 {
     /// <summary>Positions at the first key ≥ <paramref name="key"/>.</summary>
     void Seek(ReadOnlySpan<byte> key);
 
     void SeekToFirst();
+
+    /// <summary>Positions at the last key ≤ <paramref name="key"/>.</summary>
+    void SeekForPrev(ReadOnlySpan<byte> key);
+
+    void SeekToLast();
 
     bool Valid { get; }
 
@@ -69,6 +77,8 @@ public interface IKvIterator : IDisposable
     ReadOnlySpan<byte> Value { get; }
 
     void Next();
+
+    void Prev();
 }
 
 /// <summary>Buffered writes, applied in the order they were added.</summary>

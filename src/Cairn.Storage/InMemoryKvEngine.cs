@@ -149,7 +149,7 @@ public sealed class InMemoryKvEngine : IKvEngine
         private readonly byte[][] _keys = [.. map.Keys];
         private int _position = int.MaxValue;
 
-        public bool Valid => _position < _keys.Length;
+        public bool Valid => _position >= 0 && _position < _keys.Length;
 
         public ReadOnlySpan<byte> Key => _keys[_position];
 
@@ -164,7 +164,17 @@ public sealed class InMemoryKvEngine : IKvEngine
 
         public void SeekToFirst() => _position = 0;
 
+        public void SeekForPrev(ReadOnlySpan<byte> key)
+        {
+            var index = Array.BinarySearch(_keys, key.ToArray(), ByteArrayComparer.Instance);
+            _position = index >= 0 ? index : ~index - 1;
+        }
+
+        public void SeekToLast() => _position = _keys.Length - 1;
+
         public void Next() => _position++;
+
+        public void Prev() => _position--;
 
         public void Dispose()
         {

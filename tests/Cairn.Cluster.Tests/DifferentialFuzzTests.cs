@@ -28,6 +28,12 @@ public sealed class DifferentialFuzzTests
 
     private static readonly string[] Members = ["a", "b", "1", "2", "10", "-3", "", "x y"];
 
+    private static readonly string[] Scores = ["0", "1", "-1", "2.5", "1e20", "inf", "-inf", "abc", "nan", "0x10", "1.1", "-0", "3", "1e400", " 1", "(1"];
+
+    private static readonly string[] ScoreBounds = ["-inf", "+inf", "(1", "0", "2.5", "(2.5", "abc", "(", "1e400", "-1", "inf", "(-inf", "nan", "1.1"];
+
+    private static readonly string[] LexBounds = ["-", "+", "[a", "(a", "[b", "(1", "[", "a", "[x y", "(", "+a", "[10"];
+
     // Redis scans a small hashtable set bucket by bucket and stops at COUNT: a small COUNT would page where Cairn answers whole.
     private static readonly string[] ScanCounts = ["0", "abc", "-1", "10", "100"];
 
@@ -172,7 +178,38 @@ public sealed class DifferentialFuzzTests
         };
         string F() => Fields[random.Next(Fields.Length)];
         string M() => Members[random.Next(Members.Length)];
-        string[] command = random.Next(34 + 16 + 18) switch
+        string S() => Scores[random.Next(Scores.Length)];
+        string B() => ScoreBounds[random.Next(ScoreBounds.Length)];
+        string L() => LexBounds[random.Next(LexBounds.Length)];
+        // Lex ranges assume one score for all members (Redis leaves other cases undefined): "lex" only ever gets score 0.
+        string ZK() => random.Next(4) == 0 ? "lex" : K();
+        string R() => random.Next(3) == 0 ? N() : random.Next(-4, 6).ToString(CultureInfo.InvariantCulture);
+        string[] RangeOptions(bool store)
+        {
+            var options = new List<string>();
+            for (var i = random.Next(0, 3); i > 0; i--)
+            {
+                options.AddRange(random.Next(store ? 4 : 5) switch
+                {
+                    0 => ["BYSCORE"], 1 => ["BYLEX"], 2 => ["REV"], 3 => ["LIMIT", R(), R()], _ => ["WITHSCORES"],
+                });
+            }
+            return [.. options];
+        }
+        string[] AlgebraOptions(bool store)
+        {
+            var options = new List<string>();
+            for (var i = random.Next(0, 3); i > 0; i--)
+            {
+                options.AddRange(random.Next(store ? 3 : 4) switch
+                {
+                    0 => ["WEIGHTS", .. Some(S, 3)], 1 => ["AGGREGATE", new[] { "SUM", "MIN", "MAX", "AVG" }[random.Next(4)]], 2 => ["WEIGHTS", "2", "0.5"], _ => ["WITHSCORES"],
+                });
+            }
+            return [.. options];
+        }
+        string[] Keys2(int max) { var keys = Some(K, max); return [random.Next(8) == 0 ? N() : keys.Length.ToString(CultureInfo.InvariantCulture), .. keys]; }
+        string[] command = random.Next(34 + 16 + 18 + 30) switch
         {
             0 => ["GET", K()],
             1 => ["SET", K(), V(), .. SetOptions()],
@@ -240,6 +277,34 @@ public sealed class DifferentialFuzzTests
             64 => ["SREM", K(), M()],
             65 => ["SISMEMBER", K(), M()],
             66 => ["SCARD", K()],
+            // Sorted sets.
+            67 or 68 or 69 => ["ZADD", K(), .. random.Next(3) == 0 ? new[] { new[] { "NX", "XX", "GT", "LT", "CH", "INCR" }[random.Next(6)] } : [], .. Some(() => S() + "\u0000" + M(), 3).SelectMany(pair => pair.Split('\u0000'))],
+            70 => ["ZADD", "lex", "0", M()],
+            71 => ["ZINCRBY", K(), S(), M()],
+            72 => ["ZREM", ZK(), .. Some(M, 3)],
+            73 => [new[] { "ZCARD", "ZCARD" }[random.Next(2)], ZK()],
+            74 => ["ZCOUNT", K(), B(), B()],
+            75 => ["ZLEXCOUNT", "lex", L(), L()],
+            76 => ["ZSCORE", K(), M()],
+            77 => ["ZMSCORE", K(), .. Some(M, 3)],
+            78 => [random.Next(2) == 0 ? "ZRANK" : "ZREVRANK", ZK(), M()],
+            79 or 80 => ["ZRANGE", K(), R(), R(), .. RangeOptions(false)],
+            81 => ["ZRANGE", random.Next(2) == 0 ? "lex" : K(), random.Next(2) == 0 ? L() : B(), random.Next(2) == 0 ? L() : B(), .. RangeOptions(false)],
+            82 => [random.Next(2) == 0 ? "ZRANGEBYSCORE" : "ZREVRANGEBYSCORE", K(), B(), B(), .. random.Next(3) == 0 ? new[] { "WITHSCORES" } : [], .. random.Next(3) == 0 ? new[] { "LIMIT", R(), R() } : []],
+            83 => [random.Next(2) == 0 ? "ZRANGEBYLEX" : "ZREVRANGEBYLEX", "lex", L(), L(), .. random.Next(3) == 0 ? new[] { "LIMIT", R(), R() } : []],
+            84 => ["ZREVRANGE", K(), R(), R(), .. random.Next(3) == 0 ? new[] { "WITHSCORES" } : []],
+            85 => ["ZRANGESTORE", K(), ZK(), R(), R(), .. RangeOptions(true)],
+            86 => ["ZREMRANGEBYRANK", K(), R(), R()],
+            87 => ["ZREMRANGEBYSCORE", K(), B(), B()],
+            88 => ["ZREMRANGEBYLEX", "lex", L(), L()],
+            89 => [random.Next(2) == 0 ? "ZPOPMIN" : "ZPOPMAX", ZK(), .. random.Next(2) == 0 ? new[] { R() } : []],
+            90 => ["ZMPOP", .. Keys2(2), random.Next(5) == 0 ? "MID" : random.Next(2) == 0 ? "MIN" : "MAX", .. random.Next(2) == 0 ? new[] { "COUNT", R() } : []],
+            91 => ["ZRANDMEMBER", K(), .. random.Next(3) switch { 0 => [], 1 => new[] { N() }, _ => [N(), "WITHSCORES"] }],
+            92 => [new[] { "ZUNION", "ZINTER", "ZDIFF" }[random.Next(3)], .. Keys2(3), .. AlgebraOptions(false)],
+            93 => [new[] { "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE" }[random.Next(3)], K(), .. Keys2(3), .. AlgebraOptions(true)],
+            94 => ["ZINTERCARD", .. Keys2(3), .. random.Next(3) == 0 ? new[] { "LIMIT", R() } : []],
+            95 => ["ZSCAN", ZK(), random.Next(5) == 0 ? N() : "0", .. random.Next(3) switch { 0 => [], 1 => new[] { "MATCH", random.Next(2) == 0 ? "1*" : "*" }, _ => ["COUNT", ScanCounts[random.Next(ScanCounts.Length)]] }],
+            96 => ["ZADD", K(), S(), M()],
             _ => ["FLUSHALL", .. random.Next(2) == 0 ? new[] { "SYNC" } : ["NOW"]],
         };
         // Now and then the wrong number of arguments.
@@ -294,6 +359,14 @@ public sealed class DifferentialFuzzTests
         if (name is "SPOP" or "SRANDMEMBER")
         {
             return reply.StartsWith('$') ? "$(member)" : reply.Length > 1 && reply[1] == '[' ? $"{reply[0]}({Items(reply).Count} items)" : reply;
+        }
+        if (name == "ZSCAN" && reply.StartsWith("*[$0, *[", StringComparison.Ordinal))
+        {
+            return "*[$0, " + Sorted(reply[6..^1], 2) + "]";
+        }
+        if (name == "ZRANDMEMBER")
+        {
+            return reply.StartsWith('$') ? "$(member)" : reply.StartsWith("*[", StringComparison.Ordinal) ? $"*({Items(reply).Count} items)" : reply;
         }
         if (name == "HRANDFIELD")
         {

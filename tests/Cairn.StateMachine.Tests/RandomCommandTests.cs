@@ -34,7 +34,8 @@ public class RandomCommandTests
     [
         .. Enum.GetValues<KvOp>(), (KvOp)0, (KvOp)18, (KvOp)63, (KvOp)200,
         .. Enum.GetValues<HashOp>().Select(KvOps.Of), .. Enum.GetValues<HashOp>().Select(KvOps.Of),
-        .. Enum.GetValues<SetOp>().Select(KvOps.Of), .. Enum.GetValues<SetOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
+        .. Enum.GetValues<SetOp>().Select(KvOps.Of), .. Enum.GetValues<SetOp>().Select(KvOps.Of),
+        .. Enum.GetValues<ZSetOp>().Select(KvOps.Of), .. Enum.GetValues<ZSetOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
     ];
 
     public static TheoryData<int> Seeds => new() { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -89,7 +90,7 @@ public class RandomCommandTests
             {
                 var reply = h.Read(query, random.Next(3) == 0 ? h.Now + random.Next(0, 100_000) : h.Now);
                 // RANDOMKEY, HRANDFIELD and SRANDMEMBER pick at random by design; they must answer, not match across engines.
-                var drawn = query.Op == KvOp.RandomKey || query.Op == KvOps.Of(HashOp.HRandField) || query.Op == KvOps.Of(SetOp.SRandMember);
+                var drawn = query.Op == KvOp.RandomKey || query.Op == KvOps.Of(HashOp.HRandField) || query.Op == KvOps.Of(SetOp.SRandMember) || query.Op == KvOps.Of(ZSetOp.ZRandMember);
                 transcript.Add(drawn && !reply.IsError ? "random" : reply.ToString());
             }
         }
@@ -113,8 +114,8 @@ public class RandomCommandTests
         }
         var flags = random.Next(3) switch
         {
-            0 => (KvFlags)random.Next(0, 1 << 15),
-            1 => (KvFlags)(1 << random.Next(0, 15)),
+            0 => (KvFlags)random.Next(0, 1 << 23),
+            1 => (KvFlags)(1 << random.Next(0, 23)),
             _ => KvFlags.None,
         };
         var number = random.Next(3) == 0 ? random.NextInt64(-100, 100_000) : ExtremeNumbers[random.Next(ExtremeNumbers.Length)];

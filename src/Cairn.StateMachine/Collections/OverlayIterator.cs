@@ -4,14 +4,15 @@ namespace Cairn.StateMachine.Collections;
 
 /// <summary>
 /// The engine's keys under a prefix merged with the batch's (<see cref="BatchOverlay"/>): a batch entry shadows the
-/// engine's key, a deletion hides it, a dropped range hides the engine's keys in it. Sees the overlay as it was
-/// when made: write after iterating, not during.
+/// engine's key, a deletion hides it, a dropped range hides the engine's keys in it. Either direction, as the last
+/// seek chose. Sees the overlay as it was when made: write after iterating, not during.
 /// </summary>
 internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte[], byte[]?>> overlay, BatchOverlay batch, KvSpace space) : IKvIterator
 {
     private int _at;
     private bool _onOverlay;
     private bool _valid;
+    private bool _backward;
 
     public bool Valid => _valid;
 
@@ -21,10 +22,10 @@ internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte
 
     public void Seek(ReadOnlySpan<byte> key)
     {
+        _backward = false;
         engine.Seek(key);
         _at = 0;
-        var target = key.ToArray();
-        while (_at < overlay.Count && ByteArrayComparer.Instance.Compare(overlay[_at].Key, target) < 0)
+        while (_at < overlay.Count && overlay[_at].Key.AsSpan().SequenceCompareTo(key) < 0)
         {
             _at++;
         }
@@ -33,44 +34,82 @@ internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte
 
     public void SeekToFirst()
     {
+        _backward = false;
         engine.SeekToFirst();
         _at = 0;
         Settle();
     }
 
-    public void Next()
+    public void SeekForPrev(ReadOnlySpan<byte> key)
+    {
+        _backward = true;
+        engine.SeekForPrev(key);
+        _at = overlay.Count - 1;
+        while (_at >= 0 && overlay[_at].Key.AsSpan().SequenceCompareTo(key) > 0)
+        {
+            _at--;
+        }
+        Settle();
+    }
+
+    public void SeekToLast()
+    {
+        _backward = true;
+        engine.SeekToLast();
+        _at = overlay.Count - 1;
+        Settle();
+    }
+
+    public void Next() => Step();
+
+    public void Prev() => Step();
+
+    private void Step()
     {
         if (_onOverlay)
         {
-            _at++;
+            _at += _backward ? -1 : 1;
+        }
+        else
+        {
+            Move();
+        }
+        Settle();
+    }
+
+    private void Move()
+    {
+        if (_backward)
+        {
+            engine.Prev();
         }
         else
         {
             engine.Next();
         }
-        Settle();
     }
 
-    /// <summary>Moves to the first key, at or after the two positions, that the merged view holds.</summary>
+    /// <summary>Moves to the first key, at or beyond the two positions in the iterator's direction, that the merged view holds.</summary>
     private void Settle()
     {
         while (true)
         {
             while (engine.Valid && batch.IsDropped(space, engine.Key))
             {
-                engine.Next();
+                Move();
             }
-            var hasOverlay = _at < overlay.Count;
-            if (hasOverlay && (!engine.Valid || engine.Key.SequenceCompareTo(overlay[_at].Key) >= 0))
+            var hasOverlay = _at >= 0 && _at < overlay.Count;
+            var order = hasOverlay && engine.Valid ? engine.Key.SequenceCompareTo(overlay[_at].Key) * (_backward ? -1 : 1) : 0;
+            if (hasOverlay && (!engine.Valid || order >= 0))
             {
-                if (engine.Valid && engine.Key.SequenceEqual(overlay[_at].Key))
+                if (engine.Valid && order == 0)
                 {
                     // The batch's entry stands for this key.
-                    engine.Next();
+                    Move();
                 }
                 if (overlay[_at].Value is null)
                 {
-                    _at++;
+                    _at += _backward ? -1 : 1;
                     continue;
                 }
                 _onOverlay = true;

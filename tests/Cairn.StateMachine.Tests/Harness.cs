@@ -85,6 +85,20 @@ public sealed class Harness : IDisposable
 
     public static byte[] B(string text) => Encoding.UTF8.GetBytes(text);
 
+    /// <summary>What a family's syntax makes of argv (the command's name first); throws on its error.</summary>
+    public static KvCommand P(Func<byte[][], Parsed> syntax, params string[] argv)
+    {
+        var parsed = syntax([.. argv.Select(B)]);
+        return parsed.Command ?? throw new InvalidOperationException(parsed.Error);
+    }
+
+    /// <summary>Parses argv with the family's syntax and applies it (a write) or queries it.</summary>
+    public KvReply Run(Func<byte[][], Parsed> syntax, params string[] argv)
+    {
+        var command = P(syntax, argv);
+        return command.IsWrite ? Write(command) : Read(command);
+    }
+
     public static KvCommand Set(string key, string value, KvFlags flags = KvFlags.None, long number = 0) =>
         new(KvOp.Set, [B(key), B(value)], number, flags: flags);
 

@@ -10,18 +10,6 @@ namespace Cairn.StateMachine.Tests;
 /// </summary>
 public class HashTests
 {
-    private static KvCommand P(Func<byte[][], Parsed> syntax, params string[] argv)
-    {
-        var parsed = syntax([.. argv.Select(B)]);
-        return parsed.Command ?? throw new InvalidOperationException(parsed.Error);
-    }
-
-    private static KvReply Run(Harness h, Func<byte[][], Parsed> syntax, params string[] argv)
-    {
-        var command = P(syntax, argv);
-        return command.IsWrite ? h.Write(command) : h.Read(command);
-    }
-
     private static long MemberCount(Harness h)
     {
         long count = 0;
@@ -38,25 +26,25 @@ public class HashTests
     public void FieldsAreSetReadCountedAndAnEmptiedHashIsGone(string engine)
     {
         using var h = new Harness(engine);
-        Assert.Equal(2, Run(h, HashSyntax.HSet, "hset", "h", "a", "1", "b", "2").Integer);
-        Assert.Equal(1, Run(h, HashSyntax.HSet, "hset", "h", "a", "10", "c", "3").Integer);
-        Assert.Equal("10", Run(h, HashSyntax.HGet, "hget", "h", "a").ToString());
-        Assert.Equal(KvReplyKind.Null, Run(h, HashSyntax.HGet, "hget", "h", "zz").Kind);
-        Assert.Equal(3, Run(h, HashSyntax.HLen, "hlen", "h").Integer);
-        Assert.Equal("[10, (nil), 3]", Run(h, HashSyntax.HMGet, "hmget", "h", "a", "zz", "c").ToString());
-        var all = Run(h, HashSyntax.HGetAll, "hgetall", "h");
+        Assert.Equal(2, h.Run(HashSyntax.HSet, "hset", "h", "a", "1", "b", "2").Integer);
+        Assert.Equal(1, h.Run(HashSyntax.HSet, "hset", "h", "a", "10", "c", "3").Integer);
+        Assert.Equal("10", h.Run(HashSyntax.HGet, "hget", "h", "a").ToString());
+        Assert.Equal(KvReplyKind.Null, h.Run(HashSyntax.HGet, "hget", "h", "zz").Kind);
+        Assert.Equal(3, h.Run(HashSyntax.HLen, "hlen", "h").Integer);
+        Assert.Equal("[10, (nil), 3]", h.Run(HashSyntax.HMGet, "hmget", "h", "a", "zz", "c").ToString());
+        var all = h.Run(HashSyntax.HGetAll, "hgetall", "h");
         Assert.Equal(KvReplyKind.Map, all.Kind);
         Assert.Equal(["a=10", "b=2", "c=3"], all.Items!.Chunk(2).Select(p => $"{p[0]}={p[1]}").Order(StringComparer.Ordinal));
-        Assert.Equal(2, Run(h, HashSyntax.HStrLen, "hstrlen", "h", "a").Integer);
-        Assert.Equal(0, Run(h, HashSyntax.HSetNx, "hsetnx", "h", "a", "x").Integer);
-        Assert.Equal(1, Run(h, HashSyntax.HSetNx, "hsetnx", "h", "d", "x").Integer);
+        Assert.Equal(2, h.Run(HashSyntax.HStrLen, "hstrlen", "h", "a").Integer);
+        Assert.Equal(0, h.Run(HashSyntax.HSetNx, "hsetnx", "h", "a", "x").Integer);
+        Assert.Equal(1, h.Run(HashSyntax.HSetNx, "hsetnx", "h", "d", "x").Integer);
         Assert.Equal("hash", h.Read(new KvCommand(KvOp.Type, [B("h")])).ToString());
-        Assert.Equal(2, Run(h, HashSyntax.HDel, "hdel", "h", "a", "b", "zz").Integer);
-        Assert.Equal(2, Run(h, HashSyntax.HDel, "hdel", "h", "c", "d").Integer);
+        Assert.Equal(2, h.Run(HashSyntax.HDel, "hdel", "h", "a", "b", "zz").Integer);
+        Assert.Equal(2, h.Run(HashSyntax.HDel, "hdel", "h", "c", "d").Integer);
         Assert.Equal("none", h.Read(new KvCommand(KvOp.Type, [B("h")])).ToString());
         Assert.Equal(0, h.Machine.KeyCount);
         Assert.Equal(0, MemberCount(h));
-        Assert.Equal(0, Run(h, HashSyntax.HDel, "hdel", "h", "a").Integer);
+        Assert.Equal(0, h.Run(HashSyntax.HDel, "hdel", "h", "a").Integer);
     }
 
     [Theory]
@@ -75,7 +63,7 @@ public class HashTests
             P(HashSyntax.HSet, "hset", "g", "z", "1"));
         Assert.Equal("2, 6, 0, 1, OK, 2, 1, 1", string.Join(", ", replies.Select(r => r.ToString())));
         // The hash made again after DEL in the same batch holds only its own field.
-        Assert.Equal("{z: 1}", Run(h, HashSyntax.HGetAll, "hgetall", "g").ToString());
+        Assert.Equal("{z: 1}", h.Run(HashSyntax.HGetAll, "hgetall", "g").ToString());
         Assert.Equal(1, MemberCount(h));
         Assert.Equal(1, h.Machine.KeyCount);
     }
@@ -85,9 +73,9 @@ public class HashTests
     public void ARenameMovesTheFieldsWrittenEarlierInTheSameBatch(string engine)
     {
         using var h = new Harness(engine);
-        Run(h, HashSyntax.HSet, "hset", "h", "old", "1");
+        h.Run(HashSyntax.HSet, "hset", "h", "old", "1");
         h.WriteBatch(P(HashSyntax.HSet, "hset", "h", "new", "2"), new KvCommand(KvOp.Rename, [B("h"), B("g")]));
-        Assert.Equal(["new=2", "old=1"], Run(h, HashSyntax.HGetAll, "hgetall", "g").Items!.Chunk(2).Select(p => $"{p[0]}={p[1]}").Order(StringComparer.Ordinal));
+        Assert.Equal(["new=2", "old=1"], h.Run(HashSyntax.HGetAll, "hgetall", "g").Items!.Chunk(2).Select(p => $"{p[0]}={p[1]}").Order(StringComparer.Ordinal));
         Assert.Equal(2, MemberCount(h));
     }
 
@@ -104,15 +92,15 @@ public class HashTests
                 "hset" => HashSyntax.HSet, "hget" => HashSyntax.HGet, "hdel" => HashSyntax.HDel, "hlen" => HashSyntax.HLen,
                 "hgetall" => HashSyntax.HGetAll, "hincrby" => HashSyntax.HIncrBy, "hscan" => HashSyntax.HScan, _ => HashSyntax.HRandField,
             };
-            Assert.Equal(KvErrors.WrongType, Run(h, syntax, argv).ToString());
+            Assert.Equal(KvErrors.WrongType, h.Run(syntax, argv).ToString());
         }
-        Run(h, HashSyntax.HSet, "hset", "h", "n", "abc", "big", "9223372036854775807");
+        h.Run(HashSyntax.HSet, "hset", "h", "n", "abc", "big", "9223372036854775807");
         Assert.Equal(KvErrors.WrongType, h.Read(new KvCommand(KvOp.Get, [B("h")])).ToString());
         Assert.Equal(KvErrors.WrongType, h.Write(new KvCommand(KvOp.Append, [B("h"), B("x")])).ToString());
-        Assert.Equal("ERR hash value is not an integer", Run(h, HashSyntax.HIncrBy, "hincrby", "h", "n", "1").ToString());
-        Assert.Equal(KvErrors.Overflow, Run(h, HashSyntax.HIncrBy, "hincrby", "h", "big", "1").ToString());
-        Assert.Equal("ERR hash value is not a float", Run(h, HashSyntax.HIncrByFloat, "hincrbyfloat", "h", "n", "1").ToString());
-        Assert.Equal("2.5", Run(h, HashSyntax.HIncrByFloat, "hincrbyfloat", "h", "f", "2.5").ToString());
+        Assert.Equal("ERR hash value is not an integer", h.Run(HashSyntax.HIncrBy, "hincrby", "h", "n", "1").ToString());
+        Assert.Equal(KvErrors.Overflow, h.Run(HashSyntax.HIncrBy, "hincrby", "h", "big", "1").ToString());
+        Assert.Equal("ERR hash value is not a float", h.Run(HashSyntax.HIncrByFloat, "hincrbyfloat", "h", "n", "1").ToString());
+        Assert.Equal("2.5", h.Run(HashSyntax.HIncrByFloat, "hincrbyfloat", "h", "f", "2.5").ToString());
         Assert.Equal("ERR value is NaN or Infinity", HashSyntax.HIncrByFloat([B("hincrbyfloat"), B("h"), B("f"), B("inf")]).Error);
         Assert.Equal("ERR wrong number of arguments for 'hset' command", HashSyntax.HSet([B("HSET"), B("h"), B("a")]).Error);
         // SET over a hash replaces it, fields and all.
@@ -132,7 +120,7 @@ public class HashTests
         var calls = 0;
         do
         {
-            var reply = Run(h, HashSyntax.HScan, "hscan", "h", cursor, "COUNT", "37");
+            var reply = h.Run(HashSyntax.HScan, "hscan", "h", cursor, "COUNT", "37");
             cursor = reply.Items![0].ToString();
             var items = reply.Items[1].Items!;
             Assert.InRange(items.Length / 2, 0, 60);
@@ -143,11 +131,11 @@ public class HashTests
         Assert.Equal(fields.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
         Assert.InRange(calls, 10, 20);
         // MATCH filters; a small hash comes whole with cursor 0, as Redis's listpack.
-        Assert.Equal(11, Run(h, HashSyntax.HScan, "hscan", "h", "0", "MATCH", "f1?", "COUNT", "1000").Items![1].Items!.Length / 2 + 1);
-        Run(h, HashSyntax.HSet, "hset", "small", "a", "1", "b", "2");
-        Assert.Equal("[0, [a, 1, b, 2]]".Length, Run(h, HashSyntax.HScan, "hscan", "small", "123", "COUNT", "1").ToString().Length);
-        Assert.Equal("[0, []]", Run(h, HashSyntax.HScan, "hscan", "missing", "0", "COUNT", "0").ToString());
-        Assert.Equal(KvErrors.Syntax, Run(h, HashSyntax.HScan, "hscan", "small", "0", "COUNT", "0").ToString());
+        Assert.Equal(11, h.Run(HashSyntax.HScan, "hscan", "h", "0", "MATCH", "f1?", "COUNT", "1000").Items![1].Items!.Length / 2 + 1);
+        h.Run(HashSyntax.HSet, "hset", "small", "a", "1", "b", "2");
+        Assert.Equal("[0, [a, 1, b, 2]]".Length, h.Run(HashSyntax.HScan, "hscan", "small", "123", "COUNT", "1").ToString().Length);
+        Assert.Equal("[0, []]", h.Run(HashSyntax.HScan, "hscan", "missing", "0", "COUNT", "0").ToString());
+        Assert.Equal(KvErrors.Syntax, h.Run(HashSyntax.HScan, "hscan", "small", "0", "COUNT", "0").ToString());
     }
 
     [Theory]
@@ -156,16 +144,16 @@ public class HashTests
     {
         using var h = new Harness(engine);
         h.Write(P(HashSyntax.HSet, ["hset", "h", .. Enumerable.Range(0, 50).SelectMany(i => new[] { $"f{i}", $"{i}" })]));
-        var distinct = Run(h, HashSyntax.HRandField, "hrandfield", "h", "20").Items!.Select(i => i.ToString()).ToList();
+        var distinct = h.Run(HashSyntax.HRandField, "hrandfield", "h", "20").Items!.Select(i => i.ToString()).ToList();
         Assert.Equal(20, distinct.Distinct().Count());
-        Assert.Equal(50, Run(h, HashSyntax.HRandField, "hrandfield", "h", "80").Items!.Length);
-        Assert.Equal(30, Run(h, HashSyntax.HRandField, "hrandfield", "h", "30").Items!.Select(i => i.ToString()).Distinct().Count());
-        var repeated = Run(h, HashSyntax.HRandField, "hrandfield", "h", "-200", "WITHVALUES");
+        Assert.Equal(50, h.Run(HashSyntax.HRandField, "hrandfield", "h", "80").Items!.Length);
+        Assert.Equal(30, h.Run(HashSyntax.HRandField, "hrandfield", "h", "30").Items!.Select(i => i.ToString()).Distinct().Count());
+        var repeated = h.Run(HashSyntax.HRandField, "hrandfield", "h", "-200", "WITHVALUES");
         Assert.Equal(KvReplyKind.Pairs, repeated.Kind);
         Assert.Equal(400, repeated.Items!.Length);
         Assert.All(repeated.Items.Chunk(2), p => Assert.Equal("f" + p[1], p[0].ToString()));
-        Assert.StartsWith("f", Run(h, HashSyntax.HRandField, "hrandfield", "h").ToString());
-        Assert.Equal(KvReplyKind.Null, Run(h, HashSyntax.HRandField, "hrandfield", "nokey").Kind);
+        Assert.StartsWith("f", h.Run(HashSyntax.HRandField, "hrandfield", "h").ToString());
+        Assert.Equal(KvReplyKind.Null, h.Run(HashSyntax.HRandField, "hrandfield", "nokey").Kind);
         Assert.Equal("ERR value is out of range", HashSyntax.HRandField([B("hrandfield"), B("h"), B("-4611686018427387904"), B("withvalues")]).Error);
     }
 
@@ -177,12 +165,12 @@ public class HashTests
         {
             h.Write(P(HashSyntax.HSet, ["hset", "big", .. Enumerable.Range(batch * 1000, 1000).SelectMany(i => new[] { $"f{i}", "v" })]));
         }
-        Run(h, HashSyntax.HSet, "hset", "small", "a", "1");
+        h.Run(HashSyntax.HSet, "hset", "small", "a", "1");
         h.Reopen();
-        Assert.Equal(20_000, Run(h, HashSyntax.HLen, "hlen", "big").Integer);
-        Assert.Equal("v", Run(h, HashSyntax.HGet, "hget", "big", "f12345").ToString());
+        Assert.Equal(20_000, h.Run(HashSyntax.HLen, "hlen", "big").Integer);
+        Assert.Equal("v", h.Run(HashSyntax.HGet, "hget", "big", "f12345").ToString());
         Assert.Equal(1, h.Write(new KvCommand(KvOp.Del, [B("big")])).Integer);
         Assert.Equal(1, MemberCount(h));
-        Assert.Equal("1", Run(h, HashSyntax.HGet, "hget", "small", "a").ToString());
+        Assert.Equal("1", h.Run(HashSyntax.HGet, "hget", "small", "a").ToString());
     }
 }

@@ -9,18 +9,6 @@ namespace Cairn.StateMachine.Tests;
 /// </summary>
 public class SetTests
 {
-    private static KvCommand P(Func<byte[][], Parsed> syntax, params string[] argv)
-    {
-        var parsed = syntax([.. argv.Select(B)]);
-        return parsed.Command ?? throw new InvalidOperationException(parsed.Error);
-    }
-
-    private static KvReply Run(Harness h, Func<byte[][], Parsed> syntax, params string[] argv)
-    {
-        var command = P(syntax, argv);
-        return command.IsWrite ? h.Write(command) : h.Read(command);
-    }
-
     private static string Sorted(KvReply reply) => string.Join(",", reply.Items!.Select(i => i.ToString()).Order(StringComparer.Ordinal));
 
     [Theory]
@@ -28,16 +16,16 @@ public class SetTests
     public void MembersAreAddedTestedAndAnEmptiedSetIsGone(string engine)
     {
         using var h = new Harness(engine);
-        Assert.Equal(3, Run(h, SetSyntax.SAdd, "sadd", "s", "a", "b", "a", "c").Integer);
-        Assert.Equal(0, Run(h, SetSyntax.SAdd, "sadd", "s", "a").Integer);
-        Assert.Equal(3, Run(h, SetSyntax.SCard, "scard", "s").Integer);
-        var members = Run(h, SetSyntax.SMembers, "smembers", "s");
+        Assert.Equal(3, h.Run(SetSyntax.SAdd, "sadd", "s", "a", "b", "a", "c").Integer);
+        Assert.Equal(0, h.Run(SetSyntax.SAdd, "sadd", "s", "a").Integer);
+        Assert.Equal(3, h.Run(SetSyntax.SCard, "scard", "s").Integer);
+        var members = h.Run(SetSyntax.SMembers, "smembers", "s");
         Assert.Equal(KvReplyKind.Set, members.Kind);
         Assert.Equal("a,b,c", Sorted(members));
-        Assert.Equal("[1, 0]", Run(h, SetSyntax.SMIsMember, "smismember", "s", "b", "z").ToString());
-        Assert.Equal(1, Run(h, SetSyntax.SIsMember, "sismember", "s", "c").Integer);
-        Assert.Equal(2, Run(h, SetSyntax.SRem, "srem", "s", "a", "b", "z").Integer);
-        Assert.Equal(1, Run(h, SetSyntax.SMove, "smove", "s", "t", "c").Integer);
+        Assert.Equal("[1, 0]", h.Run(SetSyntax.SMIsMember, "smismember", "s", "b", "z").ToString());
+        Assert.Equal(1, h.Run(SetSyntax.SIsMember, "sismember", "s", "c").Integer);
+        Assert.Equal(2, h.Run(SetSyntax.SRem, "srem", "s", "a", "b", "z").Integer);
+        Assert.Equal(1, h.Run(SetSyntax.SMove, "smove", "s", "t", "c").Integer);
         Assert.Equal("none", h.Read(new KvCommand(KvOp.Type, [B("s")])).ToString());
         Assert.Equal("set", h.Read(new KvCommand(KvOp.Type, [B("t")])).ToString());
         Assert.Equal(1, h.Machine.KeyCount);
@@ -54,8 +42,8 @@ public class SetTests
         var onB = new[] { b.Write(fill) }.Concat(b.WriteBatch(pops)).Select(r => r.ToString()).ToList();
         Assert.Equal(onA, onB);
         Assert.Equal(a.Machine.Digest(), b.Machine.Digest());
-        Assert.Equal(42, Run(a, SetSyntax.SCard, "scard", "s").Integer);
-        Assert.Equal(42, Run(a, SetSyntax.SPop, "spop", "s", "100").Items!.Length);
+        Assert.Equal(42, a.Run(SetSyntax.SCard, "scard", "s").Integer);
+        Assert.Equal(42, a.Run(SetSyntax.SPop, "spop", "s", "100").Items!.Length);
         Assert.Equal(0, a.Machine.KeyCount);
     }
 
@@ -64,23 +52,23 @@ public class SetTests
     public void StoreCommandsReplaceTheDestinationAndAnEmptyResultDeletesIt(string engine)
     {
         using var h = new Harness(engine);
-        Run(h, SetSyntax.SAdd, "sadd", "x", "1", "2", "3");
-        Run(h, SetSyntax.SAdd, "sadd", "y", "2", "3", "4");
+        h.Run(SetSyntax.SAdd, "sadd", "x", "1", "2", "3");
+        h.Run(SetSyntax.SAdd, "sadd", "y", "2", "3", "4");
         h.Write(Set("dst", "a string"));
-        Assert.Equal(2, Run(h, SetSyntax.SInterStore, "sinterstore", "dst", "x", "y").Integer);
-        Assert.Equal("2,3", Sorted(Run(h, SetSyntax.SMembers, "smembers", "dst")));
+        Assert.Equal(2, h.Run(SetSyntax.SInterStore, "sinterstore", "dst", "x", "y").Integer);
+        Assert.Equal("2,3", Sorted(h.Run(SetSyntax.SMembers, "smembers", "dst")));
         // The destination among the sources: read before it is replaced.
-        Assert.Equal(4, Run(h, SetSyntax.SUnionStore, "sunionstore", "x", "x", "y").Integer);
-        Assert.Equal("1,2,3,4", Sorted(Run(h, SetSyntax.SMembers, "smembers", "x")));
-        Assert.Equal(1, Run(h, SetSyntax.SDiffStore, "sdiffstore", "d", "x", "y", "nokey").Integer);
-        Assert.Equal(0, Run(h, SetSyntax.SDiffStore, "sdiffstore", "x", "y", "x").Integer);
+        Assert.Equal(4, h.Run(SetSyntax.SUnionStore, "sunionstore", "x", "x", "y").Integer);
+        Assert.Equal("1,2,3,4", Sorted(h.Run(SetSyntax.SMembers, "smembers", "x")));
+        Assert.Equal(1, h.Run(SetSyntax.SDiffStore, "sdiffstore", "d", "x", "y", "nokey").Integer);
+        Assert.Equal(0, h.Run(SetSyntax.SDiffStore, "sdiffstore", "x", "y", "x").Integer);
         Assert.Equal(0, h.Read(new KvCommand(KvOp.Exists, [B("x")])).Integer);
-        Assert.Equal(1, Run(h, SetSyntax.SInterCard, "sintercard", "2", "y", "dst", "LIMIT", "1").Integer);
-        Assert.Equal(2, Run(h, SetSyntax.SInterCard, "sintercard", "2", "y", "dst").Integer);
+        Assert.Equal(1, h.Run(SetSyntax.SInterCard, "sintercard", "2", "y", "dst", "LIMIT", "1").Integer);
+        Assert.Equal(2, h.Run(SetSyntax.SInterCard, "sintercard", "2", "y", "dst").Integer);
         h.Write(Set("str", "v"));
-        Assert.Equal(KvErrors.WrongType, Run(h, SetSyntax.SInter, "sinter", "nokey", "str").ToString());
-        Assert.Equal(KvErrors.WrongType, Run(h, SetSyntax.SMove, "smove", "y", "str", "2").ToString());
-        Assert.Equal(KvErrors.WrongType, Run(h, SetSyntax.SAdd, "sadd", "str", "2").ToString());
+        Assert.Equal(KvErrors.WrongType, h.Run(SetSyntax.SInter, "sinter", "nokey", "str").ToString());
+        Assert.Equal(KvErrors.WrongType, h.Run(SetSyntax.SMove, "smove", "y", "str", "2").ToString());
+        Assert.Equal(KvErrors.WrongType, h.Run(SetSyntax.SAdd, "sadd", "str", "2").ToString());
         Assert.Equal("ERR value is out of range, must be positive", SetSyntax.SPop([B("spop"), B("y"), B("-1")]).Error);
         Assert.Equal("ERR numkeys should be greater than 0", SetSyntax.SInterCard([B("sintercard"), B("0"), B("y")]).Error);
     }

@@ -12,6 +12,28 @@ internal static class RandomMembers
     /// <summary>Largest |count| a repeating draw (a negative count) may ask for: its reply is built in memory.</summary>
     public const long MaxRepeated = 1_000_000;
 
+    /// <summary>Cairn's bound on a repeating draw (<see cref="MaxRepeated"/>): Redis has none, and runs out of memory.</summary>
+    public static readonly string RepeatedTooMany = $"ERR value is out of range: a negative count may ask for at most {MaxRepeated} members";
+
+    /// <summary>A random draw's count as Redis reads it (-LONG_MAX..LONG_MAX; with pairs, one beyond ±LONG_MAX/2 is out of range).</summary>
+    public static bool ParseCount(byte[] text, bool withPairs, out long count, out string? error)
+    {
+        error = null;
+        if (!RedisNumbers.TryParseInt64(text, out count))
+        {
+            error = KvErrors.NotInteger;
+        }
+        else if (count == long.MinValue)
+        {
+            error = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+        }
+        else if (withPairs && (count < -(long.MaxValue / 2) || count > long.MaxValue / 2))
+        {
+            error = "ERR value is out of range";
+        }
+        return error is null;
+    }
+
     /// <summary>One member's key and value, drawn at random from a collection that is not empty.</summary>
     public static (byte[] Key, byte[] Value) One(IReadView view, Collection collection, EntryRandom random)
     {

@@ -57,7 +57,7 @@ public static class HashSyntax
             return new KvCommand(Op(HashOp.HRandField), [argv[1]]);
         }
         var withValues = argv.Length == 4 && ScanSyntax.Is(argv[3], "WITHVALUES");
-        if (!RandomCount(argv[2], withPairs: false, out var count, out var error))
+        if (!RandomMembers.ParseCount(argv[2], withPairs: false, out var count, out var error))
         {
             return Parsed.Fail(error!);
         }
@@ -65,37 +65,15 @@ public static class HashSyntax
         {
             return Parsed.Fail(KvErrors.Syntax);
         }
-        if (!RandomCount(argv[2], withValues, out count, out error))
+        if (!RandomMembers.ParseCount(argv[2], withValues, out count, out error))
         {
             return Parsed.Fail(error!);
         }
         if (count < -RandomMembers.MaxRepeated)
         {
-            return Parsed.Fail(RepeatedTooMany);
+            return Parsed.Fail(RandomMembers.RepeatedTooMany);
         }
         return new KvCommand(Op(HashOp.HRandField), [argv[1]], count, flags: KvFlags.Count | (withValues ? KvFlags.WithValues : KvFlags.None));
-    }
-
-    /// <summary>Cairn's bound on a repeating draw (<see cref="RandomMembers.MaxRepeated"/>): Redis has none, and runs out of memory.</summary>
-    internal static readonly string RepeatedTooMany = $"ERR value is out of range: a negative count may ask for at most {RandomMembers.MaxRepeated} members";
-
-    /// <summary>A random draw's count as Redis reads it (-LONG_MAX..LONG_MAX; with pairs, one beyond ±LONG_MAX/2 is out of range).</summary>
-    internal static bool RandomCount(byte[] text, bool withPairs, out long count, out string? error)
-    {
-        error = null;
-        if (!RedisNumbers.TryParseInt64(text, out count))
-        {
-            error = KvErrors.NotInteger;
-        }
-        else if (count == long.MinValue)
-        {
-            error = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-        }
-        else if (withPairs && (count < -(long.MaxValue / 2) || count > long.MaxValue / 2))
-        {
-            error = "ERR value is out of range";
-        }
-        return error is null;
     }
 
     public static Parsed HScan(byte[][] argv) => ScanSyntax.Parse(Op(HashOp.HScan), argv);
@@ -112,7 +90,7 @@ public static class HashSyntax
             HashOp.HIncrBy or HashOp.HGet or HashOp.HExists or HashOp.HStrLen => n != 2 ? KvCommandRules.Arity(c) : null,
             HashOp.HIncrByFloat => n != 2 ? KvCommandRules.Arity(c) : double.IsFinite(c.Float) ? null : "ERR value is NaN or Infinity",
             HashOp.HGetAll or HashOp.HKeys or HashOp.HVals or HashOp.HLen => n != 1 ? KvCommandRules.Arity(c) : null,
-            HashOp.HRandField => n != 1 ? KvCommandRules.Arity(c) : c.Number < -RandomMembers.MaxRepeated ? RepeatedTooMany : null,
+            HashOp.HRandField => n != 1 ? KvCommandRules.Arity(c) : c.Number < -RandomMembers.MaxRepeated ? RandomMembers.RepeatedTooMany : null,
             HashOp.HScan => ScanSyntax.Check(c),
             _ => $"ERR unknown command op {(ushort)c.Op}",
         };

@@ -1,5 +1,4 @@
 using Cairn.StateMachine.Collections;
-using Cairn.StateMachine.Hashes;
 
 namespace Cairn.StateMachine.Sets;
 
@@ -66,13 +65,13 @@ public static class SetSyntax
         {
             return Parsed.Fail(KvErrors.Syntax);
         }
-        if (!HashSyntax.RandomCount(argv[2], withPairs: false, out var count, out var error))
+        if (!RandomMembers.ParseCount(argv[2], withPairs: false, out var count, out var error))
         {
             return Parsed.Fail(error!);
         }
         if (count < -RandomMembers.MaxRepeated)
         {
-            return Parsed.Fail(HashSyntax.RepeatedTooMany);
+            return Parsed.Fail(RandomMembers.RepeatedTooMany);
         }
         return new KvCommand(Op(SetOp.SRandMember), [argv[1]], count, flags: KvFlags.Count);
     }
@@ -117,7 +116,7 @@ public static class SetSyntax
             SetOp.SInter or SetOp.SUnion or SetOp.SDiff => n < 1 ? KvCommandRules.Arity(c) : null,
             SetOp.SInterCard => n < 1 ? KvCommandRules.Arity(c) : c.Number < 0 ? "ERR LIMIT can't be negative" : null,
             SetOp.SPop => n != 1 ? KvCommandRules.Arity(c) : c.Has(KvFlags.Count) && c.Number < 0 ? "ERR value is out of range, must be positive" : null,
-            SetOp.SRandMember => n != 1 ? KvCommandRules.Arity(c) : c.Has(KvFlags.Count) && c.Number < -RandomMembers.MaxRepeated ? HashSyntax.RepeatedTooMany : null,
+            SetOp.SRandMember => n != 1 ? KvCommandRules.Arity(c) : c.Has(KvFlags.Count) && c.Number < -RandomMembers.MaxRepeated ? RandomMembers.RepeatedTooMany : null,
             SetOp.SMove => n != 3 ? KvCommandRules.Arity(c) : null,
             SetOp.SIsMember => n != 2 ? KvCommandRules.Arity(c) : null,
             SetOp.SMembers or SetOp.SCard => n != 1 ? KvCommandRules.Arity(c) : null,

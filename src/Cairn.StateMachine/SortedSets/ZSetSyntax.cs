@@ -1,5 +1,4 @@
 using Cairn.StateMachine.Collections;
-using Cairn.StateMachine.Hashes;
 
 namespace Cairn.StateMachine.SortedSets;
 
@@ -272,7 +271,7 @@ public static class ZSetSyntax
             return new KvCommand(Op(ZSetOp.ZRandMember), [argv[1]]);
         }
         var withScores = argv.Length == 4 && Is(argv[3], "WITHSCORES");
-        if (!HashSyntax.RandomCount(argv[2], withPairs: false, out var count, out var error))
+        if (!RandomMembers.ParseCount(argv[2], withPairs: false, out var count, out var error))
         {
             return Parsed.Fail(error!);
         }
@@ -280,13 +279,13 @@ public static class ZSetSyntax
         {
             return Parsed.Fail(KvErrors.Syntax);
         }
-        if (!HashSyntax.RandomCount(argv[2], withScores, out count, out error))
+        if (!RandomMembers.ParseCount(argv[2], withScores, out count, out error))
         {
             return Parsed.Fail(error!);
         }
         if (count < -RandomMembers.MaxRepeated)
         {
-            return Parsed.Fail(HashSyntax.RepeatedTooMany);
+            return Parsed.Fail(RandomMembers.RepeatedTooMany);
         }
         return new KvCommand(Op(ZSetOp.ZRandMember), [argv[1]], count, flags: KvFlags.Count | (withScores ? KvFlags.WithScores : KvFlags.None));
     }
@@ -412,7 +411,7 @@ public static class ZSetSyntax
             ZSetOp.ZScore or ZSetOp.ZRank => n != 2 ? KvCommandRules.Arity(c) : null,
             ZSetOp.ZRange => n != 3 ? KvCommandRules.Arity(c) : RangeRules(c, a[1], a[2]),
             ZSetOp.ZRangeStore => n != 4 ? KvCommandRules.Arity(c) : RangeRules(c, a[2], a[3]),
-            ZSetOp.ZRandMember => n != 1 ? KvCommandRules.Arity(c) : c.Number < -RandomMembers.MaxRepeated ? HashSyntax.RepeatedTooMany : null,
+            ZSetOp.ZRandMember => n != 1 ? KvCommandRules.Arity(c) : c.Number < -RandomMembers.MaxRepeated ? RandomMembers.RepeatedTooMany : null,
             ZSetOp.ZUnion or ZSetOp.ZInter => CombineRules(c, 0, weighted: true),
             ZSetOp.ZDiff => CombineRules(c, 0, weighted: false),
             ZSetOp.ZUnionStore or ZSetOp.ZInterStore => CombineRules(c, 1, weighted: true),

@@ -32,9 +32,7 @@ public static class KvCommandRules
                 or KvOp.Ttl or KvOp.ExpireTime or KvOp.Keys or KvOp.GetRecord => n != 1 ? Arity(c) : null,
             KvOp.Scan => n != 2 ? Arity(c) : c.Number < 0 ? "ERR invalid cursor" : c.Number2 < 1 ? KvErrors.Syntax : null,
             KvOp.Range => n != 2 ? Arity(c) : null,
-            _ when c.Op.Family() == KvFamily.Hashes => Hashes.HashSyntax.Check(c),
-            _ when c.Op.Family() == KvFamily.Sets => Sets.SetSyntax.Check(c),
-            _ when c.Op.Family() == KvFamily.SortedSets => SortedSets.ZSetSyntax.Check(c),
+            _ when KvFamilies.Of(c.Op) is { } family => family.Check(c),
             _ => $"ERR unknown command op {(ushort)c.Op}",
         };
     }

@@ -124,6 +124,12 @@ public enum KvFlags : uint
 
     /// <summary>ZUNION, ZINTER: AGGREGATE MAX.</summary>
     AggregateMax = 1 << 22,
+
+    /// <summary>
+    /// LSET, LINDEX: the index given was no integer; answered with Redis's "not an integer" error only after the key
+    /// checks Redis makes first (no such key, WRONGTYPE). Nothing is changed.
+    /// </summary>
+    IndexRefused = 1 << 23,
 }
 
 /// <summary>The families of ops, by their folders; the value is the high byte of every <see cref="KvOp"/> of the family.</summary>
@@ -147,24 +153,14 @@ public static class KvOpExtensions
     public static KvFamily Family(this KvOp op) => (KvFamily)((ushort)op >> 8);
 
     /// <summary>Whether the op is one this build knows (a peer or an old log may send anything).</summary>
-    public static bool IsKnown(this KvOp op) => op.Family() switch
-    {
-        KvFamily.Core => Enum.IsDefined(op),
-        KvFamily.Hashes => Enum.IsDefined((HashOp)op.Low()),
-        KvFamily.Sets => Enum.IsDefined((SetOp)op.Low()),
-        KvFamily.SortedSets => Enum.IsDefined((ZSetOp)op.Low()),
-        _ => false,
-    };
+    public static bool IsKnown(this KvOp op) =>
+        op.Family() == KvFamily.Core ? Enum.IsDefined(op) : KvFamilies.Of(op) is { } family && Enum.IsDefined(family.Ops, op.Low());
 
     /// <summary>The op's name in errors and logs: "HSet", "Set".</summary>
-    public static string Name(this KvOp op) => op.Family() switch
-    {
-        KvFamily.Core when Enum.IsDefined(op) => op.ToString(),
-        KvFamily.Hashes when Enum.IsDefined((HashOp)op.Low()) => ((HashOp)op.Low()).ToString(),
-        KvFamily.Sets when Enum.IsDefined((SetOp)op.Low()) => ((SetOp)op.Low()).ToString(),
-        KvFamily.SortedSets when Enum.IsDefined((ZSetOp)op.Low()) => ((ZSetOp)op.Low()).ToString(),
-        _ => $"op {(ushort)op:x4}",
-    };
+    public static string Name(this KvOp op) =>
+        !op.IsKnown() ? $"op {(ushort)op:x4}"
+        : op.Family() == KvFamily.Core ? op.ToString()
+        : Enum.GetName(KvFamilies.Of(op)!.Ops, op.Low())!;
 }
 
 /// <summary>Makes a family's ops into <see cref="KvOp"/> values.</summary>
@@ -177,4 +173,6 @@ public static class KvOps
     public static KvOp Of(SetOp op) => Of(KvFamily.Sets, (byte)op);
 
     public static KvOp Of(ZSetOp op) => Of(KvFamily.SortedSets, (byte)op);
+
+    public static KvOp Of(ListOp op) => Of(KvFamily.Lists, (byte)op);
 }

@@ -68,6 +68,13 @@ public sealed partial class KvStateMachine
             machine._overlay.Delete(space, key);
         }
 
+        /// <summary>Deletes the keys of a member space in [<paramref name="from"/>, <paramref name="to"/>): O(1) whatever their number.</summary>
+        public void DeleteRange(KvSpace space, byte[] from, byte[] to)
+        {
+            machine._batch!.DeleteRange(space, from, to);
+            machine._overlay.DropRange(space, from, to);
+        }
+
         /// <summary>
         /// Stores the collection's header as the command left it; an emptied collection deletes its key (as in Redis),
         /// one never filled stores nothing.

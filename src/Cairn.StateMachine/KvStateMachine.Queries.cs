@@ -69,9 +69,7 @@ public sealed partial class KvStateMachine
         KvOp.DbSize => KvReply.Int(KeyCount),
         KvOp.GetRecord => GetRecord(c.Args[0], now),
         KvOp.Range => Range(c, now),
-        _ when c.Op.Family() == KvFamily.Hashes => InSnapshot(c, now, Hashes.HashReads.Answer),
-        _ when c.Op.Family() == KvFamily.Sets => InSnapshot(c, now, Sets.SetReads.Answer),
-        _ when c.Op.Family() == KvFamily.SortedSets => InSnapshot(c, now, SortedSets.ZSetReads.Answer),
+        _ when KvFamilies.Of(c.Op) is { } family => InSnapshot(c, now, family.Answer),
         _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"),
     };
 

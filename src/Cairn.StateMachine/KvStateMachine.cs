@@ -281,9 +281,7 @@ public sealed partial class KvStateMachine
         KvOp.ExpireKeys => ExpireKeys(command),
         KvOp.DigestMark => KvReply.Int(_index),
         KvOp.SetAlarm => SetAlarm(command),
-        _ when command.Op.Family() == KvFamily.Hashes => Hashes.HashWrites.Apply(Context, command),
-        _ when command.Op.Family() == KvFamily.Sets => Sets.SetWrites.Apply(Context, command),
-        _ when command.Op.Family() == KvFamily.SortedSets => SortedSets.ZSetWrites.Apply(Context, command),
+        _ when KvFamilies.Of(command.Op) is { } family => family.Apply(Context, command),
         _ => KvReply.Error($"ERR '{command.Op.Name()}' is not a write"),
     };
 

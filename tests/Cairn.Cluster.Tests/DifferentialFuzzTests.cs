@@ -208,8 +208,18 @@ public sealed class DifferentialFuzzTests
             }
             return [.. options];
         }
+        string Side() => random.Next(8) == 0 ? "MID" : random.Next(2) == 0 ? "LEFT" : "RIGHT";
+        string[] LPosOptions()
+        {
+            var options = new List<string>();
+            for (var i = random.Next(0, 4); i > 0; i--)
+            {
+                options.AddRange(random.Next(4) switch { 0 => ["RANK", R()], 1 => ["COUNT", R()], 2 => ["MAXLEN", R()], _ => [new[] { "RANK", "FOO" }[random.Next(2)]] });
+            }
+            return [.. options];
+        }
         string[] Keys2(int max) { var keys = Some(K, max); return [random.Next(8) == 0 ? N() : keys.Length.ToString(CultureInfo.InvariantCulture), .. keys]; }
-        string[] command = random.Next(34 + 16 + 18 + 30) switch
+        string[] command = random.Next(34 + 16 + 18 + 30 + 20) switch
         {
             0 => ["GET", K()],
             1 => ["SET", K(), V(), .. SetOptions()],
@@ -305,6 +315,25 @@ public sealed class DifferentialFuzzTests
             94 => ["ZINTERCARD", .. Keys2(3), .. random.Next(3) == 0 ? new[] { "LIMIT", R() } : []],
             95 => ["ZSCAN", ZK(), random.Next(5) == 0 ? N() : "0", .. random.Next(3) switch { 0 => [], 1 => new[] { "MATCH", random.Next(2) == 0 ? "1*" : "*" }, _ => ["COUNT", ScanCounts[random.Next(ScanCounts.Length)]] }],
             96 => ["ZADD", K(), S(), M()],
+            // Lists.
+            97 or 98 => [random.Next(2) == 0 ? "LPUSH" : "RPUSH", K(), .. Some(M, 4)],
+            99 => [random.Next(2) == 0 ? "LPUSHX" : "RPUSHX", K(), .. Some(M, 3)],
+            100 => [random.Next(2) == 0 ? "LPOP" : "RPOP", K(), .. random.Next(2) == 0 ? new[] { R() } : []],
+            101 => ["LLEN", K()],
+            102 => ["LRANGE", K(), R(), R()],
+            103 => ["LINDEX", K(), R()],
+            104 => ["LSET", K(), R(), M()],
+            105 => ["LINSERT", K(), new[] { "BEFORE", "AFTER", "after", "MID" }[random.Next(4)], M(), M()],
+            106 => ["LREM", K(), R(), M()],
+            107 => ["LTRIM", K(), R(), R()],
+            108 => ["LPOS", K(), M(), .. LPosOptions()],
+            109 => ["RPOPLPUSH", K(), K()],
+            110 => ["LMOVE", K(), K(), Side(), Side()],
+            111 => ["LMPOP", .. Keys2(2), Side(), .. random.Next(2) == 0 ? new[] { "COUNT", R() } : []],
+            112 or 113 => ["RPUSH", K(), M()],
+            114 => ["LRANGE", K(), "0", "-1"],
+            115 => [random.Next(2) == 0 ? "LPOP" : "RPOP", K()],
+            116 => ["LINDEX", K(), random.Next(2) == 0 ? "0" : "-1"],
             _ => ["FLUSHALL", .. random.Next(2) == 0 ? new[] { "SYNC" } : ["NOW"]],
         };
         // Now and then the wrong number of arguments.

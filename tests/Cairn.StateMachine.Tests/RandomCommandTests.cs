@@ -35,7 +35,8 @@ public class RandomCommandTests
         .. Enum.GetValues<KvOp>(), (KvOp)0, (KvOp)18, (KvOp)63, (KvOp)200,
         .. Enum.GetValues<HashOp>().Select(KvOps.Of), .. Enum.GetValues<HashOp>().Select(KvOps.Of),
         .. Enum.GetValues<SetOp>().Select(KvOps.Of), .. Enum.GetValues<SetOp>().Select(KvOps.Of),
-        .. Enum.GetValues<ZSetOp>().Select(KvOps.Of), .. Enum.GetValues<ZSetOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
+        .. Enum.GetValues<ZSetOp>().Select(KvOps.Of), .. Enum.GetValues<ZSetOp>().Select(KvOps.Of),
+        .. Enum.GetValues<ListOp>().Select(KvOps.Of), .. Enum.GetValues<ListOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
     ];
 
     public static TheoryData<int> Seeds => new() { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -114,8 +115,8 @@ public class RandomCommandTests
         }
         var flags = random.Next(3) switch
         {
-            0 => (KvFlags)random.Next(0, 1 << 23),
-            1 => (KvFlags)(1 << random.Next(0, 23)),
+            0 => (KvFlags)random.Next(0, 1 << 24),
+            1 => (KvFlags)(1 << random.Next(0, 24)),
             _ => KvFlags.None,
         };
         var number = random.Next(3) == 0 ? random.NextInt64(-100, 100_000) : ExtremeNumbers[random.Next(ExtremeNumbers.Length)];
@@ -125,6 +126,11 @@ public class RandomCommandTests
         if (op == KvOp.SetRange && number is > 4 << 20 and <= KvStateMachine.MaxStringLength - 64)
         {
             number = 4 << 20;
+        }
+        // LPOS carries its MAXLEN as 8 bytes.
+        if (op == KvOps.Of(ListOp.LPos) && count == 3 && random.Next(2) == 0)
+        {
+            args[2] = BitConverter.GetBytes(random.Next(2) == 0 ? random.NextInt64(0, 5) : ExtremeNumbers[random.Next(ExtremeNumbers.Length)]);
         }
         return new KvCommand(op, args, number, number2, flags, @float);
     }

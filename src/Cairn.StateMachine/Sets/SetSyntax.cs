@@ -48,9 +48,9 @@ public static class SetSyntax
         {
             return Parsed.Fail(KvErrors.Syntax);
         }
-        if (!RedisNumbers.TryParseInt64(argv[2], out var count) || count < 0)
+        if (!PopSyntax.TryCount(argv[2], out var count))
         {
-            return Parsed.Fail("ERR value is out of range, must be positive");
+            return Parsed.Fail(PopSyntax.NotPositive);
         }
         return new KvCommand(Op(SetOp.SPop), [argv[1]], count, flags: KvFlags.Count);
     }
@@ -115,7 +115,7 @@ public static class SetSyntax
                 => n < 2 ? KvCommandRules.Arity(c) : null,
             SetOp.SInter or SetOp.SUnion or SetOp.SDiff => n < 1 ? KvCommandRules.Arity(c) : null,
             SetOp.SInterCard => n < 1 ? KvCommandRules.Arity(c) : c.Number < 0 ? "ERR LIMIT can't be negative" : null,
-            SetOp.SPop => n != 1 ? KvCommandRules.Arity(c) : c.Has(KvFlags.Count) && c.Number < 0 ? "ERR value is out of range, must be positive" : null,
+            SetOp.SPop => n != 1 ? KvCommandRules.Arity(c) : c.Has(KvFlags.Count) && c.Number < 0 ? PopSyntax.NotPositive : null,
             SetOp.SRandMember => n != 1 ? KvCommandRules.Arity(c) : c.Has(KvFlags.Count) && c.Number < -RandomMembers.MaxRepeated ? RandomMembers.RepeatedTooMany : null,
             SetOp.SMove => n != 3 ? KvCommandRules.Arity(c) : null,
             SetOp.SIsMember => n != 2 ? KvCommandRules.Arity(c) : null,

@@ -118,47 +118,15 @@ public static class ZSetSyntax
         {
             return new KvCommand(Op(ZSetOp.ZPop), [argv[1]], flags: rev);
         }
-        if (!RedisNumbers.TryParseInt64(argv[2], out var count) || count < 0)
+        if (!PopSyntax.TryCount(argv[2], out var count))
         {
-            return Parsed.Fail("ERR value is out of range, must be positive");
+            return Parsed.Fail(PopSyntax.NotPositive);
         }
         return new KvCommand(Op(ZSetOp.ZPop), [argv[1]], count, flags: rev | KvFlags.Count);
     }
 
     /// <summary>ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (zmpopGenericCommand).</summary>
-    public static Parsed ZMPop(byte[][] argv)
-    {
-        if (!RedisNumbers.TryParseInt64(argv[1], out var keys) || keys < 1)
-        {
-            return Parsed.Fail("ERR numkeys should be greater than 0");
-        }
-        if (keys > argv.Length - 3)
-        {
-            return Parsed.Fail(KvErrors.Syntax);
-        }
-        var where = 2 + (int)keys;
-        var rev = Is(argv[where], "MAX");
-        if (!rev && !Is(argv[where], "MIN"))
-        {
-            return Parsed.Fail(KvErrors.Syntax);
-        }
-        long count = -1;
-        for (var i = where + 1; i < argv.Length; i++)
-        {
-            if (count == -1 && Is(argv[i], "COUNT") && i + 1 < argv.Length)
-            {
-                if (!RedisNumbers.TryParseInt64(argv[++i], out count) || count < 1)
-                {
-                    return Parsed.Fail("ERR count should be greater than 0");
-                }
-            }
-            else
-            {
-                return Parsed.Fail(KvErrors.Syntax);
-            }
-        }
-        return new KvCommand(Op(ZSetOp.ZMPop), argv[2..where], count == -1 ? 1 : count, flags: rev ? KvFlags.Rev : KvFlags.None);
-    }
+    public static Parsed ZMPop(byte[][] argv) => PopSyntax.Multi(argv, Op(ZSetOp.ZMPop), "MIN", "MAX");
 
     public static Parsed ZRange(byte[][] argv) => Range(argv, 1, store: false, KvFlags.None, fixedDirection: false);
 
@@ -406,7 +374,7 @@ public static class ZSetSyntax
             ZSetOp.ZRemRangeByRank or ZSetOp.ZCard => n != 1 ? KvCommandRules.Arity(c) : null,
             ZSetOp.ZRemRangeByScore or ZSetOp.ZCount => n != 3 ? KvCommandRules.Arity(c) : ZBounds.AreScoreBounds(a[1], a[2]) ? null : NotFloatRange,
             ZSetOp.ZRemRangeByLex or ZSetOp.ZLexCount => n != 3 ? KvCommandRules.Arity(c) : ZBounds.IsLexBound(a[1]) && ZBounds.IsLexBound(a[2]) ? null : NotLexRange,
-            ZSetOp.ZPop => n != 1 ? KvCommandRules.Arity(c) : c.Number < 0 ? "ERR value is out of range, must be positive" : null,
+            ZSetOp.ZPop => n != 1 ? KvCommandRules.Arity(c) : c.Number < 0 ? PopSyntax.NotPositive : null,
             ZSetOp.ZMPop => n < 1 ? KvCommandRules.Arity(c) : c.Number < 1 ? "ERR count should be greater than 0" : null,
             ZSetOp.ZScore or ZSetOp.ZRank => n != 2 ? KvCommandRules.Arity(c) : null,
             ZSetOp.ZRange => n != 3 ? KvCommandRules.Arity(c) : RangeRules(c, a[1], a[2]),

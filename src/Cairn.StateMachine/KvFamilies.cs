@@ -28,6 +28,7 @@ internal static class KvFamilies
         rows[(byte)KvFamily.Sets] = new(typeof(SetOp), Sets.SetSyntax.Check, Sets.SetWrites.Apply, Sets.SetReads.Answer);
         rows[(byte)KvFamily.SortedSets] = new(typeof(ZSetOp), SortedSets.ZSetSyntax.Check, SortedSets.ZSetWrites.Apply, SortedSets.ZSetReads.Answer);
         rows[(byte)KvFamily.Lists] = new(typeof(ListOp), Lists.ListSyntax.Check, Lists.ListWrites.Apply, Lists.ListReads.Answer);
+        rows[(byte)KvFamily.Bits] = new(typeof(BitsOp), Bits.BitSyntax.Check, Bits.BitWrites.Apply, Bits.BitReads.Answer);
         return rows;
     }
 }

@@ -175,4 +175,6 @@ public static class KvOps
     public static KvOp Of(ZSetOp op) => Of(KvFamily.SortedSets, (byte)op);
 
     public static KvOp Of(ListOp op) => Of(KvFamily.Lists, (byte)op);
+
+    public static KvOp Of(BitsOp op) => Of(KvFamily.Bits, (byte)op);
 }

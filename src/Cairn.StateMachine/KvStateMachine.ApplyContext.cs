@@ -68,6 +68,17 @@ public sealed partial class KvStateMachine
             machine._overlay.Delete(space, key);
         }
 
+        /// <summary>Stores a string under a key, keeping the key's expiry (SETBIT, BITFIELD) or not (BITOP's destination).</summary>
+        public void PutString(byte[] userKey, byte[] value, bool keepExpiry)
+        {
+            var slot = machine.Lookup(userKey);
+            var live = machine.Live(slot);
+            machine.Store(slot, machine.NewString(value, keepExpiry && live is not null ? ValueRecord.ExpireAt(live) : 0));
+        }
+
+        /// <summary>Deletes a key whatever it holds (nothing when absent).</summary>
+        public void DeleteKey(byte[] userKey) => machine.Remove(machine.Lookup(userKey));
+
         /// <summary>Deletes the keys of a member space in [<paramref name="from"/>, <paramref name="to"/>): O(1) whatever their number.</summary>
         public void DeleteRange(KvSpace space, byte[] from, byte[] to)
         {

@@ -14,6 +14,8 @@ public sealed class DifferentialFuzzTests
 {
     private static readonly string[] Keys = ["k0", "k1", "k2", "k3", "n"];
 
+    private static readonly string[] BadOffsets = ["-1", "abc", "4294967296", "9223372036854775807", "1.5", "", "+1", "007", "1000", "#1"];
+
     private static readonly string[] Numbers =
     [
         "0", "1", "-1", "2", "10", "-7", "1000", "5000", "9223372036854775807", "-9223372036854775808",
@@ -208,6 +210,18 @@ public sealed class DifferentialFuzzTests
             }
             return [.. options];
         }
+        string Offset() => random.Next(10) == 0 ? BadOffsets[random.Next(BadOffsets.Length)] : random.Next(0, 100).ToString(CultureInfo.InvariantCulture);
+        string Unit() => new[] { "BIT", "BYTE", "bit", "bits" }[random.Next(4)];
+        string FieldType() => random.Next(10) == 0 ? new[] { "u64", "i65", "I8", "i0", "x" }[random.Next(5)] : (random.Next(2) == 0 ? "i" : "u") + random.Next(1, 64).ToString(CultureInfo.InvariantCulture);
+        string FieldOffset() => random.Next(4) == 0 ? "#" + random.Next(0, 6).ToString(CultureInfo.InvariantCulture) : Offset();
+        string[] BitFieldOp() => random.Next(5) switch
+        {
+            0 => ["GET", FieldType(), FieldOffset()],
+            1 => ["SET", FieldType(), FieldOffset(), N()],
+            2 => ["INCRBY", FieldType(), FieldOffset(), random.Next(2) == 0 ? N() : random.Next(-300, 300).ToString(CultureInfo.InvariantCulture)],
+            3 => ["OVERFLOW", new[] { "WRAP", "SAT", "FAIL", "sat", "NONE" }[random.Next(5)]],
+            _ => ["GET", FieldType(), FieldOffset()],
+        };
         string Side() => random.Next(8) == 0 ? "MID" : random.Next(2) == 0 ? "LEFT" : "RIGHT";
         string[] LPosOptions()
         {
@@ -219,7 +233,7 @@ public sealed class DifferentialFuzzTests
             return [.. options];
         }
         string[] Keys2(int max) { var keys = Some(K, max); return [random.Next(8) == 0 ? N() : keys.Length.ToString(CultureInfo.InvariantCulture), .. keys]; }
-        string[] command = random.Next(34 + 16 + 18 + 30 + 20) switch
+        string[] command = random.Next(34 + 16 + 18 + 30 + 20 + 12) switch
         {
             0 => ["GET", K()],
             1 => ["SET", K(), V(), .. SetOptions()],
@@ -334,6 +348,14 @@ public sealed class DifferentialFuzzTests
             114 => ["LRANGE", K(), "0", "-1"],
             115 => [random.Next(2) == 0 ? "LPOP" : "RPOP", K()],
             116 => ["LINDEX", K(), random.Next(2) == 0 ? "0" : "-1"],
+            // Bits on strings: small offsets (a valid huge one costs both servers 512 MB), and invalid ones.
+            117 or 118 => ["SETBIT", K(), Offset(), random.Next(8) == 0 ? N() : random.Next(2).ToString(CultureInfo.InvariantCulture)],
+            119 => ["GETBIT", K(), Offset()],
+            120 => ["BITCOUNT", K(), .. random.Next(3) switch { 0 => [], 1 => new[] { R(), R() }, _ => [R(), R(), Unit()] }],
+            121 => ["BITPOS", K(), random.Next(6) == 0 ? N() : random.Next(2).ToString(CultureInfo.InvariantCulture), .. random.Next(4) switch { 0 => [], 1 => new[] { R() }, 2 => [R(), R()], _ => [R(), R(), Unit()] }],
+            122 => ["BITOP", new[] { "AND", "OR", "XOR", "NOT", "nand", "xor" }[random.Next(6)], K(), .. Some(K, 3)],
+            123 or 124 => [random.Next(4) == 0 ? "BITFIELD_RO" : "BITFIELD", K(), .. Enumerable.Range(0, random.Next(0, 4)).SelectMany(_ => BitFieldOp())],
+            125 => ["SETRANGE", K(), random.Next(0, 12).ToString(CultureInfo.InvariantCulture), V()],
             _ => ["FLUSHALL", .. random.Next(2) == 0 ? new[] { "SYNC" } : ["NOW"]],
         };
         // Now and then the wrong number of arguments.

@@ -37,6 +37,7 @@ public class RandomCommandTests
         .. Enum.GetValues<SetOp>().Select(KvOps.Of), .. Enum.GetValues<SetOp>().Select(KvOps.Of),
         .. Enum.GetValues<ZSetOp>().Select(KvOps.Of), .. Enum.GetValues<ZSetOp>().Select(KvOps.Of),
         .. Enum.GetValues<ListOp>().Select(KvOps.Of), .. Enum.GetValues<ListOp>().Select(KvOps.Of), (KvOp)0x0100, (KvOp)0x01ff, (KvOp)0x0901,
+        .. Enum.GetValues<BitsOp>().Select(KvOps.Of), .. Enum.GetValues<BitsOp>().Select(KvOps.Of),
     ];
 
     public static TheoryData<int> Seeds => new() { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -126,6 +127,20 @@ public class RandomCommandTests
         if (op == KvOp.SetRange && number is > 4 << 20 and <= KvStateMachine.MaxStringLength - 64)
         {
             number = 4 << 20;
+        }
+        // A valid bit offset past a few MB only costs the test memory (512 MB strings), not coverage.
+        if (op == KvOps.Of(BitsOp.SetBit) && number is > 1 << 23 and < 1L << 32)
+        {
+            number = 1 << 23;
+        }
+        // BITFIELD's ops travel encoded: mostly valid ones, some junk.
+        if (op == KvOps.Of(BitsOp.BitField) || op == KvOps.Of(BitsOp.BitFieldRo))
+        {
+            for (var i = 1; i < count; i++)
+            {
+                args[i] = random.Next(4) == 0 ? args[i] : Bits.BitFields.Encode(new Bits.BitFields.Op(
+                    (byte)random.Next(0, 4), random.Next(2) == 0, random.Next(0, 66), (byte)random.Next(0, 4), (ulong)random.Next(0, 2000), ExtremeNumbers[random.Next(ExtremeNumbers.Length)]));
+            }
         }
         // LPOS carries its MAXLEN as 8 bytes.
         if (op == KvOps.Of(ListOp.LPos) && count == 3 && random.Next(2) == 0)

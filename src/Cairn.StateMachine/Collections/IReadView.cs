@@ -29,6 +29,22 @@ internal static class ReadViews
     public static byte[]? Live(this IReadView view, byte[] userKey) =>
         view.Record(userKey) is { } record && !ValueRecord.IsExpired(record, view.Now) ? record : null;
 
+    /// <summary>The bytes of the live string under a key: null with no error when there is none, WRONGTYPE for another type.</summary>
+    public static ReadOnlyMemory<byte>? String(this IReadView view, byte[] userKey, out KvReply? error)
+    {
+        error = null;
+        if (view.Live(userKey) is not { } record)
+        {
+            return null;
+        }
+        if (ValueRecord.Type(record) != ValueType.String)
+        {
+            error = KvReply.Error(KvErrors.WrongType);
+            return null;
+        }
+        return ValueRecord.PayloadMemory(record);
+    }
+
     /// <summary>
     /// The live collection of <paramref name="type"/> under a key: null with no error when there is none, WRONGTYPE
     /// when the key holds another type.

@@ -67,7 +67,7 @@ internal static class ListWrites
     {
         if (ctx.Open(c.Args[0], ValueType.List, out var error) is not { } list)
         {
-            return error ?? KvReply.Error("ERR no such key");
+            return error ?? KvReply.Error(KvErrors.NoSuchKey);
         }
         if (c.Has(KvFlags.IndexRefused))
         {

@@ -32,6 +32,8 @@ public static class KvCommandRules
                 or KvOp.Ttl or KvOp.ExpireTime or KvOp.Keys or KvOp.GetRecord => n != 1 ? Arity(c) : null,
             KvOp.Scan => n != 2 ? Arity(c) : c.Number < 0 ? "ERR invalid cursor" : c.Number2 < 1 ? KvErrors.Syntax : null,
             KvOp.Range => n != 2 ? Arity(c) : null,
+            KvOp.Copy => n != 2 ? Arity(c) : args[0].AsSpan().SequenceEqual(args[1]) ? "ERR source and destination objects are the same" : null,
+            KvOp.ObjectInfo => n != 1 ? Arity(c) : c.Number is < 0 or > 3 ? KvErrors.Syntax : null,
             _ when KvFamilies.Of(c.Op) is { } family => family.Check(c),
             _ => $"ERR unknown command op {(ushort)c.Op}",
         };

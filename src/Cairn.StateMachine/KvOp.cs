@@ -34,6 +34,9 @@ public enum KvOp : ushort
     /// <summary>Raises the corrupt alarm on every replica ([reason]), or disarms it ([empty]): writes are refused while it is up.</summary>
     SetAlarm,
 
+    /// <summary>[source, destination]; flag Replace: over a live destination → 1 if copied, else 0.</summary>
+    Copy,
+
     // Queries
     Get = 64,
     MGet,
@@ -53,6 +56,9 @@ public enum KvOp : ushort
 
     /// <summary>API only: [prefix, after], Number = limit → [[key, value, revision, expireAt]..., next cursor or null].</summary>
     Range,
+
+    /// <summary>[key], Number = 0 ENCODING, 1 REFCOUNT, 2 IDLETIME, 3 FREQ → OBJECT's reply, null without the key.</summary>
+    ObjectInfo,
 }
 
 /// <summary>Option bits of a <see cref="KvCommand"/>.</summary>
@@ -130,6 +136,9 @@ public enum KvFlags : uint
     /// checks Redis makes first (no such key, WRONGTYPE). Nothing is changed.
     /// </summary>
     IndexRefused = 1 << 23,
+
+    /// <summary>COPY ... REPLACE: over a live destination.</summary>
+    Replace = 1 << 24,
 }
 
 /// <summary>The families of ops, by their folders; the value is the high byte of every <see cref="KvOp"/> of the family.</summary>

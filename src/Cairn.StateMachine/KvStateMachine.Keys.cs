@@ -52,12 +52,50 @@ public sealed partial class KvStateMachine
         return onlyIfAbsent ? KvReply.Int(1) : KvReply.Ok;
     }
 
-    /// <summary>Copies a collection's members (and scores) from under one key to under another, same version.</summary>
-    private void MoveMembers(byte[] from, byte[] to, byte[] record)
+    /// <summary>
+    /// COPY: the destination gets the source's value and expiry; a collection's members are copied (O(members)) under
+    /// the version of this entry, so the copy is a collection of its own.
+    /// </summary>
+    private KvReply Copy(KvCommand c)
     {
-        var version = ValueRecord.Version(record);
-        var source = KeyCodec.MembersPrefix(from, version);
-        var target = KeyCodec.MembersPrefix(to, version);
+        var live = Live(Lookup(c.Args[0]));
+        if (live is null)
+        {
+            return KvReply.Int(0);
+        }
+        var destination = Lookup(c.Args[1]);
+        if (Live(destination) is not null && !c.Has(KvFlags.Replace))
+        {
+            return KvReply.Int(0);
+        }
+        if (destination.Stored is { } replaced && ValueRecord.IsCollection(replaced))
+        {
+            // Before the copy: a destination made earlier in this entry has this entry's version, the copy's.
+            DropMembers(c.Args[1], replaced);
+        }
+        if (!ValueRecord.IsCollection(live))
+        {
+            var copy = Restamp(live, ValueRecord.ExpireAt(live));
+            if (EncodingName(live) == "int")
+            {
+                copy[1] = (byte)StringEncoding.Unshared;
+            }
+            Store(destination, copy);
+            return KvReply.Int(1);
+        }
+        CopyMembers(c.Args[0], ValueRecord.Version(live), c.Args[1], _index, live);
+        Store(destination, ValueRecord.WithVersion(live, _index, _index));
+        return KvReply.Int(1);
+    }
+
+    /// <summary>Copies a collection's members (and scores) from under one key to under another, same version.</summary>
+    private void MoveMembers(byte[] from, byte[] to, byte[] record) =>
+        CopyMembers(from, ValueRecord.Version(record), to, ValueRecord.Version(record), record);
+
+    private void CopyMembers(byte[] from, long fromVersion, byte[] to, long toVersion, byte[] record)
+    {
+        var source = KeyCodec.MembersPrefix(from, fromVersion);
+        var target = KeyCodec.MembersPrefix(to, toVersion);
         foreach (var space in ValueRecord.Type(record) == ValueType.ZSet ? new[] { KvSpace.Members, KvSpace.Scores } : [KvSpace.Members])
         {
             var moved = new List<(byte[], byte[])>();
@@ -174,6 +212,11 @@ public sealed partial class KvStateMachine
     }
 
     /// <summary>The same value under a new expiry, marked as modified by the current entry.</summary>
-    private byte[] Restamp(byte[] record, long expireAt) =>
-        ValueRecord.Create(ValueRecord.Type(record), expireAt, _index, ValueRecord.Payload(record));
+    /// <summary>The record with a new expiry, stamped by this entry; its encoding byte kept.</summary>
+    private byte[] Restamp(byte[] record, long expireAt)
+    {
+        var restamped = ValueRecord.Create(ValueRecord.Type(record), expireAt, _index, ValueRecord.Payload(record));
+        restamped[1] = record[1];
+        return restamped;
+    }
 }

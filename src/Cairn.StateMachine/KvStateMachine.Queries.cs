@@ -69,6 +69,7 @@ public sealed partial class KvStateMachine
         KvOp.DbSize => KvReply.Int(KeyCount),
         KvOp.GetRecord => GetRecord(c.Args[0], now),
         KvOp.Range => Range(c, now),
+        KvOp.ObjectInfo => ObjectInfo(c, now),
         _ when KvFamilies.Of(c.Op) is { } family => InSnapshot(c, now, family.Answer),
         _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"),
     };

@@ -156,7 +156,7 @@ public sealed partial class KvStateMachine
         var joined = new byte[length];
         old.CopyTo(joined);
         suffix.CopyTo(joined.AsSpan(old.Length));
-        Store(slot, NewString(joined, ValueRecord.ExpireAt(live)));
+        Store(slot, NewString(joined, ValueRecord.ExpireAt(live), StringEncoding.InPlace));
         return KvReply.Int(length);
     }
 
@@ -183,7 +183,7 @@ public sealed partial class KvStateMachine
         var updated = new byte[Math.Max(old.Length, (int)offset + value.Length)];
         old.CopyTo(updated);
         value.CopyTo(updated.AsSpan((int)offset));
-        Store(slot, NewString(updated, live is null ? 0 : ValueRecord.ExpireAt(live)));
+        Store(slot, NewString(updated, live is null ? 0 : ValueRecord.ExpireAt(live), StringEncoding.InPlace));
         return KvReply.Int(updated.Length);
     }
 
@@ -240,7 +240,7 @@ public sealed partial class KvStateMachine
             return KvReply.Error(KvErrors.FloatOverflow);
         }
         var text = Encoding.ASCII.GetBytes(RedisNumbers.FormatDouble(result));
-        Store(slot, NewString(text, live is null ? 0 : ValueRecord.ExpireAt(live)));
+        Store(slot, NewString(text, live is null ? 0 : ValueRecord.ExpireAt(live), StringEncoding.NoInt));
         return KvReply.Bulk(text);
     }
 }

@@ -281,6 +281,7 @@ public sealed partial class KvStateMachine
         KvOp.ExpireKeys => ExpireKeys(command),
         KvOp.DigestMark => KvReply.Int(_index),
         KvOp.SetAlarm => SetAlarm(command),
+        KvOp.Copy => Copy(command),
         _ when KvFamilies.Of(command.Op) is { } family => family.Apply(Context, command),
         _ => KvReply.Error($"ERR '{command.Op.Name()}' is not a write"),
     };
@@ -398,8 +399,13 @@ public sealed partial class KvStateMachine
         }
     }
 
-    private byte[] NewString(ReadOnlySpan<byte> value, long expireAt) =>
-        ValueRecord.Create(ValueType.String, expireAt, _index, value);
+    /// <summary>A string's record, with the encoding Redis would give it (<see cref="StringEncoding"/>).</summary>
+    private byte[] NewString(ReadOnlySpan<byte> value, long expireAt, StringEncoding encoding = StringEncoding.ByValue)
+    {
+        var record = ValueRecord.Create(ValueType.String, expireAt, _index, value);
+        record[1] = (byte)encoding;
+        return record;
+    }
 
     private long ReadMetaLong(byte[] key)
     {

@@ -12,8 +12,24 @@ public enum ValueType : byte
     ZSet = 4,
 }
 
+/// <summary>How Redis would hold a string (OBJECT ENCODING, REFCOUNT), by how it was written. The byte values are on disk.</summary>
+public enum StringEncoding : byte
+{
+    /// <summary>Set whole (SET, MSET, INCR...): int when it reads as one (shared below 10000), else embstr up to 44 bytes, else raw.</summary>
+    ByValue = 0,
+
+    /// <summary>Changed in place (APPEND to a key, SETRANGE, SETBIT, BITFIELD): raw.</summary>
+    InPlace = 1,
+
+    /// <summary>Made from a float (INCRBYFLOAT): embstr up to 44 bytes, else raw, never int.</summary>
+    NoInt = 2,
+
+    /// <summary>A copy of a shared integer (COPY): int, one reference.</summary>
+    Unshared = 3,
+}
+
 /// <summary>
-/// The stored form of a key: type (1 byte) | reserved (1) | expireAt (8, little-endian Unix ms, 0 = none)
+/// The stored form of a key: type (1 byte) | encoding (1, see <see cref="IsWide"/>) | expireAt (8, little-endian Unix ms, 0 = none)
 /// | revision (8, the log index that last modified the key) | payload. For a string the payload is its bytes.
 /// For a collection it is its header: version (8, the log index that created the key: its members are stored
 /// under it, in <see cref="Cairn.Storage.KvSpace.Members"/>, see <see cref="KeyCodec.MembersPrefix"/>) | size (8,
@@ -35,6 +51,16 @@ public static class ValueRecord
 
     public static ValueType Type(ReadOnlySpan<byte> record) => (ValueType)record[0];
 
+    /// <summary>
+    /// Whether a collection has left Redis's compact encoding, for good as in Redis (OBJECT ENCODING): past its size
+    /// or member-length threshold (hashtable, skiplist), or a set holding a non-integer. Records of earlier builds
+    /// have 0 here: compact.
+    /// </summary>
+    public static bool IsWide(ReadOnlySpan<byte> record) => record[1] != 0;
+
+    /// <summary>The encoding byte: for a collection see <see cref="IsWide"/>; for a string a <see cref="StringEncoding"/>.</summary>
+    public static StringEncoding EncodingOf(ReadOnlySpan<byte> record) => (StringEncoding)record[1];
+
     public static long ExpireAt(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[2..]);
 
     public static long Revision(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[10..]);
@@ -46,7 +72,7 @@ public static class ValueRecord
     public static bool IsCollection(ReadOnlySpan<byte> record) => Type(record) != ValueType.String;
 
     /// <summary>A collection's record: its header (see the type's summary), no members.</summary>
-    public static byte[] CreateCollection(ValueType type, long expireAt, long revision, long version, long size, long head = 0, long tail = 0)
+    public static byte[] CreateCollection(ValueType type, long expireAt, long revision, long version, long size, long head = 0, long tail = 0, bool wide = false)
     {
         if (type == ValueType.String)
         {
@@ -57,7 +83,18 @@ public static class ValueRecord
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], size);
         BinaryPrimitives.WriteInt64LittleEndian(header[16..], head);
         BinaryPrimitives.WriteInt64LittleEndian(header[24..], tail);
-        return Create(type, expireAt, revision, header[..(type == ValueType.List ? 32 : 16)]);
+        var record = Create(type, expireAt, revision, header[..(type == ValueType.List ? 32 : 16)]);
+        record[1] = wide ? (byte)1 : (byte)0;
+        return record;
+    }
+
+    /// <summary>The record with another version (COPY: the copy's members are stored under the entry that made it).</summary>
+    public static byte[] WithVersion(byte[] record, long version, long revision)
+    {
+        var copy = (byte[])record.Clone();
+        BinaryPrimitives.WriteInt64LittleEndian(copy.AsSpan(10), revision);
+        BinaryPrimitives.WriteInt64LittleEndian(copy.AsSpan(HeaderSize), version);
+        return copy;
     }
 
     /// <summary>A collection's version: the log index that created it, under which its members are stored.</summary>

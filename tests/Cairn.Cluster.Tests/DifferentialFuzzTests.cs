@@ -233,7 +233,7 @@ public sealed class DifferentialFuzzTests
             return [.. options];
         }
         string[] Keys2(int max) { var keys = Some(K, max); return [random.Next(8) == 0 ? N() : keys.Length.ToString(CultureInfo.InvariantCulture), .. keys]; }
-        string[] command = random.Next(34 + 16 + 18 + 30 + 20 + 12) switch
+        string[] command = random.Next(34 + 16 + 18 + 30 + 20 + 12 + 4) switch
         {
             0 => ["GET", K()],
             1 => ["SET", K(), V(), .. SetOptions()],
@@ -356,6 +356,10 @@ public sealed class DifferentialFuzzTests
             122 => ["BITOP", new[] { "AND", "OR", "XOR", "NOT", "nand", "xor" }[random.Next(6)], K(), .. Some(K, 3)],
             123 or 124 => [random.Next(4) == 0 ? "BITFIELD_RO" : "BITFIELD", K(), .. Enumerable.Range(0, random.Next(0, 4)).SelectMany(_ => BitFieldOp())],
             125 => ["SETRANGE", K(), random.Next(0, 12).ToString(CultureInfo.InvariantCulture), V()],
+            // Keys over every type: COPY (one database: DB 0, or refused), OBJECT by Redis's encodings and thresholds.
+            126 => ["COPY", K(), K(), .. random.Next(4) switch { 0 => [], 1 => new[] { "REPLACE" }, 2 => ["DB", new[] { "0", "x", "99999999999" }[random.Next(3)]], _ => ["REPLACE", "DB", "0"] }],
+            127 => ["OBJECT", "ENCODING", K()],
+            128 => ["OBJECT", new[] { "REFCOUNT", "FREQ", "HELP", "NOSUCH" }[random.Next(4)], K()],
             _ => ["FLUSHALL", .. random.Next(2) == 0 ? new[] { "SYNC" } : ["NOW"]],
         };
         // Now and then the wrong number of arguments.

@@ -116,8 +116,8 @@ public class RandomCommandTests
         }
         var flags = random.Next(3) switch
         {
-            0 => (KvFlags)random.Next(0, 1 << 24),
-            1 => (KvFlags)(1 << random.Next(0, 24)),
+            0 => (KvFlags)random.Next(0, 1 << 25),
+            1 => (KvFlags)(1 << random.Next(0, 25)),
             _ => KvFlags.None,
         };
         var number = random.Next(3) == 0 ? random.NextInt64(-100, 100_000) : ExtremeNumbers[random.Next(ExtremeNumbers.Length)];

@@ -21,6 +21,23 @@ internal static class KeyCommands
         Keys.Command("keys", 2, R, "Find all keys matching the given pattern", "pattern:pattern", c => c.Query(new KvCommand(KvOp.Keys, [c.Bytes(1)])), firstKey: 0, complexity: "O(N) with N being the number of keys in the database"),
         Keys.Command("scan", -2, R, "Incrementally iterate the keys space", "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]", Scan, firstKey: 0, since: "2.8.0", complexity: "O(1) for every call. O(N) for a complete iteration."),
         Keys.Command("randomkey", 1, R, "Return a random key from the keyspace", "", c => c.Query(new KvCommand(KvOp.RandomKey, []))),
+        Keys.Command("copy", -3, W | CommandFlags.DenyOom, "Copy a key", "source:key destination:key [DB destination-db:integer] [REPLACE]", Copy, lastKey: 2, since: "6.2.0",
+            complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
+        new CommandDef
+        {
+            Name = "object",
+            Arity = -2,
+            Group = "generic",
+            Summary = "A container for object introspection commands",
+            Since = "2.2.3",
+            AclCategories = [],
+            Subcommands = CommandTable.Subs(
+                ObjectSub("encoding", 0, "Inspect the internal encoding of a Redis object"),
+                ObjectSub("refcount", 1, "Get the number of references to the value of the key"),
+                ObjectSub("idletime", 2, "Get the time since a Redis object was last accessed"),
+                ObjectSub("freq", 3, "Get the logarithmic access frequency counter of a Redis object"),
+                Keys.Command("help", 2, CommandFlags.Loading | CommandFlags.Stale, "Show helpful text about the different subcommands", "", ObjectHelp, firstKey: 0, since: "6.2.0")),
+        },
         Keys.Command("rename", 3, W, "Rename a key", "key newkey:key", c => c.Submit(new KvCommand(KvOp.Rename, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
         Keys.Command("renamenx", 3, W | F, "Rename a key, only if the new key does not exist", "key newkey:key", c => c.Submit(new KvCommand(KvOp.RenameNx, [c.Bytes(1), c.Bytes(2)])), lastKey: 2),
         Keys.Command("expire", -3, W | F, "Set a key's time to live in seconds", $"key seconds:integer {ExpireOptions}", c => Expire(c, 1000, absolute: false)),
@@ -88,6 +105,64 @@ internal static class KeyCommands
             return;
         }
         c.Submit(new KvCommand(KvOp.Expire, [c.Bytes(1)], when, flags: flags));
+    }
+
+    private static CommandDef ObjectSub(string name, int what, string summary) =>
+        Keys.Command(name, 3, R, summary, "key", c => c.Query(new KvCommand(KvOp.ObjectInfo, [c.Bytes(2)], what)), firstKey: 2, lastKey: 2, since: name == "freq" ? "4.0.0" : "2.2.3");
+
+    private static readonly string[] ObjectHelpLines =
+    [
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>", "    Return the kind of internal representation used in order to store the value", "    associated with a <key>.",
+        "FREQ <key>", "    Return the access frequency index of the <key>. The returned integer is", "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>", "    Return the idle time of the <key>, that is the approximated number of", "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>", "    Return the number of references of the value associated with the specified", "    <key>.",
+        "HELP", "    Prints this help.",
+    ];
+
+    private static void ObjectHelp(CommandContext c)
+    {
+        c.Writer.WriteArrayHeader(ObjectHelpLines.Length);
+        foreach (var line in ObjectHelpLines)
+        {
+            c.Writer.WriteSimple(line);
+        }
+    }
+
+    /// <summary>COPY source destination [DB destination-db] [REPLACE]: one database, so DB is 0 or refused as SELECT refuses it.</summary>
+    private static void Copy(CommandContext c)
+    {
+        var replace = false;
+        for (var i = 3; i < c.Count; i++)
+        {
+            if (c.Args.Is(i, "REPLACE"u8))
+            {
+                replace = true;
+            }
+            else if (c.Args.Is(i, "DB"u8) && i + 1 < c.Count)
+            {
+                if (!c.TryGetInteger(++i, out var db))
+                {
+                    return;
+                }
+                if (db is > int.MaxValue or < int.MinValue)
+                {
+                    c.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+                    return;
+                }
+                if (db != 0)
+                {
+                    c.Error("ERR DB index is out of range");
+                    return;
+                }
+            }
+            else
+            {
+                c.SyntaxError();
+                return;
+            }
+        }
+        c.Submit(new KvCommand(KvOp.Copy, [c.Bytes(1), c.Bytes(2)], flags: replace ? KvFlags.Replace : KvFlags.None));
     }
 
     private static void Scan(CommandContext c)

@@ -9,8 +9,9 @@ internal sealed class Collection
 {
     private byte[]? _prefix;
 
-    private Collection(byte[] key, ValueType type, long version, long size, long expireAt, long head, long tail, bool existed, bool replaces = false)
+    private Collection(byte[] key, ValueType type, long version, long size, long expireAt, long head, long tail, bool existed, bool replaces = false, bool wide = false)
     {
+        Wide = wide;
         Replaces = replaces;
         Key = key;
         Type = type;
@@ -32,7 +33,7 @@ internal sealed class Collection
             head = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[16..]);
             tail = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[24..]);
         }
-        return new Collection(key, type, ValueRecord.Version(record), ValueRecord.Size(record), ValueRecord.ExpireAt(record), head, tail, existed: true);
+        return new Collection(key, type, ValueRecord.Version(record), ValueRecord.Size(record), ValueRecord.ExpireAt(record), head, tail, existed: true, wide: ValueRecord.IsWide(record));
     }
 
     /// <summary>A collection the current entry creates: its version is the entry's index.</summary>
@@ -66,5 +67,30 @@ internal sealed class Collection
     /// <summary>Where its members live: <see cref="KeyCodec.MembersPrefix"/>.</summary>
     public byte[] Prefix => _prefix ??= KeyCodec.MembersPrefix(Key, Version);
 
-    public byte[] ToRecord(long revision) => ValueRecord.CreateCollection(Type, ExpireAt, revision, Version, Size, Head, Tail);
+    /// <summary>Whether it has left Redis's compact encoding (<see cref="ValueRecord.IsWide"/>).</summary>
+    public bool Wide { get; private set; }
+
+    /// <summary>
+    /// Redis 7.0's thresholds (hash-max-listpack-entries 128, set-max-intset-entries 512, zset-max-listpack-entries
+    /// 128): past them a collection takes its wide encoding and keeps it.
+    /// </summary>
+    private long CompactLimit => Type switch { ValueType.Hash or ValueType.ZSet => 128, ValueType.Set => 512, _ => long.MaxValue };
+
+    /// <summary>
+    /// Notes a member written (and a hash field's value): longer than 64 bytes (hash-max-listpack-value,
+    /// zset-max-listpack-value), or for a set no integer, it makes the collection wide for good.
+    /// </summary>
+    public void Note(ReadOnlySpan<byte> member, int valueLength = 0)
+    {
+        Wide |= Type switch
+        {
+            ValueType.Set => !RedisNumbers.TryParseInt64(member, out _),
+            ValueType.Hash => member.Length > 64 || valueLength > 64,
+            ValueType.ZSet => member.Length > 64,
+            _ => false,
+        };
+    }
+
+    public byte[] ToRecord(long revision) =>
+        ValueRecord.CreateCollection(Type, ExpireAt, revision, Version, Size, Head, Tail, Wide || Size > CompactLimit);
 }

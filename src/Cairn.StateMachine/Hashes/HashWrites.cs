@@ -33,6 +33,7 @@ internal static class HashWrites
             {
                 added++;
             }
+            hash.Note(c.Args[i], c.Args[i + 1].Length);
             ctx.Put(KvSpace.Members, key, c.Args[i + 1]);
         }
         hash.Size += added;
@@ -51,6 +52,7 @@ internal static class HashWrites
         {
             return KvReply.Int(0);
         }
+        hash.Note(c.Args[1], c.Args[2].Length);
         ctx.Put(KvSpace.Members, key, c.Args[2]);
         hash.Size++;
         ctx.Save(hash);
@@ -99,7 +101,9 @@ internal static class HashWrites
             return KvReply.Error(KvErrors.Overflow);
         }
         var result = current + c.Number;
-        ctx.Put(KvSpace.Members, key, RedisNumbers.FormatInt64(result));
+        var formatted = RedisNumbers.FormatInt64(result);
+        hash.Note(c.Args[1], formatted.Length);
+        ctx.Put(KvSpace.Members, key, formatted);
         if (value is null)
         {
             hash.Size++;
@@ -127,6 +131,7 @@ internal static class HashWrites
             return KvReply.Error(KvErrors.FloatOverflow);
         }
         var text = Encoding.ASCII.GetBytes(RedisNumbers.FormatDouble(result));
+        hash.Note(c.Args[1], text.Length);
         ctx.Put(KvSpace.Members, key, text);
         if (value is null)
         {

@@ -27,6 +27,7 @@ internal static class SetWrites
         {
             return false;
         }
+        set.Note(member);
         ctx.Put(KvSpace.Members, key, []);
         set.Size++;
         return true;

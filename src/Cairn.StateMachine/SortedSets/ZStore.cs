@@ -25,6 +25,7 @@ internal static class ZStore
         {
             zset.Size++;
         }
+        zset.Note(member);
         ctx.Put(KvSpace.Members, MemberKeys.Hashed(zset.Prefix, member), ZBounds.Score(score));
         ctx.Put(KvSpace.Scores, MemberKeys.Score(zset.Prefix, score, member), []);
     }

@@ -69,14 +69,14 @@ public sealed partial class KvStateMachine
         }
 
         /// <summary>
-        /// Stores a string under a key: changed in place (SETBIT, BITFIELD: the key's expiry kept, Redis's raw
-        /// encoding), or made anew (BITOP's destination: no expiry).
+        /// Stores a string a bit command built (Redis's raw encoding) under a key, keeping the key's expiry (SETBIT,
+        /// BITFIELD) or not (BITOP's destination).
         /// </summary>
-        public void PutString(byte[] userKey, byte[] value, bool inPlace)
+        public void PutString(byte[] userKey, byte[] value, bool keepExpiry)
         {
             var slot = machine.Lookup(userKey);
             var live = machine.Live(slot);
-            machine.Store(slot, machine.NewString(value, inPlace && live is not null ? ValueRecord.ExpireAt(live) : 0, inPlace ? StringEncoding.InPlace : StringEncoding.ByValue));
+            machine.Store(slot, machine.NewString(value, keepExpiry && live is not null ? ValueRecord.ExpireAt(live) : 0, StringEncoding.InPlace));
         }
 
         /// <summary>Deletes a key whatever it holds (nothing when absent).</summary>

@@ -18,7 +18,7 @@ public enum StringEncoding : byte
     /// <summary>Set whole (SET, MSET, INCR...): int when it reads as one (shared below 10000), else embstr up to 44 bytes, else raw.</summary>
     ByValue = 0,
 
-    /// <summary>Changed in place (APPEND to a key, SETRANGE, SETBIT, BITFIELD): raw.</summary>
+    /// <summary>Changed in place or built by a bit command (APPEND to a key, SETRANGE, SETBIT, BITFIELD, BITOP): raw.</summary>
     InPlace = 1,
 
     /// <summary>Made from a float (INCRBYFLOAT): embstr up to 44 bytes, else raw, never int.</summary>

@@ -11,10 +11,10 @@ internal static class ConnectionCommands
 
     public static IEnumerable<CommandDef> Definitions() =>
     [
-        Connection.Command("ping", -1, F | CommandFlags.Stale, "Ping the server", "[message]", Ping),
-        Connection.Command("echo", 2, F, "Echo the given string", "message", c => c.Writer.WriteBulk(c.Args[1])),
-        Connection.Command("hello", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Handshake with Redis", "[protover:integer] [AUTH username password] [SETNAME clientname]", Hello, since: "6.0.0"),
-        Connection.Command("quit", -1, F | CommandFlags.NoAuth | CommandFlags.Stale, "Close the connection", "", Quit),
+        Connection.Command("ping", -1, F, "Ping the server", "[message]", Ping),
+        Connection.Command("echo", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Echo the given string", "message", c => c.Writer.WriteBulk(c.Args[1])),
+        Connection.Command("hello", -1, F | Handshake, "Handshake with Redis", "[protover:integer] [AUTH username password] [SETNAME clientname]", Hello, since: "6.0.0"),
+        Connection.Command("quit", -1, F | Handshake, "Close the connection", "", Quit),
         Connection.Command("select", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Change the selected database for the current connection", "index:integer", Select),
         Connection.Command("readonly", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Enables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Stale), since: "3.0.0"),
         Connection.Command("readwrite", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Disables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Linearizable), since: "3.0.0"),
@@ -30,15 +30,21 @@ internal static class ConnectionCommands
                 Sub("setname", 3, "Set the current connection name", "connection-name", SetName, "2.6.9"),
                 Sub("getname", 2, "Get the current connection name", "", GetName, "2.6.9"),
                 Sub("info", 2, "Returns information about the current client connection.", "", c => c.Writer.WriteVerbatim(Describe(c, c.Client) + "\n"), "6.2.0"),
-                Sub("list", -2, "Get the list of client connections", "[TYPE NORMAL|TYPE MASTER|TYPE REPLICA|TYPE PUBSUB] [ID client-id:integer...]", List, "2.4.0", "O(N) where N is the number of client connections"),
+                Sub("list", -2, CommandFlags.Admin, "Get the list of client connections", "[TYPE NORMAL|TYPE MASTER|TYPE REPLICA|TYPE PUBSUB] [ID client-id:integer...]", List, "2.4.0", "O(N) where N is the number of client connections"),
                 Sub("setinfo", 4, "Set client or connection specific info", "LIB-NAME libname|LIB-VER libver", SetInfo, "7.2.0"),
-                Sub("kill", -3, "Kill the connection of a client", "[ID client-id:integer] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]", Kill, "2.4.0", "O(N) where N is the number of client connections"),
-                Sub("help", 2, "Show helpful text about the different subcommands", "", Help, "5.0.0")),
+                Sub("kill", -3, CommandFlags.Admin, "Kill the connection of a client", "[ID client-id:integer] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]", Kill, "2.4.0", "O(N) where N is the number of client connections"),
+                Sub("help", 2, CommandFlags.None, "Show helpful text about the different subcommands", "", Help, "5.0.0", noScript: false)),
         },
     ];
 
+    /// <summary>HELLO's and QUIT's flags: served in any state, before AUTH.</summary>
+    private const CommandFlags Handshake = CommandFlags.NoAuth | CommandFlags.Stale | CommandFlags.Loading | CommandFlags.NoScript | CommandFlags.AllowBusy;
+
     private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") =>
-        Connection.Command(name, arity, CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity);
+        Sub(name, arity, CommandFlags.None, summary, syntax, handler, since, complexity);
+
+    private static CommandDef Sub(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)", bool noScript = true) =>
+        Connection.Command(name, arity, flags | (noScript ? CommandFlags.NoScript : CommandFlags.None) | CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity);
 
     private static void Ping(CommandContext c)
     {

@@ -18,9 +18,9 @@ internal static class KeyCommands
         Keys.Command("exists", -2, R | F, "Determine if a key exists", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, complexity: "O(N) where N is the number of keys to check."),
         Keys.Command("touch", -2, R | F, "Alters the last access time of a key(s). Returns the number of existing keys specified.", "key...", c => c.Query(new KvCommand(KvOp.Exists, c.BytesFrom(1))), lastKey: -1, since: "3.2.1"),
         Keys.Command("type", 2, R | F, "Determine the type stored at key", "key", c => c.Query(new KvCommand(KvOp.Type, [c.Bytes(1)]))),
-        Keys.Command("keys", 2, R, "Find all keys matching the given pattern", "pattern:pattern", c => c.Query(new KvCommand(KvOp.Keys, [c.Bytes(1)])), firstKey: 0, complexity: "O(N) with N being the number of keys in the database"),
+        Keys.Command("keys", 2, R, "Find all keys matching the given pattern", "pattern:pattern", c => c.Query(new KvCommand(KvOp.Keys, [c.Bytes(1)])), firstKey: 0, acl: ["@keyspace", "@dangerous"], complexity: "O(N) with N being the number of keys in the database"),
         Keys.Command("scan", -2, R, "Incrementally iterate the keys space", "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type]", Scan, firstKey: 0, since: "2.8.0", complexity: "O(1) for every call. O(N) for a complete iteration."),
-        Keys.Command("randomkey", 1, R, "Return a random key from the keyspace", "", c => c.Query(new KvCommand(KvOp.RandomKey, []))),
+        Keys.Command("randomkey", 1, R, "Return a random key from the keyspace", "", c => c.Query(new KvCommand(KvOp.RandomKey, [])), firstKey: 0),
         Keys.Command("copy", -3, W | CommandFlags.DenyOom, "Copy a key", "source:key destination:key [DB destination-db:integer] [REPLACE]", Copy, lastKey: 2, since: "6.2.0",
             complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
         new CommandDef

@@ -46,7 +46,7 @@ internal static class RaftCommands
         {
             Name = "role",
             Arity = 1,
-            Flags = CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast,
+            Flags = CommandFlags.NoScript | CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast,
             Group = "server",
             Summary = "Return the role of the instance in the context of replication",
             Since = "2.8.12",

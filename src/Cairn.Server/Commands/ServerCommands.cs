@@ -20,17 +20,17 @@ internal static class ServerCommands
             Handler = c => AllCommands(c),
             AclCategories = ["@connection"],
             Subcommands = CommandTable.Subs(
-                Sub("count", 2, "Get total number of Redis commands", "", c => c.Writer.WriteInteger(c.Server.Commands.Count), "2.8.13"),
-                Sub("info", -2, "Get array of specific Redis command details, or all when no argument is given", "[command-name...]", Info, "2.8.13"),
-                Sub("docs", -2, "Get array of specific Redis command documentation", "[command-name...]", Docs, "7.0.0"),
-                Sub("list", -2, "Get an array of Redis command names", "", List, "7.0.0"),
-                Sub("help", 2, "Show helpful text about the different subcommands", "", Help, "5.0.0")),
+                CommandSub("count", 2, "Get total number of Redis commands", "", c => c.Writer.WriteInteger(c.Server.Commands.Count), "2.8.13"),
+                CommandSub("info", -2, "Get array of specific Redis command details, or all when no argument is given", "[command-name...]", Info, "2.8.13"),
+                CommandSub("docs", -2, "Get array of specific Redis command documentation", "[command-name...]", Docs, "7.0.0"),
+                CommandSub("list", -2, "Get an array of Redis command names", "", List, "7.0.0"),
+                CommandSub("help", 2, "Show helpful text about the different subcommands", "", Help, "5.0.0")),
         },
-        Server.Command("info", -1, CommandFlags.Loading | CommandFlags.Stale, "Get information and statistics about the server", "[section...]", InfoCommand),
+        Server.Command("info", -1, CommandFlags.Loading | CommandFlags.Stale, "Get information and statistics about the server", "[section...]", InfoCommand, acl: ["@dangerous"]),
         Server.Command("dbsize", 1, CommandFlags.ReadOnly | CommandFlags.Fast, "Return the number of keys in the selected database", "", c => c.Query(new KvCommand(KvOp.DbSize, []))),
         Server.Command("flushdb", -1, CommandFlags.Write, "Remove all keys from the current database", "[ASYNC|SYNC]", Flush, complexity: "O(N) where N is the number of keys in the selected database", acl: ["@keyspace", "@dangerous"]),
         Server.Command("flushall", -1, CommandFlags.Write, "Remove all keys from all databases", "[ASYNC|SYNC]", Flush, complexity: "O(N) where N is the total number of keys in all databases", acl: ["@keyspace", "@dangerous"]),
-        Server.Command("time", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, "Return the current server time", "", Time, since: "2.6.0"),
+        Server.Command("time", 1, CommandFlags.Loading | CommandFlags.Stale | CommandFlags.Fast, "Return the current server time", "", Time, since: "2.6.0", acl: []),
         new CommandDef
         {
             Name = "config",
@@ -39,15 +39,21 @@ internal static class ServerCommands
             Summary = "A container for server configuration commands",
             Since = "2.0.0",
             Subcommands = CommandTable.Subs(
-                Sub("get", -3, "Get the values of configuration parameters", "parameter...", ConfigGet, "2.0.0", "O(N) when N is the number of configuration parameters provided"),
-                Sub("set", -4, "Set configuration parameters to the given values", "(parameter value)...", ConfigSet, "2.0.0", "O(N) when N is the number of configuration parameters provided"),
-                Sub("resetstat", 2, "Reset the stats returned by INFO", "", ConfigResetStat, "2.0.0"),
+                Sub("get", -3, CommandFlags.Admin | CommandFlags.NoScript, "Get the values of configuration parameters", "parameter...", ConfigGet, "2.0.0", "O(N) when N is the number of configuration parameters provided"),
+                Sub("set", -4, CommandFlags.Admin | CommandFlags.NoScript, "Set configuration parameters to the given values", "(parameter value)...", ConfigSet, "2.0.0", "O(N) when N is the number of configuration parameters provided"),
+                Sub("resetstat", 2, CommandFlags.Admin | CommandFlags.NoScript, "Reset the stats returned by INFO", "", ConfigResetStat, "2.0.0"),
                 Sub("help", 2, "Show helpful text about the different subcommands", "", ConfigHelp, "5.0.0")),
         },
     ];
 
+    private static CommandDef CommandSub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") =>
+        Server.Command(name, arity, CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity, acl: ["@connection"]);
+
     private static CommandDef Sub(string name, int arity, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") =>
-        Server.Command(name, arity, CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity, acl: []);
+        Sub(name, arity, CommandFlags.None, summary, syntax, handler, since, complexity);
+
+    private static CommandDef Sub(string name, int arity, CommandFlags flags, string summary, string syntax, CommandHandler handler, string since, string complexity = "O(1)") =>
+        Server.Command(name, arity, flags | CommandFlags.Loading | CommandFlags.Stale, summary, syntax, handler, since, complexity, acl: []);
 
     private static void AllCommands(CommandContext c)
     {

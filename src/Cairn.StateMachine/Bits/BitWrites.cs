@@ -37,7 +37,7 @@ internal static class BitWrites
         var old = BitRanges.Bit(bytes, c.Number);
         var mask = (byte)(1 << (7 - (int)(c.Number & 7)));
         bytes[c.Number >> 3] = (byte)(c.Number2 == 1 ? bytes[c.Number >> 3] | mask : bytes[c.Number >> 3] & ~mask);
-        ctx.PutString(c.Args[0], bytes, inPlace: true);
+        ctx.PutString(c.Args[0], bytes, keepExpiry: true);
         return KvReply.Int(old);
     }
 
@@ -78,7 +78,7 @@ internal static class BitWrites
                 result[i] = c.Number switch { 0 => (byte)(result[i] & b), 1 => (byte)(result[i] | b), _ => (byte)(result[i] ^ b) };
             }
         }
-        ctx.PutString(c.Args[0], result, inPlace: false);
+        ctx.PutString(c.Args[0], result, keepExpiry: false);
         return KvReply.Int(length);
     }
 
@@ -96,7 +96,7 @@ internal static class BitWrites
             return error!.Value;
         }
         var replies = BitFields.Run(bytes, ops);
-        ctx.PutString(c.Args[0], bytes, inPlace: true);
+        ctx.PutString(c.Args[0], bytes, keepExpiry: true);
         return KvReply.Array(replies);
     }
 }

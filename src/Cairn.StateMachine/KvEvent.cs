@@ -14,9 +14,10 @@ public enum KvEventKind : byte
 
 /// <summary>
 /// One change in the history watches read. <see cref="Revision"/> is the log index of the entry that made it
-/// (several events may share one: MSET, RENAME, expiry batches), <see cref="Value"/> the new value of a put.
+/// (several events may share one: MSET, RENAME, expiry batches), <see cref="Value"/> the new value of a put:
+/// a string's bytes; empty for a collection (<see cref="Type"/> says which: read its members over RESP).
 /// </summary>
-public sealed record KvEvent(long Revision, KvEventKind Kind, byte[] Key, byte[]? Value, long ExpireAt)
+public sealed record KvEvent(long Revision, KvEventKind Kind, byte[] Key, byte[]? Value, long ExpireAt, ValueType Type = ValueType.String)
 {
     /// <summary>Stored form: kind (1) | key length (4, LE) | key | the new record (puts only).</summary>
     internal static byte[] Encode(KvEventKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> record)
@@ -35,9 +36,13 @@ public sealed record KvEvent(long Revision, KvEventKind Kind, byte[] Key, byte[]
         var keyLength = BinaryPrimitives.ReadInt32LittleEndian(value[1..]);
         var key = value.Slice(5, keyLength).ToArray();
         var record = value[(5 + keyLength)..];
-        return kind == KvEventKind.Put
-            ? new KvEvent(revision, kind, key, ValueRecord.Payload(record).ToArray(), ValueRecord.ExpireAt(record))
-            : new KvEvent(revision, kind, key, null, 0);
+        if (kind != KvEventKind.Put)
+        {
+            return new KvEvent(revision, kind, key, null, 0);
+        }
+        var type = ValueRecord.Type(record);
+        var bytes = type == ValueType.String ? ValueRecord.Payload(record).ToArray() : [];
+        return new KvEvent(revision, kind, key, bytes, ValueRecord.ExpireAt(record), type);
     }
 }
 

@@ -25,7 +25,8 @@ public sealed partial class KvStateMachine
     /// <summary>
     /// Live keys that start with Args[0] and sort after Args[1] (when not empty), in byte order, at most
     /// Number of them: [[items...], cursor], where the cursor (the last key returned) is null when nothing
-    /// follows. Each item is [key, value, revision, expireAt], or [key] with <see cref="KvFlags.KeysOnly"/>.
+    /// follows. Each item is [key, value, revision, expireAt] of a string, or [key] of a key of any type with
+    /// <see cref="KvFlags.KeysOnly"/> (a collection has no single value: with values, only strings are listed).
     /// Each record is read as committed when it is reached, not as one snapshot across the page.
     /// </summary>
     private KvReply Range(KvCommand c, long now)
@@ -58,7 +59,7 @@ public sealed partial class KvStateMachine
             }
             var key = name[1..].ToArray();
             var record = ReadLive(key, now);
-            if (record is null || ValueRecord.Type(record) != ValueType.String)
+            if (record is null || (!keysOnly && ValueRecord.Type(record) != ValueType.String))
             {
                 continue;
             }

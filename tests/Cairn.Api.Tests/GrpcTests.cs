@@ -83,6 +83,37 @@ public sealed class GrpcTests : IAsyncLifetime
         Assert.Equal(StatusCode.InvalidArgument, limit.StatusCode);
     }
 
+    /// <summary>Issue 20: a collection has no single value; gRPC says so and lists it by key.</summary>
+    [Fact]
+    public async Task ACollectionIsRefusedAsAValueListedByKeyAndWatchedWithItsType()
+    {
+        var leader = await _cluster.WaitForLeaderAsync();
+        var client = Client(leader, out var channel);
+        using var _ = channel;
+        var start = await client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("coll/0"), Value = ByteString.CopyFromUtf8("s") });
+        await leader.Db.HashSetAsync("coll/h", "f", "v");
+        await leader.Db.ListRightPushAsync("coll/l", "x");
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.GetAsync(new GetRequest { Key = ByteString.CopyFromUtf8("coll/h") }));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.StartsWith("WRONGTYPE", refused.Status.Detail);
+        var keys = await client.RangeAsync(new RangeRequest { Prefix = ByteString.CopyFromUtf8("coll/"), KeysOnly = true });
+        Assert.Equal(["coll/0", "coll/h", "coll/l"], keys.Kvs.Select(kv => kv.Key.ToStringUtf8()));
+        var values = await client.RangeAsync(new RangeRequest { Prefix = ByteString.CopyFromUtf8("coll/") });
+        Assert.Equal(["coll/0"], values.Kvs.Select(kv => kv.Key.ToStringUtf8()));
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var call = client.Watch(new WatchRequest { Prefix = ByteString.CopyFromUtf8("coll/"), StartRevision = start.Revision }, cancellationToken: cancel.Token);
+        var events = new List<Event>();
+        while (events.Count < 3 && await call.ResponseStream.MoveNext(cancel.Token))
+        {
+            events.AddRange(call.ResponseStream.Current.Events);
+        }
+        Assert.Equal(["string", "hash", "list"], events.Select(e => e.ValueType));
+        Assert.Equal("s", events[0].Kv.Value.ToStringUtf8());
+        Assert.True(events[1].Kv.Value.IsEmpty);
+    }
+
     [Fact]
     public async Task AWatchReplaysHistoryThenFollowsNewChangesInCommitOrder()
     {

@@ -45,6 +45,28 @@ public sealed class HttpKvTests(ClusterFixture fixture) : IClassFixture<ClusterF
         Assert.Equal(value, (byte[])(await follower.Db.StringGetAsync(key))!);
     }
 
+    /// <summary>Issue 20: GET of a collection is 409 in Redis's words; it is listed, overwritten by PUT, deleted by DELETE.</summary>
+    [Fact]
+    public async Task ACollectionIsAConflictForGetListedAndReplacedOrDeletedLikeAnyKey()
+    {
+        var follower = await fixture.FollowerAsync();
+        await follower.Db.SetAddAsync("http-coll/set", ["a", "b"]);
+        await follower.Db.SortedSetAddAsync("http-coll/zset", "m", 1);
+        using var http = ClusterFixture.Http(follower);
+        using var get = await http.GetAsync("/v1/kv/http-coll%2Fset");
+        Assert.Equal(HttpStatusCode.Conflict, get.StatusCode);
+        Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("WRONGTYPE", (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        var page = await http.GetFromJsonAsync<JsonElement>("/v1/kv?prefix=http-coll%2F");
+        Assert.Equal(["http-coll/set", "http-coll/zset"], page.GetProperty("keys").EnumerateArray().Select(k => Encoding.UTF8.GetString(Convert.FromBase64String(k.GetString()!))));
+        using var put = await http.PutAsync("/v1/kv/http-coll%2Fset", new ByteArrayContent("now a string"u8.ToArray()));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("now a string", await http.GetStringAsync("/v1/kv/http-coll%2Fset"));
+        using var delete = await http.DeleteAsync("/v1/kv/http-coll%2Fzset");
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.False(await follower.Db.KeyExistsAsync("http-coll/zset"));
+    }
+
     [Fact]
     public async Task AJsonPutStoresTheDecodedValueAndADeleteRemovesIt()
     {

@@ -20,6 +20,16 @@ public sealed class RespFuzzTests
         "KEYS", "SCAN", "RANDOMKEY", "RENAME", "RENAMENX", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "TTL", "PTTL",
         "EXPIRETIME", "PEXPIRETIME", "PERSIST", "DBSIZE", "FLUSHALL", "FLUSHDB", "ECHO", "PING", "TIME", "INFO", "HELLO",
         "SELECT", "COMMAND", "RAFT.INFO", "NOSUCHCOMMAND",
+        // Issue 20: the data types, bit operations and keys over every type.
+        "HSET", "HSETNX", "HMSET", "HGET", "HMGET", "HGETALL", "HKEYS", "HVALS", "HLEN", "HEXISTS", "HDEL", "HSTRLEN", "HINCRBY",
+        "HINCRBYFLOAT", "HRANDFIELD", "HSCAN", "SADD", "SREM", "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SPOP",
+        "SRANDMEMBER", "SMOVE", "SINTER", "SINTERCARD", "SINTERSTORE", "SUNION", "SUNIONSTORE", "SDIFF", "SDIFFSTORE", "SSCAN",
+        "ZADD", "ZINCRBY", "ZREM", "ZCARD", "ZCOUNT", "ZLEXCOUNT", "ZSCORE", "ZMSCORE", "ZRANK", "ZREVRANK", "ZRANGE",
+        "ZRANGESTORE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZREVRANGE", "ZREMRANGEBYRANK",
+        "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX", "ZPOPMIN", "ZPOPMAX", "ZMPOP", "ZRANDMEMBER", "ZUNION", "ZUNIONSTORE", "ZINTER",
+        "ZINTERSTORE", "ZINTERCARD", "ZDIFF", "ZDIFFSTORE", "ZSCAN", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP",
+        "LLEN", "LRANGE", "LINDEX", "LSET", "LINSERT", "LREM", "LTRIM", "LPOS", "RPOPLPUSH", "LMOVE", "LMPOP", "SETBIT",
+        "GETBIT", "BITCOUNT", "BITPOS", "BITOP", "BITFIELD", "BITFIELD_RO", "COPY", "OBJECT",
     ];
 
     private static readonly string[] Words =
@@ -27,6 +37,9 @@ public sealed class RespFuzzTests
         "k", "k1", "key:{x}", "", "0", "1", "-1", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
         "536870911", "536870912", "4294967296", "1.5", "inf", "-inf", "nan", "0x10", "1e400", "EX", "PX", "EXAT", "PXAT",
         "NX", "XX", "GT", "LT", "GET", "KEEPTTL", "PERSIST", "MATCH", "COUNT", "TYPE", "*", "[a-", "\\", "string", "3",
+        "LEFT", "RIGHT", "BEFORE", "AFTER", "RANK", "MAXLEN", "MIN", "MAX", "WITHSCORES", "WITHVALUES", "BYSCORE", "BYLEX",
+        "REV", "LIMIT", "WEIGHTS", "AGGREGATE", "SUM", "(1", "[a", "+", "-", "i8", "u63", "i64", "#3", "OVERFLOW", "SAT",
+        "FAIL", "INCRBY", "AND", "NOT", "XOR", "BIT", "BYTE", "REPLACE", "DB", "ENCODING", "REFCOUNT", "2",
     ];
 
     public static TheoryData<int> Seeds => Environment.GetEnvironmentVariable("CAIRN_FUZZ_SEED") is { } seed

@@ -146,6 +146,7 @@ internal sealed class KvGrpcService(KvServiceAccessor accessor, ApiOptions optio
             ModRevision = change.Revision,
             ExpireAtMs = change.ExpireAt,
         },
+        ValueType = change.Kind == KvEventKind.Put ? ValueRecord.TypeName(change.Type) : "",
     };
 
     private static void RequireKey(ByteString key)

@@ -6,6 +6,7 @@
 #   bench/run.sh cluster    # a 3-node cluster (client on the leader), then failover times
 #   N=500000 FAILOVERS=9 bench/run.sh cluster
 #   TESTS=set PIPELINES=1 FAILOVERS=0 bench/run.sh cluster   # one cell, no failover rounds
+#   TESTS=types bench/run.sh [cluster]   # SET, GET and redis-benchmark's tests of the data types (issue 20)
 set -euo pipefail
 MODE=${1:-single}
 FAILOVERS=${FAILOVERS:-5}
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 N=${N:-200000}
 CLIENTS=${CLIENTS:-50}
 TESTS=${TESTS:-set get}
+[ "$TESTS" = types ] && TESTS="set get lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100 lrange_600"
 PIPELINES=${PIPELINES:-1 16}
 
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
@@ -120,17 +122,27 @@ echo "# $what vs redis-server — $(date -u +%Y-%m-%d) — $(nproc) cores, $(una
 echo
 echo "redis-benchmark -c $CLIENTS -d 100 -r 100000 -n $N; rps = requests/s, latencies in ms (p50 / p99)."
 echo
-echo "| test | pipeline | Cairn rps | Cairn p50/p99 | Redis baseline | Redis rps | Redis p50/p99 | ratio |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "Writes are compared with redis-server --appendfsync always, reads (GET, LRANGE) with redis-server without"
+echo "persistence; the last column is each write's rps over Cairn's own SET figure at the same pipeline depth."
+echo
+echo "| test | pipeline | Cairn rps | Cairn p50/p99 | Redis baseline | Redis rps | Redis p50/p99 | ratio | × Cairn SET |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for pipeline in $PIPELINES; do
   # Warm the key space and the JIT once per pipeline depth, then measure.
   redis-benchmark -h 127.0.0.1 -p "$cairn_port" -c "$CLIENTS" -d 100 -r 100000 -n 20000 -P "$pipeline" -t set,get -q >/dev/null 2>&1
   redis-benchmark -h 127.0.0.1 -p "$memory_port" -c "$CLIENTS" -d 100 -r 100000 -n 20000 -P "$pipeline" -t set -q >/dev/null 2>&1
+  set_rps=
   for test in $TESTS; do
-    if [ "$test" = set ]; then baseline_port=$always_port; baseline="appendfsync always"; else baseline_port=$memory_port; baseline="no persistence"; fi
+    case $test in
+      get|lrange_*) baseline_port=$memory_port; baseline="no persistence"; write=0 ;;
+      *) baseline_port=$always_port; baseline="appendfsync always"; write=1 ;;
+    esac
     read -r c_rps c_p50 c_p99 <<<"$(measure "$cairn_port" "$test" "$pipeline")"
     read -r r_rps r_p50 r_p99 <<<"$(measure "$baseline_port" "$test" "$pipeline")"
-    echo "| ${test^^} | $pipeline | $c_rps | $c_p50 / $c_p99 | $baseline | $r_rps | $r_p50 / $r_p99 | $(ratio "$c_rps" "$r_rps")× |"
+    [ "$test" = set ] && set_rps=$c_rps
+    own=""
+    if ((write)) && [ -n "$set_rps" ] && [ "$test" != set ]; then own="$(ratio "$c_rps" "$set_rps")×"; fi
+    echo "| ${test^^} | $pipeline | $c_rps | $c_p50 / $c_p99 | $baseline | $r_rps | $r_p50 / $r_p99 | $(ratio "$c_rps" "$r_rps")× | $own |"
   done
 done
 echo

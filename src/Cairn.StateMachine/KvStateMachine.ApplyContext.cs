@@ -31,12 +31,10 @@ public sealed partial class KvStateMachine
         public byte[]? Get(KvSpace space, byte[] key) =>
             machine._overlay.TryGet(space, key, out var value) ? value : machine._engine.Get(space, key);
 
-        public IKvIterator Iterate(KvSpace space, byte[] prefix)
+        public IKvIterator Cursor(KvSpace space, byte[] prefix)
         {
             var engine = new PrefixIterator(machine._engine.NewIterator(space), prefix);
-            var iterator = new OverlayIterator(engine, machine._overlay.Entries(space, prefix), machine._overlay, space);
-            iterator.SeekToFirst();
-            return iterator;
+            return new OverlayIterator(engine, machine._overlay.Entries(space, prefix), machine._overlay, space);
         }
 
         /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Cairn.StateMachine.Collections;
 using Cairn.Storage;
 
 namespace Cairn.StateMachine;

@@ -33,7 +33,9 @@ public enum StringEncoding : byte
 /// | revision (8, the log index that last modified the key) | payload. For a string the payload is its bytes.
 /// For a collection it is its header: version (8, the log index that created the key: its members are stored
 /// under it, in <see cref="Cairn.Storage.KvSpace.Members"/>, see <see cref="KeyCodec.MembersPrefix"/>) | size (8,
-/// its member count) | for a list, head and tail (8 each: the positions of its first element and one past its last).
+/// its member count) | for a list, head and tail (8 each: the positions of its first element and one past its last);
+/// for a sorted set, its score floor and ceiling (8 each, doubles: no member scores outside them; a header of 16
+/// bytes, from before them, bounds nothing).
 /// </summary>
 public static class ValueRecord
 {
@@ -83,7 +85,7 @@ public static class ValueRecord
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], size);
         BinaryPrimitives.WriteInt64LittleEndian(header[16..], head);
         BinaryPrimitives.WriteInt64LittleEndian(header[24..], tail);
-        var record = Create(type, expireAt, revision, header[..(type == ValueType.List ? 32 : 16)]);
+        var record = Create(type, expireAt, revision, header[..(type is ValueType.List or ValueType.ZSet ? 32 : 16)]);
         record[1] = wide ? (byte)1 : (byte)0;
         return record;
     }

@@ -28,19 +28,29 @@ internal sealed class Collection
         var type = ValueRecord.Type(record);
         var payload = ValueRecord.Payload(record);
         long head = 0, tail = 0;
-        if (type == ValueType.List)
+        if (payload.Length >= 32)
         {
             head = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[16..]);
             tail = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[24..]);
+        }
+        else if (type == ValueType.ZSet)
+        {
+            // A sorted set's header from before its score bounds: nothing known.
+            (head, tail) = (BitConverter.DoubleToInt64Bits(double.NegativeInfinity), BitConverter.DoubleToInt64Bits(double.PositiveInfinity));
         }
         return new Collection(key, type, ValueRecord.Version(record), ValueRecord.Size(record), ValueRecord.ExpireAt(record), head, tail, existed: true, wide: ValueRecord.IsWide(record));
     }
 
     /// <summary>A collection the current entry creates: its version is the entry's index.</summary>
-    public static Collection New(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, 0, 0, existed: false);
+    public static Collection New(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, EmptyHead(type), EmptyTail(type), existed: false);
 
     /// <summary>A collection the current entry makes in place of whatever the key holds (SINTERSTORE...): saved empty, it deletes the key.</summary>
-    public static Collection Replacing(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, 0, 0, existed: false, replaces: true);
+    public static Collection Replacing(byte[] key, ValueType type, long version) => new(key, type, version, 0, 0, EmptyHead(type), EmptyTail(type), existed: false, replaces: true);
+
+    // An empty sorted set's score bounds: none yet (floor +inf, ceiling -inf), so its first member sets both.
+    private static long EmptyHead(ValueType type) => type == ValueType.ZSet ? BitConverter.DoubleToInt64Bits(double.PositiveInfinity) : 0;
+
+    private static long EmptyTail(ValueType type) => type == ValueType.ZSet ? BitConverter.DoubleToInt64Bits(double.NegativeInfinity) : 0;
 
     /// <summary>Whether saving it replaces what the key held, even when it ends empty.</summary>
     public bool Replaces { get; }
@@ -60,6 +70,23 @@ internal sealed class Collection
 
     /// <summary>One past a list's last element's position.</summary>
     public long Tail { get; set; }
+
+    /// <summary>
+    /// A sorted set's score floor: no member scores below it (kept in the head's slot). Pops from the low end raise
+    /// it, so the next one seeks past the tombstones of those before instead of stepping over each.
+    /// </summary>
+    public double ScoreFloor
+    {
+        get => BitConverter.Int64BitsToDouble(Head);
+        set => Head = BitConverter.DoubleToInt64Bits(value);
+    }
+
+    /// <summary>A sorted set's score ceiling: no member scores above it (kept in the tail's slot).</summary>
+    public double ScoreCeiling
+    {
+        get => BitConverter.Int64BitsToDouble(Tail);
+        set => Tail = BitConverter.DoubleToInt64Bits(value);
+    }
 
     /// <summary>Whether the key held this collection before the command (false: the command creates it).</summary>
     public bool Existed { get; }

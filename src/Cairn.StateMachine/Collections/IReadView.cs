@@ -19,12 +19,33 @@ internal interface IReadView
     /// <summary>The value under a physical key of a member space, or null.</summary>
     byte[]? Get(KvSpace space, byte[] key);
 
-    /// <summary>The keys of <paramref name="space"/> that start with <paramref name="prefix"/>, ascending; dispose it soon.</summary>
-    IKvIterator Iterate(KvSpace space, byte[] prefix);
+    /// <summary>
+    /// The keys of <paramref name="space"/> that start with <paramref name="prefix"/>, not yet positioned: seek it
+    /// first. Seek where the reading starts, not to the first key and on: the deletions at a list's or a sorted
+    /// set's ends (pops) stay in the engine as tombstones until compaction, and stepping over them costs.
+    /// Dispose it soon.
+    /// </summary>
+    IKvIterator Cursor(KvSpace space, byte[] prefix);
 }
 
 internal static class ReadViews
 {
+    /// <summary>The keys of <paramref name="space"/> that start with <paramref name="prefix"/>, from the first, ascending.</summary>
+    public static IKvIterator Iterate(this IReadView view, KvSpace space, byte[] prefix)
+    {
+        var iterator = view.Cursor(space, prefix);
+        iterator.SeekToFirst();
+        return iterator;
+    }
+
+    /// <summary>The keys with the prefix from the first ≥ <paramref name="from"/>, ascending.</summary>
+    public static IKvIterator IterateFrom(this IReadView view, KvSpace space, byte[] prefix, byte[] from)
+    {
+        var iterator = view.Cursor(space, prefix);
+        iterator.Seek(from);
+        return iterator;
+    }
+
     /// <summary>A key's record if it exists and has not expired at the view's time.</summary>
     public static byte[]? Live(this IReadView view, byte[] userKey) =>
         view.Record(userKey) is { } record && !ValueRecord.IsExpired(record, view.Now) ? record : null;

@@ -28,11 +28,9 @@ internal static class MemberScan
         var prefixLength = collection.Prefix.Length;
         var found = new List<KvReply>();
         long next = 0, examined = 0, lastHash = -1;
-        using var iterator = view.Iterate(KvSpace.Members, collection.Prefix);
-        if (!whole)
-        {
-            iterator.Seek(MemberKeys.HashSeek(collection.Prefix, c.Number));
-        }
+        using var iterator = whole
+            ? view.Iterate(KvSpace.Members, collection.Prefix)
+            : view.IterateFrom(KvSpace.Members, collection.Prefix, MemberKeys.HashSeek(collection.Prefix, c.Number));
         for (; iterator.Valid; iterator.Next())
         {
             var hash = MemberKeys.HashOf(iterator.Key, prefixLength);

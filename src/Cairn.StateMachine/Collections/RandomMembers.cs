@@ -37,8 +37,7 @@ internal static class RandomMembers
     /// <summary>One member's key and value, drawn at random from a collection that is not empty.</summary>
     public static (byte[] Key, byte[] Value) One(IReadView view, Collection collection, EntryRandom random)
     {
-        using var iterator = view.Iterate(KvSpace.Members, collection.Prefix);
-        iterator.Seek(MemberKeys.HashSeek(collection.Prefix, random.NextBelow(long.MaxValue) + 1));
+        using var iterator = view.IterateFrom(KvSpace.Members, collection.Prefix, MemberKeys.HashSeek(collection.Prefix, random.NextBelow(long.MaxValue) + 1));
         if (!iterator.Valid)
         {
             iterator.SeekToFirst();
@@ -87,8 +86,7 @@ internal static class RandomMembers
         if (picked.Count < count)
         {
             // Hashes are not evenly spread: the rest in hash order after a random point, so this ends.
-            using var iterator = view.Iterate(KvSpace.Members, collection.Prefix);
-            iterator.Seek(MemberKeys.HashSeek(collection.Prefix, random.NextBelow(long.MaxValue) + 1));
+            using var iterator = view.IterateFrom(KvSpace.Members, collection.Prefix, MemberKeys.HashSeek(collection.Prefix, random.NextBelow(long.MaxValue) + 1));
             for (var wrapped = false; picked.Count < count;)
             {
                 if (!iterator.Valid)

@@ -11,12 +11,7 @@ internal sealed class SnapshotView(IKvSnapshot snapshot, long now) : IReadView, 
 
     public byte[]? Get(KvSpace space, byte[] key) => snapshot.Get(space, key);
 
-    public IKvIterator Iterate(KvSpace space, byte[] prefix)
-    {
-        var iterator = new PrefixIterator(snapshot.NewIterator(space), prefix);
-        iterator.SeekToFirst();
-        return iterator;
-    }
+    public IKvIterator Cursor(KvSpace space, byte[] prefix) => new PrefixIterator(snapshot.NewIterator(space), prefix);
 
     public void Dispose() => snapshot.Dispose();
 }

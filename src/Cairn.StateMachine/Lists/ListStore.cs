@@ -8,6 +8,7 @@ namespace Cairn.StateMachine.Lists;
 /// A list's elements by index (see <see cref="ListOp"/>): index i lives at position head + i, so reading or
 /// replacing an index and pushing or popping at either end touch one key; inserting or removing inside moves the
 /// elements of the shorter side. Invariant: Size = Tail - Head, and every position in [Head, Tail) holds an element.
+/// Reads seek to the positions they want (never from the first key): pops leave tombstones past either end.
 /// </summary>
 internal static class ListStore
 {
@@ -49,8 +50,8 @@ internal static class ListStore
     public static List<byte[]> Range(IReadView view, Collection list, long first, long count)
     {
         var elements = new List<byte[]>((int)Math.Min(count, 1024));
-        using var iterator = view.Iterate(KvSpace.Members, list.Prefix);
-        for (iterator.Seek(KeyAt(list, first)); iterator.Valid && elements.Count < count; iterator.Next())
+        using var iterator = view.IterateFrom(KvSpace.Members, list.Prefix, KeyAt(list, first));
+        for (; iterator.Valid && elements.Count < count; iterator.Next())
         {
             elements.Add(iterator.Value.ToArray());
         }
@@ -75,7 +76,7 @@ internal static class ListStore
     {
         count = Math.Min(count, list.Size);
         var first = tail ? list.Size - count : 0;
-        var elements = Range(ctx, list, first, count);
+        var elements = count == 1 ? [ctx.Get(KvSpace.Members, KeyAt(list, first))!] : Range(ctx, list, first, count);
         if (count == 1)
         {
             ctx.Delete(KvSpace.Members, KeyAt(list, first));
@@ -174,10 +175,14 @@ internal static class ListStore
     /// <summary>Walks the elements from the head (or from the tail), yielding each one's index from the head.</summary>
     public static IEnumerable<(long Index, byte[] Element)> Walk(IReadView view, Collection list, bool fromTail)
     {
-        using var iterator = view.Iterate(KvSpace.Members, list.Prefix);
+        using var iterator = view.Cursor(KvSpace.Members, list.Prefix);
         if (fromTail)
         {
-            iterator.SeekToLast();
+            iterator.SeekForPrev(KeyAt(list, list.Size - 1));
+        }
+        else
+        {
+            iterator.Seek(KeyAt(list, 0));
         }
         while (iterator.Valid)
         {

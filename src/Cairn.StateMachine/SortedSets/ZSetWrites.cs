@@ -141,10 +141,7 @@ internal static class ZSetWrites
     private static List<(byte[] Member, double Score)> Pop(Context ctx, Collection zset, bool rev, long count)
     {
         var popped = (rev ? ZStore.Descending(ctx, zset) : ZStore.Ascending(ctx, zset)).Take((int)Math.Min(count, int.MaxValue)).ToList();
-        foreach (var (member, score) in popped)
-        {
-            ZStore.Remove(ctx, zset, member, score);
-        }
+        ZStore.RemoveEnd(ctx, zset, popped, fromTop: rev);
         ctx.Save(zset);
         return popped;
     }

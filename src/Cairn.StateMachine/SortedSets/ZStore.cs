@@ -26,6 +26,8 @@ internal static class ZStore
             zset.Size++;
         }
         zset.Note(member);
+        zset.ScoreFloor = Math.Min(zset.ScoreFloor, score);
+        zset.ScoreCeiling = Math.Max(zset.ScoreCeiling, score);
         ctx.Put(KvSpace.Members, MemberKeys.Hashed(zset.Prefix, member), ZBounds.Score(score));
         ctx.Put(KvSpace.Scores, MemberKeys.Score(zset.Prefix, score, member), []);
     }
@@ -37,14 +39,33 @@ internal static class ZStore
         zset.Size--;
     }
 
+    /// <summary>Removes members popped from one end (in the order they left) and moves that end's score bound past them.</summary>
+    public static void RemoveEnd(Context ctx, Collection zset, List<(byte[] Member, double Score)> popped, bool fromTop)
+    {
+        foreach (var (member, score) in popped)
+        {
+            Remove(ctx, zset, member, score);
+        }
+        if (popped.Count > 0)
+        {
+            if (fromTop)
+            {
+                zset.ScoreCeiling = popped[^1].Score;
+            }
+            else
+            {
+                zset.ScoreFloor = popped[^1].Score;
+            }
+        }
+    }
+
     /// <summary>Members from the lowest score up, starting at <paramref name="from"/> (or the first).</summary>
     public static IEnumerable<(byte[] Member, double Score)> Ascending(IReadView view, Collection zset, double? from = null)
     {
-        using var iterator = view.Iterate(KvSpace.Scores, zset.Prefix);
-        if (from is { } score)
-        {
-            iterator.Seek(MemberKeys.Score(zset.Prefix, score, []));
-        }
+        var start = Math.Max(from ?? double.NegativeInfinity, zset.ScoreFloor);
+        using var iterator = start > double.NegativeInfinity
+            ? view.IterateFrom(KvSpace.Scores, zset.Prefix, MemberKeys.Score(zset.Prefix, start, []))
+            : view.Iterate(KvSpace.Scores, zset.Prefix);
         for (; iterator.Valid; iterator.Next())
         {
             yield return Entry(iterator.Key, zset.Prefix.Length);
@@ -54,11 +75,11 @@ internal static class ZStore
     /// <summary>Members from the highest score down, starting at <paramref name="from"/> (every member of that score included), or the last.</summary>
     public static IEnumerable<(byte[] Member, double Score)> Descending(IReadView view, Collection zset, double? from = null)
     {
-        using var iterator = view.Iterate(KvSpace.Scores, zset.Prefix);
-        if (from is { } score && !double.IsPositiveInfinity(score))
+        using var iterator = view.Cursor(KvSpace.Scores, zset.Prefix);
+        var top = Math.Min(from ?? double.PositiveInfinity, zset.ScoreCeiling);
+        if (top < double.PositiveInfinity)
         {
-            var start = MemberKeys.Score(zset.Prefix, score, []);
-            iterator.SeekForPrev(KeyCodec.PrefixEnd(start));
+            iterator.SeekForPrev(KeyCodec.PrefixEnd(MemberKeys.Score(zset.Prefix, top, [])));
         }
         else
         {
@@ -78,7 +99,9 @@ internal static class ZStore
     {
         var target = MemberKeys.Score(zset.Prefix, score, member);
         long rank = 0;
-        using var iterator = view.Iterate(KvSpace.Scores, zset.Prefix);
+        using var iterator = zset.ScoreFloor > double.NegativeInfinity
+            ? view.IterateFrom(KvSpace.Scores, zset.Prefix, MemberKeys.Score(zset.Prefix, zset.ScoreFloor, []))
+            : view.Iterate(KvSpace.Scores, zset.Prefix);
         for (; iterator.Valid && iterator.Key.SequenceCompareTo(target) < 0; iterator.Next())
         {
             rank++;

@@ -33,7 +33,7 @@ public sealed partial class KvStateMachine
 
         public IKvIterator Cursor(KvSpace space, byte[] prefix)
         {
-            var engine = new PrefixIterator(machine._engine.NewIterator(space), prefix);
+            var engine = new PrefixIterator(machine._engine.NewIterator(space, prefix, KeyCodec.PrefixEnd(prefix)), prefix);
             return new OverlayIterator(engine, machine._overlay.Entries(space, prefix), machine._overlay, space);
         }
 

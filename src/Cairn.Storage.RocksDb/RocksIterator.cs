@@ -3,7 +3,7 @@ using RocksDbSharp;
 namespace Cairn.Storage.RocksDb;
 
 /// <summary>Releases the store's shared hold on dispose, when it took one (an engine iterator; a snapshot's holds its own).</summary>
-internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim? store) : IKvIterator
+internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim? store, ReadOptions? owned = null) : IKvIterator
 {
     public bool Valid => iterator.Valid();
 
@@ -26,6 +26,7 @@ internal sealed class RocksIterator(Iterator iterator, ReaderWriterLockSlim? sto
     public void Dispose()
     {
         iterator.Dispose();
+        GC.KeepAlive(owned); // its bounds live in the options' memory, read by the iterator until here
         store?.ExitReadLock();
     }
 }

@@ -135,6 +135,21 @@ public sealed class RocksKvEngine : IKvEngine
     }
 
     /// <summary>Holds the store (shared) until disposed, on the thread that created it.</summary>
+    public IKvIterator NewIterator(KvSpace space, byte[] lower, byte[] upper)
+    {
+        var options = new ReadOptions().SetIterateLowerBound(lower).SetIterateUpperBound(upper);
+        _swap.EnterReadLock();
+        try
+        {
+            return new RocksIterator(_db.NewIterator(_families[(int)space], options), _swap, options);
+        }
+        catch
+        {
+            _swap.ExitReadLock();
+            throw;
+        }
+    }
+
     public IKvIterator NewIterator(KvSpace space)
     {
         _swap.EnterReadLock();

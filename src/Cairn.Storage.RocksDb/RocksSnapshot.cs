@@ -35,6 +35,12 @@ internal sealed class RocksSnapshot : IKvSnapshot
     /// <summary>Under the snapshot's own hold on the store: the iterator takes none.</summary>
     public IKvIterator NewIterator(KvSpace space) => new RocksIterator(_db.NewIterator(_families[(int)space], _read), null);
 
+    public IKvIterator NewIterator(KvSpace space, byte[] lower, byte[] upper)
+    {
+        var options = new ReadOptions().SetSnapshot(_snapshot).SetIterateLowerBound(lower).SetIterateUpperBound(upper);
+        return new RocksIterator(_db.NewIterator(_families[(int)space], options), null, options);
+    }
+
     public void Dispose()
     {
         _snapshot.Dispose();

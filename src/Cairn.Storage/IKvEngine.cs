@@ -14,6 +14,13 @@ public interface IKvEngine : IDisposable
     IKvIterator NewIterator(KvSpace space);
 
     /// <summary>
+    /// An iterator that sees only the keys in [<paramref name="lower"/>, <paramref name="upper"/>): the engine stops
+    /// at the bounds instead of stepping over deleted keys past them (a queue's tombstones). Without support for
+    /// bounds, the plain iterator (callers still check their range).
+    /// </summary>
+    IKvIterator NewIterator(KvSpace space, byte[] lower, byte[] upper) => NewIterator(space);
+
+    /// <summary>
     /// A point-in-time view for reading several keys as of one state (never half of a batch). Dispose it on the
     /// thread that created it, soon: it pins the store's old versions.
     /// </summary>
@@ -52,6 +59,13 @@ public interface IKvSnapshot : IDisposable
 
     /// <summary>An iterator over <paramref name="space"/> as of the snapshot; dispose it before the snapshot.</summary>
     IKvIterator NewIterator(KvSpace space);
+
+    /// <summary>
+    /// An iterator that sees only the keys in [<paramref name="lower"/>, <paramref name="upper"/>): the engine stops
+    /// at the bounds instead of stepping over deleted keys past them (a queue's tombstones). Without support for
+    /// bounds, the plain iterator (callers still check their range).
+    /// </summary>
+    IKvIterator NewIterator(KvSpace space, byte[] lower, byte[] upper) => NewIterator(space);
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ internal sealed class SnapshotView(IKvSnapshot snapshot, long now) : IReadView, 
 
     public byte[]? Get(KvSpace space, byte[] key) => snapshot.Get(space, key);
 
-    public IKvIterator Cursor(KvSpace space, byte[] prefix) => new PrefixIterator(snapshot.NewIterator(space), prefix);
+    public IKvIterator Cursor(KvSpace space, byte[] prefix) => new PrefixIterator(snapshot.NewIterator(space, prefix, KeyCodec.PrefixEnd(prefix)), prefix);
 
     public void Dispose() => snapshot.Dispose();
 }

@@ -49,11 +49,20 @@ internal static class ListStore
     /// <summary>The elements at indexes [first, first + count), head to tail.</summary>
     public static List<byte[]> Range(IReadView view, Collection list, long first, long count)
     {
-        var elements = new List<byte[]>((int)Math.Min(count, 1024));
+        var elements = new List<byte[]>((int)Math.Clamp(count, 0, 1024));
+        if (count <= 0)
+        {
+            return elements;
+        }
         using var iterator = view.IterateFrom(KvSpace.Members, list.Prefix, KeyAt(list, first));
-        for (; iterator.Valid && elements.Count < count; iterator.Next())
+        while (iterator.Valid)
         {
             elements.Add(iterator.Value.ToArray());
+            if (elements.Count == count)
+            {
+                break; // not one step further: past the tail lie the tombstones of the pops
+            }
+            iterator.Next();
         }
         return elements;
     }

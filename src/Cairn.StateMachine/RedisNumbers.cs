@@ -46,7 +46,8 @@ public static class RedisNumbers
     public static bool TryParseDouble(ReadOnlySpan<byte> text, out double value)
     {
         value = 0;
-        if (text.Length == 0 || text.Length > 5000 || IsSpace(text[0]) || IsSpace(text[^1]))
+        // A NUL byte anywhere: strtold stops there, and Redis refuses what it did not read (.NET would skip it).
+        if (text.Length == 0 || text.Length > 5000 || IsSpace(text[0]) || IsSpace(text[^1]) || text.Contains((byte)0))
         {
             return false;
         }

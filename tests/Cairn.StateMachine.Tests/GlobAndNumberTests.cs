@@ -52,6 +52,8 @@ public class GlobAndNumberTests
     [InlineData("abc", false)]
     [InlineData("nan", false)]
     [InlineData("", false)]
+    [InlineData("1\0", false)]
+    [InlineData("1\0" + "1", false)]
     public void ParsesFloatsLikeRedis(string text, bool ok) =>
         Assert.Equal(ok, RedisNumbers.TryParseDouble(Encoding.ASCII.GetBytes(text), out _));
 

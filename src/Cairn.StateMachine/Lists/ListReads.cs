@@ -19,8 +19,8 @@ internal static class ListReads
             ListOp.LIndex => list is null ? KvReply.Null
                 : c.Has(KvFlags.IndexRefused) ? KvReply.Error(KvErrors.NotInteger)
                 : ListStore.At(view, list, c.Number) is { } element ? KvReply.Bulk(element) : KvReply.Null,
-            ListOp.LRange => list is not null && ListStore.Clamp(c.Number, c.Number2, list.Size) is { } range
-                ? ListWrites.Elements(ListStore.Range(view, list, range.First, range.Last - range.First + 1))
+            ListOp.LRange => list is not null && IndexRange.Window(c.Number, c.Number2, list.Size) is { Count: > 0 } range
+                ? ListWrites.Elements(ListStore.Range(view, list, range.Start, range.Count))
                 : KvReply.Array([]),
             ListOp.LPos => LPos(view, list, c),
             _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"),

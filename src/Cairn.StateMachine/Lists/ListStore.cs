@@ -24,28 +24,6 @@ internal static class ListStore
     public static byte[]? At(IReadView view, Collection list, long index) =>
         Index(list, index) is { } i ? view.Get(KvSpace.Members, KeyAt(list, i)) : null;
 
-    /// <summary>LRANGE's and LTRIM's reading of start and stop: the first and last index, or null for an empty range.</summary>
-    public static (long First, long Last)? Clamp(long start, long stop, long length)
-    {
-        if (start < 0)
-        {
-            start = length + start;
-        }
-        if (stop < 0)
-        {
-            stop = length + stop;
-        }
-        if (start < 0)
-        {
-            start = 0;
-        }
-        if (start > stop || start >= length)
-        {
-            return null;
-        }
-        return (start, Math.Min(stop, length - 1));
-    }
-
     /// <summary>The elements at indexes [first, first + count), head to tail.</summary>
     public static List<byte[]> Range(IReadView view, Collection list, long first, long count)
     {

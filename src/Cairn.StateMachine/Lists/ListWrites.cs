@@ -146,8 +146,8 @@ internal static class ListWrites
         {
             return error ?? KvReply.Ok;
         }
-        var (fromHead, fromTail) = ListStore.Clamp(c.Number, c.Number2, list.Size) is { } kept
-            ? (kept.First, list.Size - kept.Last - 1)
+        var (fromHead, fromTail) = IndexRange.Window(c.Number, c.Number2, list.Size) is { Count: > 0 } kept
+            ? (kept.Start, list.Size - kept.Start - kept.Count)
             : (list.Size, 0);
         if (fromHead + fromTail > 0)
         {

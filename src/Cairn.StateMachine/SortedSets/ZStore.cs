@@ -119,7 +119,7 @@ internal static class ZStore
         var rev = c.Has(KvFlags.Rev);
         if (!c.Has(KvFlags.ByScore) && !c.Has(KvFlags.ByLex))
         {
-            var (start, count) = RankWindow(ZBounds.ReadRank(min), ZBounds.ReadRank(max), zset.Size);
+            var (start, count) = IndexRange.Window(ZBounds.ReadRank(min), ZBounds.ReadRank(max), zset.Size);
             if (count > 0)
             {
                 found.AddRange((rev ? Descending(view, zset) : Ascending(view, zset)).Skip((int)Math.Min(start, int.MaxValue)).Take((int)Math.Min(count, int.MaxValue)));
@@ -169,32 +169,6 @@ internal static class ZStore
             found.Add(entry);
         }
         return found;
-    }
-
-    /// <summary>A rank range as Redis normalises it (negative from the end, clamped): the first rank and how many.</summary>
-    public static (long Start, long Count) RankWindow(long start, long end, long length)
-    {
-        if (start < 0)
-        {
-            start = length + start;
-        }
-        if (end < 0)
-        {
-            end = length + end;
-        }
-        if (start < 0)
-        {
-            start = 0;
-        }
-        if (start > end || start >= length)
-        {
-            return (0, 0);
-        }
-        if (end >= length)
-        {
-            end = length - 1;
-        }
-        return (start, end - start + 1);
     }
 
     public static KvReply Reply(List<(byte[] Member, double Score)> entries, bool withScores)

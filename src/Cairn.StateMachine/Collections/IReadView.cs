@@ -67,6 +67,27 @@ internal static class ReadViews
     }
 
     /// <summary>
+    /// LMPOP's and ZMPOP's choice: the first key holding a live collection of <paramref name="type"/>; null with
+    /// WRONGTYPE for a key of another type met before one, null without an error when none holds one.
+    /// </summary>
+    public static (byte[] Key, Collection Collection)? FirstLive(this IReadView view, byte[][] keys, ValueType type, out KvReply? error)
+    {
+        foreach (var key in keys)
+        {
+            if (view.Open(key, type, out error) is { } collection)
+            {
+                return (key, collection);
+            }
+            if (error is not null)
+            {
+                return null;
+            }
+        }
+        error = null;
+        return null;
+    }
+
+    /// <summary>
     /// The live collection of <paramref name="type"/> under a key: null with no error when there is none, WRONGTYPE
     /// when the key holds another type.
     /// </summary>

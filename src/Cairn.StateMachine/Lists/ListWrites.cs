@@ -183,21 +183,12 @@ internal static class ListWrites
     /// <summary>LMPOP: the first key holding a list (a key of another type before it is WRONGTYPE).</summary>
     private static KvReply LMPop(Context ctx, KvCommand c)
     {
-        foreach (var key in c.Args)
+        if (ctx.FirstLive(c.Args, ValueType.List, out var error) is not (var key, var list))
         {
-            var list = ctx.Open(key, ValueType.List, out var error);
-            if (error is not null)
-            {
-                return error.Value;
-            }
-            if (list is null)
-            {
-                continue;
-            }
-            var popped = ListStore.Pop(ctx, list, c.Has(KvFlags.Rev), c.Number);
-            ctx.Save(list);
-            return KvReply.Array([KvReply.Bulk(key), Elements(popped)]);
+            return error ?? KvReply.NullArray;
         }
-        return KvReply.NullArray;
+        var popped = ListStore.Pop(ctx, list, c.Has(KvFlags.Rev), c.Number);
+        ctx.Save(list);
+        return KvReply.Array([KvReply.Bulk(key), Elements(popped)]);
     }
 }

@@ -168,21 +168,12 @@ internal static class ZSetWrites
     /// <summary>ZMPOP: the first key holding a sorted set; its popped members always as [member, score] pairs.</summary>
     private static KvReply ZMPop(Context ctx, KvCommand c)
     {
-        foreach (var key in c.Args)
+        if (ctx.FirstLive(c.Args, ValueType.ZSet, out var error) is not (var key, var zset))
         {
-            var zset = ctx.Open(key, ValueType.ZSet, out var error);
-            if (error is not null)
-            {
-                return error.Value;
-            }
-            if (zset is null)
-            {
-                continue;
-            }
-            var popped = Pop(ctx, zset, c.Has(KvFlags.Rev), c.Number);
-            return KvReply.Array([KvReply.Bulk(key), KvReply.Array([.. popped.Select(p => KvReply.Array([KvReply.Bulk(p.Member), KvReply.FromDouble(p.Score)]))])]);
+            return error ?? KvReply.NullArray;
         }
-        return KvReply.NullArray;
+        var popped = Pop(ctx, zset, c.Has(KvFlags.Rev), c.Number);
+        return KvReply.Array([KvReply.Bulk(key), KvReply.Array([.. popped.Select(p => KvReply.Array([KvReply.Bulk(p.Member), KvReply.FromDouble(p.Score)]))])]);
     }
 
     private static KvReply ZRangeStore(Context ctx, KvCommand c)

@@ -388,7 +388,7 @@ internal static class ConnectionCommands
         var idle = (now - client.LastCommandMilliseconds) / 1000;
         return $"id={client.Id} addr={client.Address} laddr={client.LocalAddress} fd=-1 name={client.Name} age={age} idle={idle} " +
             $"flags={(client.Consistency == ReadConsistency.Stale ? "r" : "N")} db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf={client.QueryBufferBytes} " +
-            $"qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={client.LastCommand} " +
+            $"qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events={(client.WaitingToWrite ? "rw" : "r")} cmd={client.LastCommand} " +
             $"user=default redir=-1 resp={client.Protocol} lib-name={client.LibName} lib-ver={client.LibVersion}";
     }
 

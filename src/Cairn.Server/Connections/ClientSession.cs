@@ -40,6 +40,12 @@ public sealed class ClientSession(long id, EndPoint? remote, EndPoint? local, lo
     /// <summary>Since when (Unix ms) the unsent replies have been over the soft output-buffer limit; 0 when not.</summary>
     public long OutputOverSoftSince { get; set; }
 
+    /// <summary>Set once a flush was cancelled (CLIENT KILL, shutdown) or the client's side closed: nothing more is written.</summary>
+    public bool OutputEnded { get; set; }
+
+    /// <summary>Whether replies wait for the client to read (a flush held by back-pressure): CLIENT LIST's events=rw.</summary>
+    public volatile bool WaitingToWrite;
+
     /// <summary>Asks the connection to close (CLIENT KILL, shutdown).</summary>
     public Action? Kill { get; set; }
 

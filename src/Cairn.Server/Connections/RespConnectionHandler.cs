@@ -129,6 +129,10 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                     }
                     handled++;
                     await ExecuteAsync(context, pending);
+                    if (pending.Count == 0 && !await FlushEarlyAsync(context))
+                    {
+                        break;
+                    }
                     if (session.CloseAfterReply)
                     {
                         break;
@@ -147,14 +151,13 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                     input.AdvanceTo(buffer.Start);
                 }
             }
-            if (session.OutputLimitReached || OverOutputLimit(context, output.UnflushedBytes))
+            if (session.OutputEnded || session.OutputLimitReached || OverOutputLimit(context, output.UnflushedBytes))
             {
                 // As Redis: the client is closed and what it did not read is dropped.
                 return;
             }
-            Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
-            var flush = await output.FlushAsync();
-            if (session.CloseAfterReply || flush.IsCompleted || (result.IsCompleted && examinedAll))
+            await FlushAsync(session, output);
+            if (session.CloseAfterReply || session.OutputEnded || (result.IsCompleted && examinedAll))
             {
                 return;
             }
@@ -238,15 +241,10 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         var writer = context.Writer;
         while (pending.Count > 0)
         {
-            if (context.Output is { UnflushedBytes: >= FlushEarlyBytes } output)
+            if (!await FlushEarlyAsync(context))
             {
-                if (OverOutputLimit(context, output.UnflushedBytes))
-                {
-                    pending.Clear();
-                    return;
-                }
-                Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
-                await output.FlushAsync();
+                pending.Clear();
+                return;
             }
             var queued = pending.Dequeue();
             var task = queued.Reply;
@@ -262,6 +260,53 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             ReplyWriter.Write(writer, reply);
             CommandMetrics.Record(queued.Command, reply.IsError, queued.Started);
         }
+    }
+
+    /// <summary>
+    /// Flushes once <see cref="FlushEarlyBytes"/> of replies are buffered, so that replies written at
+    /// once (local reads) are held by the client's reading like deferred ones; false if the client is
+    /// over its output-buffer limit instead (it is to be closed).
+    /// </summary>
+    private async ValueTask<bool> FlushEarlyAsync(CommandContext context)
+    {
+        if (context.Client.OutputEnded || context.Client.OutputLimitReached)
+        {
+            return false;
+        }
+        if (context.Output is not { UnflushedBytes: >= FlushEarlyBytes } output)
+        {
+            return true;
+        }
+        if (OverOutputLimit(context, output.UnflushedBytes))
+        {
+            return false;
+        }
+        await FlushAsync(context.Client, output);
+        return !context.Client.OutputEnded;
+    }
+
+    /// <summary>Flushes the replies, marking the client as waiting to write while its reading holds them.</summary>
+    private async ValueTask<FlushResult> FlushAsync(ClientSession session, PipeWriter output)
+    {
+        Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
+        var flush = output.FlushAsync();
+        if (flush.IsCompleted)
+        {
+            session.OutputEnded |= flush.Result.IsCanceled || flush.Result.IsCompleted;
+            return flush.Result;
+        }
+        session.WaitingToWrite = true;
+        FlushResult result;
+        try
+        {
+            result = await flush;
+        }
+        finally
+        {
+            session.WaitingToWrite = false;
+        }
+        session.OutputEnded |= result.IsCanceled || result.IsCompleted;
+        return result;
     }
 
     /// <summary>Whether the client must go for overcoming its output-buffer limit (normal class; logged once).</summary>

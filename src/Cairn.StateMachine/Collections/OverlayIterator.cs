@@ -7,7 +7,7 @@ namespace Cairn.StateMachine.Collections;
 /// engine's key, a deletion hides it, a dropped range hides the engine's keys in it. Either direction, as the last
 /// seek chose. Sees the overlay as it was when made: write after iterating, not during.
 /// </summary>
-internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte[], byte[]?>> overlay, BatchOverlay batch, KvSpace space) : IKvIterator
+internal sealed class OverlayIterator(IKvIterator engine, OverlayEntries overlay, BatchOverlay batch, KvSpace space) : IKvIterator
 {
     private int _at;
     private bool _onOverlay;
@@ -16,19 +16,18 @@ internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte
 
     public bool Valid => _valid;
 
-    public ReadOnlySpan<byte> Key => _onOverlay ? overlay[_at].Key : engine.Key;
+    public ReadOnlySpan<byte> Key => _onOverlay ? _entry!.Key : engine.Key;
 
-    public ReadOnlySpan<byte> Value => _onOverlay ? overlay[_at].Value : engine.Value;
+    public ReadOnlySpan<byte> Value => _onOverlay ? _entry!.Value : engine.Value;
+
+    /// <summary>The overlay's entry at <see cref="_at"/> (looked up once per move: indexing is O(log n)).</summary>
+    private OverlayEntry? _entry;
 
     public void Seek(ReadOnlySpan<byte> key)
     {
         _backward = false;
         engine.Seek(key);
-        _at = 0;
-        while (_at < overlay.Count && overlay[_at].Key.AsSpan().SequenceCompareTo(key) < 0)
-        {
-            _at++;
-        }
+        _at = overlay.FirstAtOrAfter(key);
         Settle();
     }
 
@@ -44,11 +43,7 @@ internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte
     {
         _backward = true;
         engine.SeekForPrev(key);
-        _at = overlay.Count - 1;
-        while (_at >= 0 && overlay[_at].Key.AsSpan().SequenceCompareTo(key) > 0)
-        {
-            _at--;
-        }
+        _at = overlay.LastAtOrBefore(key);
         Settle();
     }
 
@@ -99,7 +94,8 @@ internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte
                 Move();
             }
             var hasOverlay = _at >= 0 && _at < overlay.Count;
-            var order = hasOverlay && engine.Valid ? engine.Key.SequenceCompareTo(overlay[_at].Key) * (_backward ? -1 : 1) : 0;
+            _entry = hasOverlay ? overlay[_at] : null;
+            var order = hasOverlay && engine.Valid ? engine.Key.SequenceCompareTo(_entry!.Key) * (_backward ? -1 : 1) : 0;
             if (hasOverlay && (!engine.Valid || order >= 0))
             {
                 if (engine.Valid && order == 0)
@@ -107,7 +103,7 @@ internal sealed class OverlayIterator(IKvIterator engine, List<KeyValuePair<byte
                     // The batch's entry stands for this key.
                     Move();
                 }
-                if (overlay[_at].Value is null)
+                if (_entry!.Value is null)
                 {
                     _at += _backward ? -1 : 1;
                     continue;

@@ -97,7 +97,7 @@ public sealed partial class KvStateMachine
     {
         var source = KeyCodec.MembersPrefix(from, fromVersion);
         var target = KeyCodec.MembersPrefix(to, toVersion);
-        foreach (var space in ValueRecord.Type(record) == ValueType.ZSet ? new[] { KvSpace.Members, KvSpace.Scores } : [KvSpace.Members])
+        foreach (var space in ValueRecord.UsesScores(record) ? new[] { KvSpace.Members, KvSpace.Scores } : [KvSpace.Members])
         {
             var moved = new List<(byte[], byte[])>();
             using (var iterator = Context.Iterate(space, source))

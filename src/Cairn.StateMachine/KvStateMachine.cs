@@ -392,7 +392,7 @@ public sealed partial class KvStateMachine
         var end = KeyCodec.PrefixEnd(prefix);
         _batch!.DeleteRange(KvSpace.Members, prefix, end);
         _overlay.DropRange(KvSpace.Members, prefix, end);
-        if (ValueRecord.Type(record) == ValueType.ZSet)
+        if (ValueRecord.UsesScores(record))
         {
             _batch.DeleteRange(KvSpace.Scores, prefix, end);
             _overlay.DropRange(KvSpace.Scores, prefix, end);

@@ -35,7 +35,8 @@ public enum StringEncoding : byte
 /// under it, in <see cref="Cairn.Storage.KvSpace.Members"/>, see <see cref="KeyCodec.MembersPrefix"/>) | size (8,
 /// its member count) | for a list, head and tail (8 each: the positions of its first element and one past its last);
 /// for a sorted set, its score floor and ceiling (8 each, doubles: no member scores outside them; a header of 16
-/// bytes, from before them, bounds nothing).
+/// bytes, from before them, bounds nothing); for a set, 1 in the head's slot when it keeps its members' positions
+/// (Sets/SetPositions), and 0.
 /// </summary>
 public static class ValueRecord
 {
@@ -59,6 +60,12 @@ public static class ValueRecord
     /// have 0 here: compact.
     /// </summary>
     public static bool IsWide(ReadOnlySpan<byte> record) => record[1] != 0;
+
+    /// <summary>
+    /// Whether a collection keeps keys in the scores space too, under its members' prefix: a sorted set its score
+    /// index, a set its members' positions (Sets/SetPositions).
+    /// </summary>
+    public static bool UsesScores(ReadOnlySpan<byte> record) => Type(record) is ValueType.ZSet or ValueType.Set;
 
     /// <summary>The encoding byte: for a collection see <see cref="IsWide"/>; for a string a <see cref="StringEncoding"/>.</summary>
     public static StringEncoding EncodingOf(ReadOnlySpan<byte> record) => (StringEncoding)record[1];
@@ -85,7 +92,7 @@ public static class ValueRecord
         BinaryPrimitives.WriteInt64LittleEndian(header[8..], size);
         BinaryPrimitives.WriteInt64LittleEndian(header[16..], head);
         BinaryPrimitives.WriteInt64LittleEndian(header[24..], tail);
-        var record = Create(type, expireAt, revision, header[..(type is ValueType.List or ValueType.ZSet ? 32 : 16)]);
+        var record = Create(type, expireAt, revision, header[..(type is ValueType.List or ValueType.ZSet or ValueType.Set ? 32 : 16)]);
         record[1] = wide ? (byte)1 : (byte)0;
         return record;
     }

@@ -24,6 +24,9 @@ public enum KvSpace : byte
     /// <summary>The members of collections (hash fields, set and sorted-set members, list elements), under their key and version.</summary>
     Members = 5,
 
-    /// <summary>Sorted sets' score index: (key, version, sortable score, member), empty values.</summary>
+    /// <summary>
+    /// The second index of collections, under their key and version: sorted sets' score index (sortable score, member;
+    /// empty values) and sets' positions (position → member, for random draws).
+    /// </summary>
     Scores = 6,
 }

@@ -115,12 +115,17 @@ internal static class SetReads
         var random = new EntryRandom(Random.Shared.NextInt64());
         if (!c.Has(KvFlags.Count))
         {
-            return set is null ? KvReply.Null : KvReply.Bulk(MemberKeys.MemberOf(RandomMembers.One(view, set, random).Key, set.Prefix.Length).ToArray());
+            return set is null ? KvReply.Null : KvReply.Bulk(SetPositions.Kept(set)
+                ? SetPositions.At(view, set, random.NextBelow(set.Size))
+                : MemberKeys.MemberOf(RandomMembers.One(view, set, random).Key, set.Prefix.Length).ToArray());
         }
         if (set is null || c.Number == 0)
         {
             return KvReply.Array([]);
         }
-        return KvReply.Array([.. RandomMembers.Many(view, set, c.Number, random).Select(m => KvReply.Bulk(MemberKeys.MemberOf(m.Key, set.Prefix.Length).ToArray()))]);
+        var drawn = SetPositions.Kept(set)
+            ? SetPositions.Draw(view, set, c.Number, random)
+            : [.. RandomMembers.Many(view, set, c.Number, random).Select(m => MemberKeys.MemberOf(m.Key, set.Prefix.Length).ToArray())];
+        return KvReply.Array([.. drawn.Select(m => KvReply.Bulk(m))]);
     }
 }

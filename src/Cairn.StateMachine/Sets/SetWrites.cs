@@ -19,7 +19,7 @@ internal static class SetWrites
         _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a write"),
     };
 
-    /// <summary>Adds a member (true when it was not there).</summary>
+    /// <summary>Adds a member (true when it was not there) to a set that keeps positions (<see cref="SetPositions.Ensure"/>).</summary>
     public static bool Add(Context ctx, Collection set, byte[] member)
     {
         var key = MemberKeys.Hashed(set.Prefix, member);
@@ -28,26 +28,50 @@ internal static class SetWrites
             return false;
         }
         set.Note(member);
-        ctx.Put(KvSpace.Members, key, []);
+        SetPositions.Append(ctx, set, key, member);
         set.Size++;
         return true;
     }
 
+    /// <summary>Removes a member (true when it was there) from a set that keeps positions.</summary>
     private static bool Remove(Context ctx, Collection set, byte[] member)
     {
         var key = MemberKeys.Hashed(set.Prefix, member);
-        if (ctx.Get(KvSpace.Members, key) is null)
+        if (ctx.Get(KvSpace.Members, key) is not { } record)
         {
             return false;
         }
+        SetPositions.Remove(ctx, set, record);
         ctx.Delete(KvSpace.Members, key);
         set.Size--;
         return true;
     }
 
+    /// <summary>The set under a key to write to, keeping positions (see <see cref="Context.OpenForWrite"/>).</summary>
+    private static Collection? OpenForWrite(Context ctx, byte[] key, out KvReply? error)
+    {
+        var set = ctx.OpenForWrite(key, ValueType.Set, out error);
+        if (set is not null)
+        {
+            SetPositions.Ensure(ctx, set);
+        }
+        return set;
+    }
+
+    /// <summary>The live set under a key, keeping positions, or null (with WRONGTYPE when it holds another type).</summary>
+    private static Collection? Open(Context ctx, byte[] key, out KvReply? error)
+    {
+        var set = ctx.Open(key, ValueType.Set, out error);
+        if (set is not null)
+        {
+            SetPositions.Ensure(ctx, set);
+        }
+        return set;
+    }
+
     private static KvReply SAdd(Context ctx, KvCommand c)
     {
-        if (ctx.OpenForWrite(c.Args[0], ValueType.Set, out var error) is not { } set)
+        if (OpenForWrite(ctx, c.Args[0], out var error) is not { } set)
         {
             return error!.Value;
         }
@@ -61,7 +85,7 @@ internal static class SetWrites
 
     private static KvReply SRem(Context ctx, KvCommand c)
     {
-        if (ctx.Open(c.Args[0], ValueType.Set, out var error) is not { } set)
+        if (Open(ctx, c.Args[0], out var error) is not { } set)
         {
             return error ?? KvReply.Int(0);
         }
@@ -77,7 +101,7 @@ internal static class SetWrites
     private static KvReply SPop(Context ctx, KvCommand c)
     {
         var counted = c.Has(KvFlags.Count);
-        if (ctx.Open(c.Args[0], ValueType.Set, out var error) is not { } set)
+        if (Open(ctx, c.Args[0], out var error) is not { } set)
         {
             return error ?? (counted ? KvReply.Set([]) : KvReply.Null);
         }
@@ -85,13 +109,21 @@ internal static class SetWrites
         {
             return KvReply.Set([]);
         }
-        var picked = counted
-            ? RandomMembers.Many(ctx, set, c.Number, ctx.Random)
-            : [RandomMembers.One(ctx, set, ctx.Random)];
-        var members = picked.Select(p => MemberKeys.MemberOf(p.Key, set.Prefix.Length).ToArray()).ToList();
-        foreach (var member in members)
+        if (counted && c.Number >= set.Size)
         {
+            // All of them, in hash order: the key goes, and its members with it in one range deletion.
+            var all = SetReads.All(ctx, set);
+            set.Size = 0;
+            ctx.Save(set);
+            return SetReads.Members(all);
+        }
+        // One draw per member: a position, whose member leaves (the last taking its place), so the next draws from the rest.
+        var members = new List<byte[]>();
+        for (long i = 0, count = counted ? c.Number : 1; i < count; i++)
+        {
+            var member = SetPositions.At(ctx, set, ctx.Random.NextBelow(set.Size));
             Remove(ctx, set, member);
+            members.Add(member);
         }
         ctx.Save(set);
         return counted ? SetReads.Members(members) : KvReply.Bulk(members[0]);
@@ -99,11 +131,11 @@ internal static class SetWrites
 
     private static KvReply SMove(Context ctx, KvCommand c)
     {
-        if (ctx.Open(c.Args[0], ValueType.Set, out var error) is not { } source)
+        if (Open(ctx, c.Args[0], out var error) is not { } source)
         {
             return error ?? KvReply.Int(0);
         }
-        var destination = ctx.OpenForWrite(c.Args[1], ValueType.Set, out error);
+        var destination = OpenForWrite(ctx, c.Args[1], out error);
         if (destination is null)
         {
             return error!.Value;
@@ -133,6 +165,7 @@ internal static class SetWrites
             return failed.Value;
         }
         var set = ctx.Replace(c.Args[0], ValueType.Set);
+        SetPositions.Ensure(ctx, set);
         foreach (var member in result)
         {
             Add(ctx, set, member);

@@ -212,6 +212,8 @@ public sealed class RocksKvEngine : IKvEngine
             new("rocksdb_memtable_bytes", Property("rocksdb.cur-size-all-mem-tables")),
             new("rocksdb_live_data_bytes", Property("rocksdb.estimate-live-data-size")),
             new("rocksdb_pending_compaction_bytes", Property("rocksdb.estimate-pending-compaction-bytes")),
+            new("rocksdb_running_compactions", Property("rocksdb.num-running-compactions")),
+            new("rocksdb_running_flushes", Property("rocksdb.num-running-flushes")),
             new("rocksdb_block_cache_bytes", _blockCache.GetUsage().ToString()),
         ];
     }

@@ -11,7 +11,7 @@ namespace Cairn.Cluster.Tests;
 /// <summary>
 /// A seeded fuzzer for the peer port of a real node: before the handshake (garbage, huge lengths, wrong frame types,
 /// broken hellos, wrong proofs) and after it, as a peer holding the secret (undecodable payloads, Raft batches in
-/// another node's name, forwarded commands with random ops and operands, unknown request kinds, frames a dialer
+/// another node's name, forwarded commands with random ops of every family and operands, unknown request kinds, frames a dialer
 /// never sends). The node may refuse or drop a connection, never stop: after every connection it still answers
 /// clients and takes writes, and its log has no fatal error. <c>CAIRN_FUZZ_FRAMES</c> and <c>CAIRN_FUZZ_SEED</c>
 /// as for the RESP fuzzer.
@@ -157,11 +157,23 @@ public sealed class PeerFuzzTests : IDisposable
         return PeerPayload.RaftMessages(messages, new WireWriter());
     }
 
-    /// <summary>A forwarded command: any op (or none), any operand count and numbers, encoded as a follower would.</summary>
+    /// <summary>
+    /// A forwarded command: any op (or none) of any family (known or not), any operand count and numbers, encoded as a
+    /// follower would. The first operand is often one of a few keys, so that forwarded writes build collections of
+    /// every type and later ones meet them (another type's ops, pops, stores, renames).
+    /// </summary>
     private static byte[] Command(Random random)
     {
-        var args = Enumerable.Range(0, random.Next(0, 5)).Select(_ => RandomBytes(random, random.Next(0, 16))).ToArray();
-        var op = (KvOp)random.Next(0, 100);
+        var args = Enumerable.Range(0, random.Next(0, 6)).Select(_ => RandomBytes(random, random.Next(0, 16))).ToArray();
+        if (args.Length > 0 && random.Next(2) == 0)
+        {
+            args[0] = [(byte)('a' + random.Next(4))];
+        }
+        if (args.Length > 1 && random.Next(3) == 0)
+        {
+            args[1] = random.Next(2) == 0 ? [(byte)('a' + random.Next(4))] : Encoding.ASCII.GetBytes($"{random.Next(-3, 10)}");
+        }
+        var op = random.Next(3) == 0 ? (KvOp)random.Next(0, 100) : KvOps.Of((KvFamily)random.Next(1, 7), (byte)random.Next(0, 64));
         long[] extremes = [0, -1, long.MaxValue, long.MinValue, 536870912];
         var command = new KvCommand(op, args, extremes[random.Next(extremes.Length)], random.NextInt64(), (KvFlags)random.Next(0, 1 << 13), random.NextDouble());
         return KvCommandCodec.Encode(command, random.NextInt64());

@@ -11,10 +11,11 @@ using Cairn.Storage.RocksDb;
 // (issue 20: ±20%), DEL of the big ones is immediate, and memory stays bounded: a KvStateMachine over RocksDB on
 // disk, writes applied as a cluster applies them (encoded, decoded, in batches), reads as queries. Rounds alternate
 // small and big so that machine noise hits both; the median of the rounds is reported.
-//   dotnet run -c Release --project bench/Cairn.Collections.Bench -- [members] [ops per round] [rounds]
+//   dotnet run -c Release --project bench/Cairn.Collections.Bench -- [members] [ops per round] [rounds] [only ops starting with]
 var members = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
 var ops = args.Length > 1 ? int.Parse(args[1]) : 20_000;
 var rounds = args.Length > 2 ? int.Parse(args[2]) : 5;
+var only = args.Length > 3 ? args[3] : "";
 var directory = Path.Combine(Path.GetTempPath(), $"cairn-collections-bench-{Environment.ProcessId}");
 try
 {
@@ -85,7 +86,7 @@ try
 
     var process = Process.GetCurrentProcess();
     var build = Stopwatch.StartNew();
-    foreach (var type in "hszl")
+    foreach (var type in "hszl".Where(t => cases.Any(c => c.Type == t && c.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase))))
     {
         Fill($"{type}:small", 10);
         Fill($"{type}:big", members);
@@ -129,7 +130,7 @@ try
         return clock.Elapsed.TotalMicroseconds / ops;
     }
 
-    foreach (var op in cases)
+    foreach (var op in cases.Where(c => c.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase)))
     {
         var small = new List<double>();
         var big = new List<double>();

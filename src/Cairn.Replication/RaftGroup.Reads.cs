@@ -50,26 +50,30 @@ public sealed partial class RaftGroup
     }
 
     /// <summary>
-    /// Serves every round whose read index is applied. A GET whose record is in the record cache is answered here
-    /// (bounded work, and no thread hop on the hot path); every other read goes to the thread pool, so reads of the
-    /// store (a KEYS over a large store, a 512 MB GET) never run on this thread and cannot hold up heartbeats.
-    /// Query is total, so nothing thrown there reaches the group.
+    /// Serves every round whose read index is applied, oldest first. A GET whose record is in the record cache is
+    /// answered here (bounded work, and no thread hop on the hot path); every other read goes to the thread pool, so
+    /// reads of the store (a KEYS over a large store, a 512 MB GET) never run on this thread and cannot hold up
+    /// heartbeats. Reads are answered from states in the order they were asked (a pipeline's reads never go back):
+    /// the pool's batches run one after another, and while one is queued or running no read is answered here, they
+    /// queue behind it. Query is total, so nothing thrown there reaches the group.
     /// </summary>
     private void ServeReads()
     {
         var now = _machine.ReadTime(_time.GetUtcNow().ToUnixTimeMilliseconds());
-        for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
+        List<PendingReply>? reads = null;
+        var served = 0;
+        for (var i = 0; i < _readsWaitingForApply.Count; i++)
         {
-            var (index, round) = _readsWaitingForApply[i];
+            var (index, round, _) = _readsWaitingForApply[i];
             if (index > _applied)
             {
-                continue;
+                // Rounds are asked in order; a later one served before this one could answer a read asked after.
+                break;
             }
-            _readsWaitingForApply.RemoveAt(i);
-            List<PendingReply>? reads = null;
+            served++;
             foreach (var read in round)
             {
-                if (_machine.TryQueryFromCache(read.Command, now, out var cached))
+                if (reads is null && Volatile.Read(ref _readsInFlight) == 0 && _machine.TryQueryFromCache(read.Command, now, out var cached))
                 {
                     read.Complete(cached);
                 }
@@ -78,34 +82,38 @@ public sealed partial class RaftGroup
                     (reads ??= []).Add(read);
                 }
             }
-            if (reads is null)
-            {
-                continue;
-            }
-            Interlocked.Increment(ref _readsInFlight);
-            ThreadPool.UnsafeQueueUserWorkItem(static state =>
-            {
-                var (group, round) = state;
-                try
-                {
-                    var now = group._machine.ReadTime(group._time.GetUtcNow().ToUnixTimeMilliseconds());
-                    foreach (var read in round)
-                    {
-                        read.Complete(group._machine.Query(read.Command, now));
-                    }
-                }
-                catch (Exception ex)
-                {
-                    // Query is total; this is a store being closed under it. Answer, never throw on the pool.
-                    round.ForEach(r => r.Complete(KvReply.Error($"ERR the read failed: {ex.Message}")));
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref group._readsInFlight);
-                }
-            }, (this, reads), preferLocal: false);
         }
+        _readsWaitingForApply.RemoveRange(0, served);
+        if (reads is null)
+        {
+            return;
+        }
+        Interlocked.Increment(ref _readsInFlight);
+        _readChain = _readChain.ContinueWith(static (_, state) =>
+        {
+            var (group, round) = ((RaftGroup, List<PendingReply>))state!;
+            try
+            {
+                var now = group._machine.ReadTime(group._time.GetUtcNow().ToUnixTimeMilliseconds());
+                foreach (var read in round)
+                {
+                    read.Complete(group._machine.Query(read.Command, now));
+                }
+            }
+            catch (Exception ex)
+            {
+                // Query is total; this is a store being closed under it. Answer, never throw on the pool.
+                round.ForEach(r => r.Complete(KvReply.Error($"ERR the read failed: {ex.Message}")));
+            }
+            finally
+            {
+                Interlocked.Decrement(ref group._readsInFlight);
+            }
+        }, (this, reads), CancellationToken.None, TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default);
     }
+
+    /// <summary>The pool's read batches, chained so that each starts after the one before (touched on the group's thread only).</summary>
+    private Task _readChain = Task.CompletedTask;
 
     /// <summary>Until the reads handed to the thread pool are answered (the caller closes the store next), at most 10 s.</summary>
     private async Task WaitForReadsAsync()

@@ -42,7 +42,8 @@ public sealed partial class RaftGroup : IAsyncDisposable
     // Our proposals in the log, by index, with the term they were appended in.
     private readonly Dictionary<ulong, (ulong Term, PendingReply Proposal)> _inLog = [];
     private readonly Dictionary<long, List<PendingReply>> _readRounds = [];
-    private readonly List<(ulong Index, List<PendingReply> Reads)> _readsWaitingForApply = [];
+    /// <summary>Rounds with a read index, waiting for this node to apply up to it, in the order they were asked (round id).</summary>
+    private readonly List<(ulong Index, List<PendingReply> Reads, long Round)> _readsWaitingForApply = [];
     private long _nextReadRound = System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * (long)int.MaxValue;
     private long _lastTickTimestamp;
     private ulong _applied;
@@ -246,9 +247,15 @@ public sealed partial class RaftGroup : IAsyncDisposable
         foreach (var read in ready.ReadStates)
         {
             if (read.Context.Length == 16 && BinaryPrimitives.ReadUInt64LittleEndian(read.Context) == NodeId
-                && _readRounds.Remove(BinaryPrimitives.ReadInt64LittleEndian(read.Context.AsSpan(8)), out var round))
+                && BinaryPrimitives.ReadInt64LittleEndian(read.Context.AsSpan(8)) is var id
+                && _readRounds.Remove(id, out var round))
             {
-                _readsWaitingForApply.Add((leading ? Math.Min(read.Index, _persistedLast) : read.Index, round));
+                var at = _readsWaitingForApply.Count;
+                while (at > 0 && _readsWaitingForApply[at - 1].Round > id)
+                {
+                    at--;
+                }
+                _readsWaitingForApply.Insert(at, (leading ? Math.Min(read.Index, _persistedLast) : read.Index, round, id));
             }
         }
         // Raft thesis §10.2.1: a leader may send its appends while it writes them to its own disk. Safe
@@ -399,7 +406,7 @@ public sealed partial class RaftGroup : IAsyncDisposable
         // A read index confirmed, but this node cannot apply up to it (cut off from the leader after the round).
         for (var i = _readsWaitingForApply.Count - 1; i >= 0; i--)
         {
-            var (index, round) = _readsWaitingForApply[i];
+            var (index, round, _) = _readsWaitingForApply[i];
             if (round.TrueForAll(p => now > p.Deadline))
             {
                 _readsWaitingForApply.RemoveAt(i);

@@ -150,6 +150,7 @@ public enum KvFamily : byte
     SortedSets = 3,
     Lists = 4,
     Bits = 5,
+    PubSub = 6,
 }
 
 public static class KvOpExtensions
@@ -186,4 +187,6 @@ public static class KvOps
     public static KvOp Of(ListOp op) => Of(KvFamily.Lists, (byte)op);
 
     public static KvOp Of(BitsOp op) => Of(KvFamily.Bits, (byte)op);
+
+    public static KvOp Of(PubSubOp op) => Of(KvFamily.PubSub, (byte)op);
 }

@@ -6,6 +6,7 @@ namespace Cairn.StateMachine;
 public sealed partial class KvStateMachine
 {
     private readonly BatchOverlay _overlay = new();
+    private readonly List<PubSubMessage> _published = [];
     private ApplyContext? _context;
     private EntryRandom? _random;
 
@@ -76,6 +77,9 @@ public sealed partial class KvStateMachine
             var live = machine.Live(slot);
             machine.Store(slot, machine.NewString(value, keepExpiry && live is not null ? ValueRecord.ExpireAt(live) : 0, StringEncoding.InPlace));
         }
+
+        /// <summary>A message for the subscribers, handed out with the entry's index once the batch is durable.</summary>
+        public void Publish(byte[] channel, byte[] message) => machine._published.Add(new PubSubMessage(Index, channel, message));
 
         /// <summary>Deletes a key whatever it holds (nothing when absent).</summary>
         public void DeleteKey(byte[] userKey) => machine.Remove(machine.Lookup(userKey));

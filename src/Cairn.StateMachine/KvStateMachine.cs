@@ -84,6 +84,12 @@ public sealed partial class KvStateMachine
     /// </summary>
     public Action<long, Exception>? CommandFaulted { get; set; }
 
+    /// <summary>
+    /// The messages a batch published (PUBLISH), in entry order, called on the applying thread once the batch is
+    /// durable and its index applied: each node hands each message to its own subscribers once. Must not throw.
+    /// </summary>
+    public Action<IReadOnlyList<PubSubMessage>>? MessagesPublished { get; set; }
+
     /// <summary>The time to judge a read's expiry at: the local clock, never earlier than the log's (<see cref="AppliedTime"/>).</summary>
     public long ReadTime(long localNow) => Math.Max(localNow, AppliedTime);
 
@@ -123,6 +129,7 @@ public sealed partial class KvStateMachine
                     _batch.Clear();
                     _pending.Clear();
                     _overlay.Clear();
+                    _published.Clear();
                     _pendingFlush = false;
                     _alarmChange = null;
                     LoadSessions();
@@ -186,6 +193,10 @@ public sealed partial class KvStateMachine
                 _alarm = alarm.Length == 0 ? null : alarm;
             }
             Volatile.Write(ref _appliedIndex, applied);
+            if (_published.Count > 0 && MessagesPublished is { } sink)
+            {
+                sink([.. _published]);
+            }
         }
         finally
         {
@@ -195,6 +206,7 @@ public sealed partial class KvStateMachine
             _batch.Clear();
             _pending.Clear();
             _overlay.Clear();
+            _published.Clear();
             _withdrawn.Clear();
             _random = null;
             _pendingFlush = false;

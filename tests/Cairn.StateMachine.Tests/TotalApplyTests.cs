@@ -181,13 +181,4 @@ public class TotalApplyTests
     }
 
     private static KvCommand SetRange(string key, long offset, string value) => new(KvOp.SetRange, [B(key), B(value)], offset);
-
-    /// <summary>Throws on reads of one key; everything else reaches the inner engine.</summary>
-    private sealed class ThrowingEngine(IKvEngine inner, string key, Func<Exception> failure) : DelegatingEngine(inner)
-    {
-        private readonly byte[] _dataKey = KeyCodec.DataKey(B(key));
-
-        public override byte[]? Get(KvSpace space, ReadOnlySpan<byte> k) =>
-            space == KvSpace.Data && k.SequenceEqual(_dataKey) ? throw failure() : base.Get(space, k);
-    }
 }

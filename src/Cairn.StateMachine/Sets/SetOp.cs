@@ -2,7 +2,8 @@ namespace Cairn.StateMachine;
 
 /// <summary>
 /// The set family's ops (<see cref="KvFamily.Sets"/>; <see cref="KvOps.Of(SetOp)"/>). Writes below 64, queries from
-/// 64. Members live in the members space under their hash (<see cref="Collections.MemberKeys"/>), with empty values.
+/// 64. Members live in the members space under their hash (<see cref="Collections.MemberKeys"/>), each holding its
+/// position (<see cref="Sets.SetPositions"/>).
 /// </summary>
 public enum SetOp : byte
 {

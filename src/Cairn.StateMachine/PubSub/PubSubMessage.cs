@@ -1,0 +1,4 @@
+namespace Cairn.StateMachine;
+
+/// <summary>A message an applied entry published, with the index of that entry (every node hands out the same ones, in index order).</summary>
+public sealed record PubSubMessage(long Index, byte[] Channel, byte[] Message);

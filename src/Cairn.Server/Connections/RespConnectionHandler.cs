@@ -285,28 +285,32 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         return !context.Client.OutputEnded;
     }
 
-    /// <summary>Flushes the replies, marking the client as waiting to write while its reading holds them.</summary>
-    private async ValueTask<FlushResult> FlushAsync(ClientSession session, PipeWriter output)
+    /// <summary>
+    /// Flushes the replies, marking the client as waiting to write while its reading holds them; a flush cancelled
+    /// (CLIENT KILL) or finding the client's side closed ends the output (<see cref="ClientSession.OutputEnded"/>).
+    /// </summary>
+    private async ValueTask FlushAsync(ClientSession session, PipeWriter output)
     {
         Interlocked.Add(ref server.Stats.TotalNetOutputBytes, output.UnflushedBytes);
         var flush = output.FlushAsync();
+        FlushResult result;
         if (flush.IsCompleted)
         {
-            session.OutputEnded |= flush.Result.IsCanceled || flush.Result.IsCompleted;
-            return flush.Result;
+            result = flush.Result;
         }
-        session.WaitingToWrite = true;
-        FlushResult result;
-        try
+        else
         {
-            result = await flush;
-        }
-        finally
-        {
-            session.WaitingToWrite = false;
+            session.WaitingToWrite = true;
+            try
+            {
+                result = await flush;
+            }
+            finally
+            {
+                session.WaitingToWrite = false;
+            }
         }
         session.OutputEnded |= result.IsCanceled || result.IsCompleted;
-        return result;
     }
 
     /// <summary>Whether the client must go for overcoming its output-buffer limit (normal class; logged once).</summary>

@@ -31,6 +31,21 @@ public interface IKvService
     /// </summary>
     IAsyncEnumerable<IReadOnlyList<KvEvent>> WatchAsync(ReadOnlyMemory<byte> prefix, long startRevision, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The messages each batch this node applies published (PUBLISH, SPUBLISH), in log order, each once: every node
+    /// hands every message of the entries it applies to its own subscribers. Raised on the applying thread once the
+    /// batch is durable and before its writers hear their replies, so a handler must only queue; it must not throw.
+    /// A node that installs a snapshot skips the messages of the entries the snapshot covers.
+    /// </summary>
+    event Action<IReadOnlyList<PubSubMessage>>? MessagesPublished;
+
+    /// <summary>
+    /// Whether this node has applied the entry at <paramref name="index"/> (or a snapshot past it) within the request
+    /// timeout: what a follower waits for before PUBLISH's reply, so the reply counts the subscribers the message was
+    /// handed to here, and a client that subscribes here after the reply does not receive it.
+    /// </summary>
+    ValueTask<bool> WaitForAppliedAsync(long index);
+
     /// <summary>A point-in-time view for INFO, metrics and health.</summary>
     KvServiceStatus GetStatus();
 

@@ -44,6 +44,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _snapshots = new SnapshotReceiver(group.SnapshotRoot);
+        machine.MessagesPublished = HandOut;
         _expireTimer = _time.CreateTimer(_ => ExpireCycle(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
@@ -53,6 +54,38 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     public long DroppedPeerMessages => Interlocked.Read(ref _droppedMessages);
 
     public GroupStatus Cluster => _group.Status;
+
+    public event Action<IReadOnlyList<PubSubMessage>>? MessagesPublished;
+
+    public async ValueTask<bool> WaitForAppliedAsync(long index)
+    {
+        if (_machine.AppliedIndex >= index)
+        {
+            return true;
+        }
+        try
+        {
+            await _machine.WaitForAppliedAsync(index, CancellationToken.None).WaitAsync(_requestTimeout, _time).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private void HandOut(IReadOnlyList<PubSubMessage> messages)
+    {
+        try
+        {
+            MessagesPublished?.Invoke(messages);
+        }
+        catch (Exception ex)
+        {
+            // A subscriber's bug must not stop the apply loop: the messages are lost to this node's subscribers only.
+            LogHandOutFailed(ex, messages.Count);
+        }
+    }
 
     public ValueTask<KvReply> WriteAsync(KvCommand command, CancellationToken cancellationToken = default) =>
         new(_group.ProposeAsync(command));
@@ -379,6 +412,9 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Dropped a {Type} message that names {From:x16} as its sender, from peer {Peer:x16}")]
     private partial void LogDroppedMessage(string type, ulong from, ulong peer);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "Handing {Count} published messages to this node's subscribers failed")]
+    private partial void LogHandOutFailed(Exception ex, int count);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Active expiry cycle failed")]
     private partial void LogExpireFailed(Exception ex);

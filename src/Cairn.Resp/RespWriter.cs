@@ -81,6 +81,9 @@ public sealed class RespWriter(IBufferWriter<byte> output)
         }
     }
 
+    /// <summary>An out-of-band message of <paramref name="count"/> items (pub/sub): "&gt;n" in RESP3, an array in RESP2.</summary>
+    public void WritePushHeader(int count) => WriteNumberLine(Protocol >= 3 ? (byte)'>' : (byte)'*', count);
+
     public void WriteSetHeader(int count) => WriteNumberLine(Protocol >= 3 ? (byte)'~' : (byte)'*', count);
 
     public void WriteBoolean(bool value)

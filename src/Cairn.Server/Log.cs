@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Closing client {Id} ({Address}): query buffer of {Bytes} bytes exceeds client-query-buffer-limit")]
     public static partial void QueryBufferExceeded(ILogger logger, long id, string address, long bytes);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Closing client {Id} ({Address}) for overcoming of output buffer limits: {Bytes} reply bytes unsent (client-output-buffer-limit normal)")]
-    public static partial void OutputBufferExceeded(ILogger logger, long id, string address, long bytes);
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Closing client {Id} ({Address}) for overcoming of output buffer limits: {Bytes} reply bytes unsent (client-output-buffer-limit {Class})")]
+    public static partial void OutputBufferExceeded(ILogger logger, long id, string address, long bytes, string @class);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Rejected client from {Address}: max number of clients reached")]
     public static partial void MaxClients(ILogger logger, string address);

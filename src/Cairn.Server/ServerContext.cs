@@ -26,6 +26,7 @@ public sealed class ServerContext
         StartedAt = Time.GetUtcNow();
         Config = new ServerConfig(options, logLevel);
         Commands = CommandTable.Create();
+        Subscriptions = new Subscriptions(() => Config.OutputLimits.PubSub, () => NowMilliseconds);
     }
 
     private readonly Lazy<IKvService> _kv;
@@ -45,6 +46,20 @@ public sealed class ServerContext
     public ClientRegistry Clients { get; } = new();
 
     public ServerStats Stats { get; } = new();
+
+    /// <summary>This node's pub/sub subscriptions; they receive the log's messages from the first subscription on.</summary>
+    public Subscriptions Subscriptions { get; }
+
+    private int _delivering;
+
+    /// <summary>Hands the log's messages to <see cref="Subscriptions"/> from now on (a no-op after the first call).</summary>
+    public void EnsureDelivering()
+    {
+        if (Interlocked.Exchange(ref _delivering, 1) == 0)
+        {
+            Kv.MessagesPublished += Subscriptions.Deliver;
+        }
+    }
 
     internal CommandTable Commands { get; }
 

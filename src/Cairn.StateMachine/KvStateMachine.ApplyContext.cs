@@ -79,7 +79,7 @@ public sealed partial class KvStateMachine
         }
 
         /// <summary>A message for the subscribers, handed out with the entry's index once the batch is durable.</summary>
-        public void Publish(byte[] channel, byte[] message) => machine._published.Add(new PubSubMessage(Index, channel, message));
+        public void Publish(byte[] channel, byte[] message, bool sharded = false) => machine._published.Add(new PubSubMessage(Index, channel, message, sharded));
 
         /// <summary>Deletes a key whatever it holds (nothing when absent).</summary>
         public void DeleteKey(byte[] userKey) => machine.Remove(machine.Lookup(userKey));

@@ -23,9 +23,10 @@ public class PubSubTests
             handed.AddRange(messages);
             appliedWhenHanded.Add(h.Machine.AppliedIndex);
         };
-        var replies = h.WriteBatch(P(PubSubSyntax.Publish, "publish", "news", "one"), Set("k", "v"), P(PubSubSyntax.Publish, "publish", "news", "two"), P(PubSubSyntax.Publish, "publish", "other", ""));
-        Assert.Equal([":0", "OK", ":0", ":0"], replies.Select(r => r.Kind == KvReplyKind.Integer ? $":{r.Integer}" : r.ToString()));
-        Assert.Equal(["news:one", "news:two", "other:"], handed.Select(m => $"{System.Text.Encoding.UTF8.GetString(m.Channel)}:{System.Text.Encoding.UTF8.GetString(m.Message)}"));
+        var replies = h.WriteBatch(P(PubSubSyntax.Publish, "publish", "news", "one"), Set("k", "v"), P(PubSubSyntax.Publish, "publish", "news", "two"), P(PubSubSyntax.ShardPublish, "spublish", "other", ""));
+        // Each publish answers its entry's index: the node holding the publisher counts receivers once it applied it.
+        Assert.Equal([":1", "OK", ":3", ":4"], replies.Select(r => r.Kind == KvReplyKind.Integer ? $":{r.Integer}" : r.ToString()));
+        Assert.Equal(["news:one:False", "news:two:False", "other::True"], handed.Select(m => $"{System.Text.Encoding.UTF8.GetString(m.Channel)}:{System.Text.Encoding.UTF8.GetString(m.Message)}:{m.Sharded}"));
         Assert.Equal([1L, 3L, 4L], handed.Select(m => m.Index));
         Assert.Equal([4L], appliedWhenHanded);
         Assert.Equal(1, h.Machine.KeyCount);

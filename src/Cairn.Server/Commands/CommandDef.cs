@@ -18,6 +18,14 @@ public enum CommandFlags
 
     /// <summary>The keys' positions depend on the arguments (a numkeys argument): COMMAND INFO's first, last and step are 0.</summary>
     MovableKeys = 1 << 10,
+
+    Pubsub = 1 << 11,
+
+    /// <summary>Served to a RESP2 client in subscribed mode (the (P|S)(UN)SUBSCRIBE family, PING, QUIT, RESET); not a Redis flag.</summary>
+    Subscribed = 1 << 12,
+
+    /// <summary>Goes through the log as a write does though it writes no key (PUBLISH), so it pipelines with writes; not a Redis flag.</summary>
+    Logged = 1 << 13,
 }
 
 internal delegate void CommandHandler(CommandContext context);
@@ -79,6 +87,9 @@ internal sealed class CommandDef
     /// an error), never <see cref="CommandContext.Query"/>: a connection orders its pipeline by this flag.
     /// </summary>
     public bool IsWrite => (Flags & CommandFlags.Write) != 0;
+
+    /// <summary>A write, or a command that proposes a log entry like one (PUBLISH): ordered in a pipeline as a write.</summary>
+    public bool IsLogged => (Flags & (CommandFlags.Write | CommandFlags.Logged)) != 0;
 
     /// <summary>
     /// A read of the keyspace. Such a command replies only through <see cref="CommandContext"/> (Query,

@@ -11,10 +11,11 @@ internal static class ConnectionCommands
 
     public static IEnumerable<CommandDef> Definitions() =>
     [
-        Connection.Command("ping", -1, F, "Ping the server", "[message]", Ping),
+        Connection.Command("ping", -1, F | CommandFlags.Subscribed, "Ping the server", "[message]", Ping),
         Connection.Command("echo", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Echo the given string", "message", c => c.Writer.WriteBulk(c.Args[1])),
         Connection.Command("hello", -1, F | Handshake, "Handshake with Redis", "[protover:integer] [AUTH username password] [SETNAME clientname]", Hello, since: "6.0.0"),
-        Connection.Command("quit", -1, F | Handshake, "Close the connection", "", Quit),
+        Connection.Command("quit", -1, F | Handshake | CommandFlags.Subscribed, "Close the connection", "", Quit),
+        Connection.Command("reset", 1, F | Handshake | CommandFlags.Subscribed, "Reset the connection", "", Reset, since: "6.2.0"),
         Connection.Command("select", 2, F | CommandFlags.Loading | CommandFlags.Stale, "Change the selected database for the current connection", "index:integer", Select),
         Connection.Command("readonly", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Enables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Stale), since: "3.0.0"),
         Connection.Command("readwrite", 1, F | CommandFlags.Loading | CommandFlags.Stale, "Disables read queries for a connection to a cluster replica node", "", c => SetConsistency(c, ReadConsistency.Linearizable), since: "3.0.0"),
@@ -52,6 +53,13 @@ internal static class ConnectionCommands
         {
             c.WrongArity();
         }
+        else if (c.Client.PubSub.IsSubscribed && c.Client.Protocol == 2)
+        {
+            // A RESP2 client in subscribed mode reads pushes only: PING answers in their shape.
+            c.Writer.WriteArrayHeader(2);
+            c.Writer.WriteBulk("pong"u8);
+            c.Writer.WriteBulk(c.Count == 2 ? c.Args[1] : []);
+        }
         else if (c.Count == 2)
         {
             c.Writer.WriteBulk(c.Args[1]);
@@ -66,6 +74,17 @@ internal static class ConnectionCommands
     {
         c.Writer.WriteOk();
         c.Client.CloseAfterReply = true;
+    }
+
+    /// <summary>networking.c resetCommand: the connection as new (subscriptions left without notice, RESP2, no name, READWRITE).</summary>
+    private static void Reset(CommandContext c)
+    {
+        c.Server.Subscriptions.RemoveAll(c.Client);
+        c.Client.Name = null;
+        c.Client.Protocol = 2;
+        c.Writer.Protocol = 2;
+        c.Client.Consistency = ReadConsistency.Linearizable;
+        c.Writer.WriteSimple("RESET"u8);
     }
 
     private static void Select(CommandContext c)
@@ -215,11 +234,11 @@ internal static class ConnectionCommands
         {
             if (c.Count == 4 && c.Args.Is(2, "TYPE"u8))
             {
-                if (!TryClientType(c, 3, out var normal))
+                if (!TryClientType(c, 3, out var ofType))
                 {
                     return;
                 }
-                clients = clients.Where(_ => normal);
+                clients = clients.Where(ofType);
             }
             else if (c.Count > 3 && c.Args.Is(2, "ID"u8))
             {
@@ -297,11 +316,11 @@ internal static class ConnectionCommands
             }
             else if (c.Args.Is(i, "TYPE"u8))
             {
-                if (!TryClientType(c, i + 1, out var normal))
+                if (!TryClientType(c, i + 1, out var ofType))
                 {
                     return;
                 }
-                targets = targets.Where(_ => normal);
+                targets = targets.Where(ofType);
             }
             else if (c.Args.Is(i, "USER"u8))
             {
@@ -332,13 +351,15 @@ internal static class ConnectionCommands
     }
 
     /// <summary>
-    /// A client type filter (CLIENT LIST, CLIENT KILL): true with whether it is NORMAL, the type of every
-    /// RESP client here (no replication links or subscribers over RESP); otherwise Redis's error, replied.
+    /// A client type filter (CLIENT LIST, CLIENT KILL): PUBSUB is a client subscribed to anything, NORMAL any other
+    /// (no replication links over RESP: MASTER and REPLICA match none); otherwise Redis's error, replied.
     /// </summary>
-    private static bool TryClientType(CommandContext c, int index, out bool normal)
+    private static bool TryClientType(CommandContext c, int index, out Func<ClientSession, bool> ofType)
     {
-        normal = c.Args.Is(index, "NORMAL"u8);
-        if (normal || c.Args.Is(index, "MASTER"u8) || c.Args.Is(index, "REPLICA"u8) || c.Args.Is(index, "SLAVE"u8) || c.Args.Is(index, "PUBSUB"u8))
+        ofType = c.Args.Is(index, "NORMAL"u8) ? s => !s.PubSub.IsSubscribed
+            : c.Args.Is(index, "PUBSUB"u8) ? s => s.PubSub.IsSubscribed
+            : _ => false;
+        if (c.Args.Is(index, "NORMAL"u8) || c.Args.Is(index, "MASTER"u8) || c.Args.Is(index, "REPLICA"u8) || c.Args.Is(index, "SLAVE"u8) || c.Args.Is(index, "PUBSUB"u8))
         {
             return true;
         }
@@ -387,9 +408,16 @@ internal static class ConnectionCommands
         var age = (now - client.CreatedMilliseconds) / 1000;
         var idle = (now - client.LastCommandMilliseconds) / 1000;
         return $"id={client.Id} addr={client.Address} laddr={client.LocalAddress} fd=-1 name={client.Name} age={age} idle={idle} " +
-            $"flags={(client.Consistency == ReadConsistency.Stale ? "r" : "N")} db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf={client.QueryBufferBytes} " +
+            $"flags={Flags(client)} db=0 sub={client.PubSub.Channels.Count} psub={client.PubSub.Patterns.Count} ssub={client.PubSub.ShardChannels.Count} multi=-1 qbuf={client.QueryBufferBytes} " +
             $"qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events={(client.WaitingToWrite ? "rw" : "r")} cmd={client.LastCommand} " +
             $"user=default redir=-1 resp={client.Protocol} lib-name={client.LibName} lib-ver={client.LibVersion}";
+    }
+
+    /// <summary>CLIENT LIST's flags: P subscribed, r READONLY, N none.</summary>
+    private static string Flags(ClientSession client)
+    {
+        var flags = (client.PubSub.IsSubscribed ? "P" : "") + (client.Consistency == ReadConsistency.Stale ? "r" : "");
+        return flags.Length == 0 ? "N" : flags;
     }
 
     private static bool IsValidName(string name)

@@ -143,6 +143,7 @@ internal static class InfoBuilder
     private static IEnumerable<(string, object)> StatsSection(ServerContext server, Replication.KvServiceStatus status)
     {
         var stats = server.Stats;
+        var (channels, patterns, shardChannels) = server.Subscriptions.Counts;
         return
         [
             ("total_connections_received", Interlocked.Read(ref stats.ConnectionsReceived)),
@@ -154,6 +155,9 @@ internal static class InfoBuilder
             ("evicted_keys", 0),
             ("keyspace_hits", Interlocked.Read(ref stats.KeyspaceHits)),
             ("keyspace_misses", Interlocked.Read(ref stats.KeyspaceMisses)),
+            ("pubsub_channels", channels),
+            ("pubsub_patterns", patterns),
+            ("pubsubshard_channels", shardChannels),
             ("total_protocol_errors", Interlocked.Read(ref stats.ProtocolErrors)),
             ("raft_peers_refused", status.PeersRefused),
             ("raft_peer_messages_dropped", status.PeerMessagesDropped),

@@ -35,7 +35,15 @@ public sealed class ClientSession(long id, EndPoint? remote, EndPoint? local, lo
     public long QueryBufferBytes { get; set; }
 
     /// <summary>Set once the client went over its output-buffer limit: it is closed without the rest of its replies.</summary>
-    public bool OutputLimitReached { get; set; }
+    public volatile bool OutputLimitReached;
+
+    /// <summary>The limit's class ("normal", "pubsub") and the unsent bytes when <see cref="OutputLimitReached"/> was set, for the log.</summary>
+    public string OutputLimitClass { get; set; } = "normal";
+
+    public long OutputLimitBytes { get; set; }
+
+    /// <summary>Subscriptions and the messages waiting to be written (pub/sub).</summary>
+    public ClientPubSub PubSub { get; } = new();
 
     /// <summary>Since when (Unix ms) the unsent replies have been over the soft output-buffer limit; 0 when not.</summary>
     public long OutputOverSoftSince { get; set; }
@@ -45,6 +53,9 @@ public sealed class ClientSession(long id, EndPoint? remote, EndPoint? local, lo
 
     /// <summary>Whether replies wait for the client to read (a flush held by back-pressure): CLIENT LIST's events=rw.</summary>
     public volatile bool WaitingToWrite;
+
+    /// <summary>Set when the connection is to close (CLIENT KILL, an output limit, shutdown): a cancelled read ends it.</summary>
+    public volatile bool Closing;
 
     /// <summary>Asks the connection to close (CLIENT KILL, shutdown).</summary>
     public Action? Kill { get; set; }

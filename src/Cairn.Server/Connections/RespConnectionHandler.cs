@@ -45,18 +45,25 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         {
             // A client that does not read waits in a flush (the pipe's back-pressure), not in a read: end both.
             killed = true;
+            session.Closing = true;
             input.CancelPendingRead();
             output.CancelPendingFlush();
         };
+        // Messages for a client waiting for its next request are written at once: the read is woken for them.
+        session.PubSub.Wake = input.CancelPendingRead;
         Log.ClientConnected(logger, session.Id, session.Address);
-        using var stopping = lifetime.ApplicationStopping.Register(() => input.CancelPendingRead());
+        using var stopping = lifetime.ApplicationStopping.Register(() =>
+        {
+            session.Closing = true;
+            input.CancelPendingRead();
+        });
         try
         {
             await ServeAsync(session, input, output);
             if (session.OutputLimitReached || killed)
             {
                 // Closed at once: the replies it left unread are dropped, not sent (Redis frees such a client).
-                connection.Abort(new ConnectionAbortedException(killed ? "CLIENT KILL" : "client-output-buffer-limit"));
+                connection.Abort(new ConnectionAbortedException(session.OutputLimitReached ? "client-output-buffer-limit" : "CLIENT KILL"));
             }
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
@@ -65,6 +72,13 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         }
         finally
         {
+            if (session.OutputLimitReached)
+            {
+                Log.OutputBufferExceeded(logger, session.Id, session.Address, session.OutputLimitBytes, session.OutputLimitClass);
+            }
+            session.PubSub.Wake = null;
+            server.Subscriptions.RemoveAll(session);
+            session.PubSub.ClearOutbox();
             server.Clients.Remove(session);
             Log.ClientDisconnected(logger, session.Id);
         }
@@ -82,7 +96,19 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             var result = await input.ReadAsync();
             if (result.IsCanceled)
             {
-                return;
+                if (session.Closing)
+                {
+                    return;
+                }
+                // Woken for messages: the input, if any, is read again at once.
+                input.AdvanceTo(result.Buffer.Start);
+                session.PubSub.WriteOutbox(writer, long.MaxValue);
+                await FlushAsync(session, output);
+                if (session.OutputEnded)
+                {
+                    return;
+                }
+                continue;
             }
             var buffer = result.Buffer;
             var examinedAll = true;
@@ -151,6 +177,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                     input.AdvanceTo(buffer.Start);
                 }
             }
+            session.PubSub.WriteOutbox(writer, long.MaxValue);
             if (session.OutputEnded || session.OutputLimitReached || OverOutputLimit(context, output.UnflushedBytes))
             {
                 // As Redis: the client is closed and what it did not read is dropped.
@@ -168,6 +195,11 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
     {
         var request = context.Args;
         context.Started = Stopwatch.GetTimestamp();
+        if (pending.Count == 0 && context.Client.PubSub.HasOutbox)
+        {
+            // Messages delivered before this command was read go out before its reply, as in Redis's output buffer.
+            context.Client.PubSub.WriteOutbox(context.Writer, long.MaxValue);
+        }
         var command = server.Commands.Find(request[0]);
         Interlocked.Increment(ref server.Stats.CommandsProcessed);
         if (command is null)
@@ -195,7 +227,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             command = sub;
         }
         context.Command = command;
-        var joins = command.IsWrite ? !context.PendingAreReads : command.IsReadOnly && context.PendingAreReads;
+        var joins = command.IsLogged ? !context.PendingAreReads : command.IsReadOnly && context.PendingAreReads;
         if (pending.Count > 0 && !joins)
         {
             await DrainAsync(pending, context);
@@ -203,6 +235,12 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         if (!command.AcceptsArgumentCount(request.Count))
         {
             context.WrongArity();
+            CommandMetrics.Record(command.FullName, failed: true, context.Started);
+            return;
+        }
+        if (context.Client.Protocol == 2 && context.Client.PubSub.IsSubscribed && (command.Flags & CommandFlags.Subscribed) == 0)
+        {
+            context.Error($"ERR Can't execute '{command.FullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             CommandMetrics.Record(command.FullName, failed: true, context.Started);
             return;
         }
@@ -215,7 +253,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             command.Handler!(context);
             if (pending.Count > queued)
             {
-                context.PendingAreReads = !command.IsWrite;
+                context.PendingAreReads = !command.IsLogged;
             }
             if (pending.Count == queued)
             {
@@ -313,18 +351,22 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         session.OutputEnded |= result.IsCanceled || result.IsCompleted;
     }
 
-    /// <summary>Whether the client must go for overcoming its output-buffer limit (normal class; logged once).</summary>
+    /// <summary>Whether the client must go for overcoming its output-buffer limit (its class: pubsub while subscribed, else normal; logged at close).</summary>
     private bool OverOutputLimit(CommandContext context, long unsent)
     {
         var session = context.Client;
         var overSince = session.OutputOverSoftSince;
-        var over = OutputBufferLimits.Exceeded(server.Config.OutputLimits.Normal, unsent, server.NowMilliseconds, ref overSince);
+        var pubsub = session.PubSub.IsSubscribed;
+        unsent += session.PubSub.OutboxBytes;
+        var limits = server.Config.OutputLimits;
+        var over = OutputBufferLimits.Exceeded(pubsub ? limits.PubSub : limits.Normal, unsent, server.NowMilliseconds, ref overSince);
         session.OutputOverSoftSince = overSince;
-        if (over)
+        if (over && !session.OutputLimitReached)
         {
+            session.OutputLimitClass = pubsub ? "pubsub" : "normal";
+            session.OutputLimitBytes = unsent;
             session.OutputLimitReached = true;
             session.CloseAfterReply = true;
-            Log.OutputBufferExceeded(logger, session.Id, session.Address, unsent);
         }
         return over;
     }

@@ -6,6 +6,12 @@ namespace Cairn.StateMachine;
 /// </summary>
 public enum PubSubOp : byte
 {
-    /// <summary>[channel, message] → 0 (the receivers are counted by the node that holds the publisher, not in Apply).</summary>
+    /// <summary>
+    /// [channel, message] → the entry's index: the node that holds the publisher waits until it has applied that index,
+    /// then counts its receivers for the client's reply (never in Apply).
+    /// </summary>
     Publish = 1,
+
+    /// <summary>[shardchannel, message] → the entry's index: SPUBLISH, for the shard channels' subscribers (SSUBSCRIBE).</summary>
+    ShardPublish = 2,
 }

@@ -8,14 +8,15 @@ internal static class PubSubWrites
 {
     public static KvReply Apply(Context ctx, KvCommand c) => (PubSubOp)c.Op.Low() switch
     {
-        PubSubOp.Publish => Publish(ctx, c),
+        PubSubOp.Publish => Publish(ctx, c, sharded: false),
+        PubSubOp.ShardPublish => Publish(ctx, c, sharded: true),
         _ => KvReply.Error($"ERR '{c.Op.Name()}' is not a write"),
     };
 
-    private static KvReply Publish(Context ctx, KvCommand c)
+    private static KvReply Publish(Context ctx, KvCommand c, bool sharded)
     {
-        ctx.Publish(c.Args[0], c.Args[1]);
-        return KvReply.Int(0);
+        ctx.Publish(c.Args[0], c.Args[1], sharded);
+        return KvReply.Int(ctx.Index);
     }
 
     /// <summary>Pub/sub has no queries.</summary>

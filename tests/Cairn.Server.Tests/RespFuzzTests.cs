@@ -30,6 +30,9 @@ public sealed class RespFuzzTests
         "ZINTERSTORE", "ZINTERCARD", "ZDIFF", "ZDIFFSTORE", "ZSCAN", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP",
         "LLEN", "LRANGE", "LINDEX", "LSET", "LINSERT", "LREM", "LTRIM", "LPOS", "RPOPLPUSH", "LMOVE", "LMPOP", "SETBIT",
         "GETBIT", "BITCOUNT", "BITPOS", "BITOP", "BITFIELD", "BITFIELD_RO", "COPY", "OBJECT",
+        // Issue 21: pub/sub (a connection may stay subscribed, get messages, RESET or be refused commands).
+        "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH", "SPUBLISH",
+        "PUBSUB", "RESET", "PUBLISH", "SUBSCRIBE",
     ];
 
     private static readonly string[] Words =
@@ -40,6 +43,7 @@ public sealed class RespFuzzTests
         "LEFT", "RIGHT", "BEFORE", "AFTER", "RANK", "MAXLEN", "MIN", "MAX", "WITHSCORES", "WITHVALUES", "BYSCORE", "BYLEX",
         "REV", "LIMIT", "WEIGHTS", "AGGREGATE", "SUM", "(1", "[a", "+", "-", "i8", "u63", "i64", "#3", "OVERFLOW", "SAT",
         "FAIL", "INCRBY", "AND", "NOT", "XOR", "BIT", "BYTE", "REPLACE", "DB", "ENCODING", "REFCOUNT", "2",
+        "CHANNELS", "NUMSUB", "NUMPAT", "SHARDCHANNELS", "SHARDNUMSUB", "HELP", "k*", "?", "[",
     ];
 
     public static TheoryData<int> Seeds => Environment.GetEnvironmentVariable("CAIRN_FUZZ_SEED") is { } seed

@@ -138,7 +138,7 @@ public sealed class Subscriptions(Func<OutputBufferLimit> limit, Func<long> now)
     /// <summary>Queues each message for every client subscribed to its channel or a matching pattern (the apply thread's handler).</summary>
     public void Deliver(IReadOnlyList<PubSubMessage> messages)
     {
-        HashSet<ClientSession>? reached = null;
+        Dictionary<ClientSession, long>? reached = null;
         lock (_gate)
         {
             foreach (var m in messages)
@@ -156,8 +156,8 @@ public sealed class Subscriptions(Func<OutputBufferLimit> limit, Func<long> now)
                         var push = new PushMessage(PushKind.PatternMessage, pattern, m.Channel, m.Message);
                         foreach (var client in clients)
                         {
+                            Reach(client, ref reached);
                             client.PubSub.Enqueue(push);
-                            (reached ??= []).Add(client);
                         }
                     }
                 }
@@ -169,20 +169,29 @@ public sealed class Subscriptions(Func<OutputBufferLimit> limit, Func<long> now)
         }
     }
 
-    private static void Enqueue(Dictionary<byte[], List<ClientSession>> map, byte[] channel, PushMessage push, ref HashSet<ClientSession>? reached)
+    private static void Enqueue(Dictionary<byte[], List<ClientSession>> map, byte[] channel, PushMessage push, ref Dictionary<ClientSession, long>? reached)
     {
         if (map.TryGetValue(channel, out var clients))
         {
             foreach (var client in clients)
             {
+                Reach(client, ref reached);
                 client.PubSub.Enqueue(push);
-                (reached ??= []).Add(client);
             }
         }
     }
 
-    /// <summary>Closes the clients whose waiting messages went over the pubsub class's limit (as Redis, asynchronously).</summary>
-    private void CloseOverLimit(HashSet<ClientSession> clients)
+    /// <summary>Notes what the client had waiting before this delivery: its backlog.</summary>
+    private static void Reach(ClientSession client, ref Dictionary<ClientSession, long>? reached) =>
+        (reached ??= []).TryAdd(client, client.PubSub.OutboxBytes);
+
+    /// <summary>
+    /// Closes the clients whose backlog — messages of earlier deliveries they have not taken yet — is over the pubsub
+    /// class's limit (as Redis, asynchronously). This delivery's own messages are not counted: a batch of the log may
+    /// hand out more at once than a client that reads at once is ever behind by. So a client holds at most the limit
+    /// and one batch.
+    /// </summary>
+    private void CloseOverLimit(Dictionary<ClientSession, long> clients)
     {
         var pubsub = limit();
         if (!pubsub.IsSet)
@@ -190,10 +199,10 @@ public sealed class Subscriptions(Func<OutputBufferLimit> limit, Func<long> now)
             return;
         }
         var time = now();
-        foreach (var client in clients)
+        foreach (var (client, backlog) in clients)
         {
             var since = client.PubSub.OverSoftSince;
-            if (OutputBufferLimits.Exceeded(pubsub, client.PubSub.OutboxBytes, time, ref since) && !client.OutputLimitReached)
+            if (OutputBufferLimits.Exceeded(pubsub, backlog, time, ref since) && !client.OutputLimitReached)
             {
                 client.OutputLimitClass = "pubsub";
                 client.OutputLimitBytes = client.PubSub.OutboxBytes;

@@ -36,6 +36,9 @@ public sealed record CairnConfig
 
     public string LogLevel { get; init; } = "info";
 
+    /// <summary>Redis's notify-keyspace-events classes ("" = none, Redis's default): which keyspace notifications this node publishes.</summary>
+    public string NotifyKeyspaceEvents { get; init; } = "";
+
     public long ProtoMaxBulkLength { get; init; } = 512L * 1024 * 1024;
 
     public long ClientQueryBufferLimit { get; init; } = 1024L * 1024 * 1024;
@@ -238,6 +241,10 @@ public sealed record CairnConfig
 
     public void Validate()
     {
+        if (StateMachine.KeyspaceEventFlags.Parse(NotifyKeyspaceEvents) is null)
+        {
+            throw new ConfigException($"notify_keyspace_events: invalid event class character in '{NotifyKeyspaceEvents}'; use 'Ag$lshzxeKEtmdn'");
+        }
         if (!LogLevelSwitch.TryParse(LogLevel, out _))
         {
             throw new ConfigException($"log level must be one of trace, debug, info, warn, error, off; got '{LogLevel}'");
@@ -311,11 +318,12 @@ public sealed record CairnConfig
         ClientQueryBufferLimit = ClientQueryBufferLimit,
         MaxClients = MaxClients,
         LogLevel = LogLevel,
+        NotifyKeyspaceEvents = NotifyKeyspaceEvents,
     };
 
     public override string ToString() =>
         $"node_id={NodeId} server_addr={Bind}:{Port} data_path={Path.GetFullPath(DataPath)} max_open_files={MaxOpenFiles} " +
-        $"log_level={LogLevel} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
+        $"log_level={LogLevel} notify_keyspace_events={NotifyKeyspaceEvents} proto_max_bulk_len={ProtoMaxBulkLength} client_query_buffer_limit={ClientQueryBufferLimit} " +
         $"maxclients={MaxClients} cache_size={RecordCacheBytes} raft_addr={RaftAddress ?? "(default)"} advertise_addr={AdvertiseAddress ?? "(default)"} cluster_secret_file={ClusterSecretFile ?? "(none)"} " +
         $"bootstrap={ShouldBootstrap} join=[{string.Join(",", Join)}] election_timeout={ElectionTimeoutMs}ms heartbeat_interval={HeartbeatIntervalMs}ms " +
         $"http_addr={HttpListen()?.ToString() ?? "off"} grpc_addr={GrpcListen()?.ToString() ?? "off"} snapshot_entries={SnapshotEntries} snapshot_catchup_entries={SnapshotCatchUpEntries} corruption_check_interval={CorruptionCheckIntervalMs}ms " +

@@ -62,6 +62,11 @@ public static class TomlConfigFile
                     "http_max_request_headers_size" => c with { HttpMaxRequestHeadersBytes = reader.Memory(k, v, "limits") },
                     _ => null,
                 }),
+                "pubsub" => ApplySection(config, reader, key, value, "pubsub", (c, k, v) => k switch
+                {
+                    "notify_keyspace_events" => c with { NotifyKeyspaceEvents = reader.String(k, v, "pubsub") },
+                    _ => null,
+                }),
                 "cache" => ApplySection(config, reader, key, value, "cache", (c, k, v) => k switch
                 {
                     "size" => c with { RecordCacheBytes = reader.Memory(k, v, "cache", allowZero: true) },

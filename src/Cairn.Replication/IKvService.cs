@@ -40,6 +40,12 @@ public interface IKvService
     event Action<IReadOnlyList<PubSubMessage>>? MessagesPublished;
 
     /// <summary>
+    /// Which keyspace notifications this node's Apply adds to <see cref="MessagesPublished"/> (notify-keyspace-events):
+    /// a setting of the node, not of the cluster, as each Redis server has its own.
+    /// </summary>
+    KeyspaceEvents KeyspaceEvents { get; set; }
+
+    /// <summary>
     /// Whether this node has applied the entry at <paramref name="index"/> (or a snapshot past it) within the request
     /// timeout: what a follower waits for before PUBLISH's reply, so the reply counts the subscribers the message was
     /// handed to here, and a client that subscribes here after the reply does not receive it.

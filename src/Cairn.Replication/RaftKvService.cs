@@ -57,6 +57,12 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
 
     public event Action<IReadOnlyList<PubSubMessage>>? MessagesPublished;
 
+    public KeyspaceEvents KeyspaceEvents
+    {
+        get => _machine.KeyspaceEvents;
+        set => _machine.KeyspaceEvents = value;
+    }
+
     public async ValueTask<bool> WaitForAppliedAsync(long index)
     {
         if (_machine.AppliedIndex >= index)

@@ -15,6 +15,7 @@ public sealed class ServerConfig
     private volatile RespLimits _limits;
     private volatile int _maxClients;
     private volatile OutputBufferLimits _outputLimits = OutputBufferLimits.Default;
+    private int _keyspaceEvents;
 
     public ServerConfig(ServerOptions options, LogLevelSwitch logLevel)
     {
@@ -22,6 +23,7 @@ public sealed class ServerConfig
         _logLevel = logLevel;
         _limits = new RespLimits { MaxBulkLength = options.ProtoMaxBulkLength, MaxQueryBuffer = options.ClientQueryBufferLimit };
         _maxClients = options.MaxClients;
+        _keyspaceEvents = (int)(StateMachine.KeyspaceEventFlags.Parse(options.NotifyKeyspaceEvents) ?? StateMachine.KeyspaceEvents.None);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         _parameters =
         [
@@ -43,6 +45,7 @@ public sealed class ServerConfig
             new Parameter("maxclients", [], () => _maxClients.ToString(CultureInfo.InvariantCulture), SetMaxClients),
             new Parameter("client-output-buffer-limit", [], () => _outputLimits.ToString(), SetOutputLimits),
             new Parameter("loglevel", [], () => LogLevelSwitch.RedisName(_logLevel.Level), SetLogLevel),
+            new Parameter("notify-keyspace-events", [], () => StateMachine.KeyspaceEventFlags.Format(KeyspaceEvents), SetKeyspaceEvents),
         ];
     }
 
@@ -56,6 +59,11 @@ public sealed class ServerConfig
     public int MaxClients => _maxClients;
 
     public OutputBufferLimits OutputLimits => _outputLimits;
+
+    public StateMachine.KeyspaceEvents KeyspaceEvents => (StateMachine.KeyspaceEvents)Volatile.Read(ref _keyspaceEvents);
+
+    /// <summary>Raised after CONFIG SET notify-keyspace-events, with the new classes.</summary>
+    public event Action<StateMachine.KeyspaceEvents>? KeyspaceEventsChanged;
 
     /// <summary>Name/value pairs of every parameter matching any of the glob patterns (case-insensitive), each once.</summary>
     public List<KeyValuePair<string, string>> Get(IEnumerable<string> patterns)
@@ -183,6 +191,17 @@ public sealed class ServerConfig
             _outputLimits = limits;
         }
         return error;
+    }
+
+    private string? SetKeyspaceEvents(string value)
+    {
+        if (StateMachine.KeyspaceEventFlags.Parse(value) is not { } flags)
+        {
+            return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        }
+        Volatile.Write(ref _keyspaceEvents, (int)flags);
+        KeyspaceEventsChanged?.Invoke(flags);
+        return null;
     }
 
     private string? SetMaxClients(string value)

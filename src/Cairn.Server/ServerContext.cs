@@ -20,13 +20,19 @@ public sealed class ServerContext
     /// <summary>With a service that may not exist yet: the first use waits for <paramref name="kv"/> to produce it.</summary>
     public ServerContext(ServerOptions options, Func<IKvService> kv, LogLevelSwitch logLevel, TimeProvider? time = null)
     {
-        _kv = new Lazy<IKvService>(kv, LazyThreadSafetyMode.ExecutionAndPublication);
+        _kv = new Lazy<IKvService>(() =>
+        {
+            var service = kv();
+            service.KeyspaceEvents = Config!.KeyspaceEvents;
+            return service;
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
         LogLevel = logLevel;
         Time = time ?? TimeProvider.System;
         StartedAt = Time.GetUtcNow();
         Config = new ServerConfig(options, logLevel);
         Commands = CommandTable.Create();
         Subscriptions = new Subscriptions(() => Config.OutputLimits.PubSub, () => NowMilliseconds);
+        Config.KeyspaceEventsChanged += flags => Kv.KeyspaceEvents = flags;
     }
 
     private readonly Lazy<IKvService> _kv;

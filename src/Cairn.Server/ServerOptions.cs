@@ -24,4 +24,7 @@ public sealed record ServerOptions
     public int MaxClients { get; init; } = 10000;
 
     public string LogLevel { get; init; } = "info";
+
+    /// <summary>notify-keyspace-events, as Redis writes it ("" = none).</summary>
+    public string NotifyKeyspaceEvents { get; init; } = "";
 }

@@ -81,8 +81,14 @@ public sealed partial class KvStateMachine
         /// <summary>A message for the subscribers, handed out with the entry's index once the batch is durable.</summary>
         public void Publish(byte[] channel, byte[] message, bool sharded = false) => machine._published.Add(new PubSubMessage(Index, channel, message, sharded));
 
-        /// <summary>Deletes a key whatever it holds (nothing when absent).</summary>
-        public void DeleteKey(byte[] userKey) => machine.Remove(machine.Lookup(userKey));
+        /// <summary>Deletes a key whatever it holds (nothing when absent); whether it was live.</summary>
+        public bool DeleteKey(byte[] userKey)
+        {
+            var slot = machine.Lookup(userKey);
+            var live = slot.IsLiveAt(Now);
+            machine.Remove(slot);
+            return live;
+        }
 
         /// <summary>Deletes the keys of a member space in [<paramref name="from"/>, <paramref name="to"/>): O(1) whatever their number.</summary>
         public void DeleteRange(KvSpace space, byte[] from, byte[] to)
@@ -93,7 +99,8 @@ public sealed partial class KvStateMachine
 
         /// <summary>
         /// Stores the collection's header as the command left it; an emptied collection deletes its key (as in Redis),
-        /// one never filled stores nothing.
+        /// one never filled stores nothing. Keyspace events: "new" for a key it creates, "del" for a live key it
+        /// deletes; so a command that adds notifies its own event after saving, one that removes before.
         /// </summary>
         public void Save(Collection collection)
         {
@@ -104,8 +111,16 @@ public sealed partial class KvStateMachine
             }
             else if (collection.Existed || collection.Replaces)
             {
+                var live = slot.IsLiveAt(Now);
                 machine.Remove(slot);
+                if (live)
+                {
+                    machine.Notify(KeyspaceEvents.Generic, "del", collection.Key);
+                }
             }
         }
+
+        /// <summary>A keyspace event of the command on <paramref name="key"/> (notify-keyspace-events decides whether it goes out).</summary>
+        public void Notify(KeyspaceEvents type, string name, byte[] key) => machine.Notify(type, name, key);
     }
 }

@@ -12,11 +12,13 @@ public sealed partial class KvStateMachine
         foreach (var key in c.Args)
         {
             var slot = LookupKey(key);
-            if (slot.IsLiveAt(_now))
+            var live = slot.IsLiveAt(_now);
+            Remove(slot);
+            if (live)
             {
                 deleted++;
+                Notify(KeyspaceEvents.Generic, "del", key);
             }
-            Remove(slot);
         }
         return c.Has(KvFlags.WithRevision) ? KvReply.Array([KvReply.Int(deleted), KvReply.Int(_index)]) : KvReply.Int(deleted);
     }
@@ -50,6 +52,8 @@ public sealed partial class KvStateMachine
         }
         Remove(source);
         Store(destination, Restamp(live, ValueRecord.ExpireAt(live)));
+        Notify(KeyspaceEvents.Generic, "rename_from", c.Args[0]);
+        Notify(KeyspaceEvents.Generic, "rename_to", c.Args[1]);
         return onlyIfAbsent ? KvReply.Int(1) : KvReply.Ok;
     }
 
@@ -82,10 +86,12 @@ public sealed partial class KvStateMachine
                 copy[1] = (byte)StringEncoding.Unshared;
             }
             Store(destination, copy);
+            Notify(KeyspaceEvents.Generic, "copy_to", c.Args[1]);
             return KvReply.Int(1);
         }
         CopyMembers(c.Args[0], ValueRecord.Version(live), c.Args[1], _index, live);
         Store(destination, ValueRecord.WithVersion(live, _index, _index));
+        Notify(KeyspaceEvents.Generic, "copy_to", c.Args[1]);
         return KvReply.Int(1);
     }
 
@@ -137,10 +143,12 @@ public sealed partial class KvStateMachine
         if (when <= _now)
         {
             Remove(slot);
+            Notify(KeyspaceEvents.Generic, "del", c.Args[0]);
         }
         else
         {
             Store(slot, Restamp(live, when));
+            Notify(KeyspaceEvents.Generic, "expire", c.Args[0]);
         }
         return KvReply.Int(1);
     }
@@ -154,6 +162,7 @@ public sealed partial class KvStateMachine
             return KvReply.Int(0);
         }
         Store(slot, Restamp(live, 0));
+        Notify(KeyspaceEvents.Generic, "persist", c.Args[0]);
         return KvReply.Int(1);
     }
 

@@ -39,6 +39,11 @@ public sealed partial class KvStateMachine
             expireAt = slot.ExpireAt;
         }
         Store(slot, NewString(c.Args[1], expireAt));
+        Notify(KeyspaceEvents.String, "set", c.Args[0]);
+        if (c.Has(KvFlags.ExpireRelative | KvFlags.ExpireAbsolute))
+        {
+            Notify(KeyspaceEvents.Generic, "expire", c.Args[0]);
+        }
         return wantOld ? oldReply : c.Has(KvFlags.WithRevision) ? KvReply.Int(_index) : KvReply.Ok;
     }
 
@@ -50,6 +55,7 @@ public sealed partial class KvStateMachine
             return KvReply.Int(0);
         }
         Store(slot, NewString(c.Args[1], 0));
+        Notify(KeyspaceEvents.String, "set", c.Args[0]);
         return KvReply.Int(1);
     }
 
@@ -66,6 +72,7 @@ public sealed partial class KvStateMachine
             return KvReply.Error(KvErrors.WrongType);
         }
         Remove(slot);
+        Notify(KeyspaceEvents.Generic, "del", c.Args[0]);
         return KvReply.Bulk(ValueRecord.PayloadMemory(live));
     }
 
@@ -91,6 +98,7 @@ public sealed partial class KvStateMachine
             if (ValueRecord.ExpireAt(live) != 0)
             {
                 Store(slot, Restamp(live, 0));
+                Notify(KeyspaceEvents.Generic, "persist", c.Args[0]);
             }
         }
         else if (c.Has(KvFlags.ExpireRelative | KvFlags.ExpireAbsolute))
@@ -102,10 +110,12 @@ public sealed partial class KvStateMachine
             if (expireAt <= _now)
             {
                 Remove(slot);
+                Notify(KeyspaceEvents.Generic, "del", c.Args[0]);
             }
             else
             {
                 Store(slot, Restamp(live, expireAt));
+                Notify(KeyspaceEvents.Generic, "expire", c.Args[0]);
             }
         }
         return reply;
@@ -116,6 +126,7 @@ public sealed partial class KvStateMachine
         for (var i = 0; i + 1 < c.Args.Length; i += 2)
         {
             Store(LookupKey(c.Args[i]), NewString(c.Args[i + 1], 0));
+            Notify(KeyspaceEvents.String, "set", c.Args[i]);
         }
         return KvReply.Ok;
     }
@@ -141,6 +152,7 @@ public sealed partial class KvStateMachine
         if (live is null)
         {
             Store(slot, NewString(suffix, 0));
+            Notify(KeyspaceEvents.String, "append", c.Args[0]);
             return KvReply.Int(suffix.Length);
         }
         if (ValueRecord.Type(live) != ValueType.String)
@@ -157,6 +169,7 @@ public sealed partial class KvStateMachine
         old.CopyTo(joined);
         suffix.CopyTo(joined.AsSpan(old.Length));
         Store(slot, NewString(joined, ValueRecord.ExpireAt(live), StringEncoding.InPlace));
+        Notify(KeyspaceEvents.String, "append", c.Args[0]);
         return KvReply.Int(length);
     }
 
@@ -184,6 +197,7 @@ public sealed partial class KvStateMachine
         old.CopyTo(updated);
         value.CopyTo(updated.AsSpan((int)offset));
         Store(slot, NewString(updated, live is null ? 0 : ValueRecord.ExpireAt(live), StringEncoding.InPlace));
+        Notify(KeyspaceEvents.String, "setrange", c.Args[0]);
         return KvReply.Int(updated.Length);
     }
 
@@ -210,6 +224,7 @@ public sealed partial class KvStateMachine
         }
         var result = current + delta;
         Store(slot, NewString(RedisNumbers.FormatInt64(result), live is null ? 0 : ValueRecord.ExpireAt(live)));
+        Notify(KeyspaceEvents.String, "incrby", c.Args[0]);
         return KvReply.Int(result);
     }
 
@@ -241,6 +256,7 @@ public sealed partial class KvStateMachine
         }
         var text = Encoding.ASCII.GetBytes(RedisNumbers.FormatDouble(result));
         Store(slot, NewString(text, live is null ? 0 : ValueRecord.ExpireAt(live), StringEncoding.NoInt));
+        Notify(KeyspaceEvents.String, "incrbyfloat", c.Args[0]);
         return KvReply.Bulk(text);
     }
 }

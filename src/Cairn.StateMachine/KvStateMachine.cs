@@ -341,6 +341,15 @@ public sealed partial class KvStateMachine
     /// <summary>Stores <paramref name="record"/> for the slot's key, keeping the key count and expiry index true.</summary>
     private void Store(in Slot slot, byte[] record)
     {
+        if (!slot.IsLiveAt(_now))
+        {
+            // As Redis's lookup before a write: an expired key goes first, then the key is new.
+            if (slot.Exists)
+            {
+                Notify(KeyspaceEvents.Expired, "expired", slot.UserKey);
+            }
+            Notify(KeyspaceEvents.New, "new", slot.UserKey);
+        }
         var oldExpiry = slot.ExpireAt;
         var newExpiry = ValueRecord.ExpireAt(record);
         if (!slot.Exists)
@@ -376,6 +385,10 @@ public sealed partial class KvStateMachine
         if (!slot.Exists)
         {
             return;
+        }
+        if (!slot.IsLiveAt(_now))
+        {
+            Notify(KeyspaceEvents.Expired, "expired", slot.UserKey);
         }
         _workKeys--;
         var expiry = slot.ExpireAt;

@@ -95,6 +95,41 @@ public sealed class PubSubClusterTests
         }
     }
 
+    [Fact]
+    public async Task ExpiredEventsComeFromTheReplicatedExpiryOnceOnEveryNode()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        await cluster.WaitForLeaderAsync();
+        var subscribers = new List<Subscriber>();
+        foreach (var node in cluster.Nodes)
+        {
+            using var admin = new RawClient(node.Port);
+            // A node's own setting, as each Redis server's.
+            Assert.Equal("+OK", admin.Call("CONFIG", "SET", "notify-keyspace-events", "Ex"));
+            subscribers.Add(new Subscriber(node, "SUBSCRIBE", "__keyevent@0__:expired"));
+        }
+        using var writer = new RawClient(cluster.Nodes[1].Port);
+        var keys = Enumerable.Range(0, 20).Select(i => $"exp:{i}").ToList();
+        foreach (var key in keys)
+        {
+            Assert.Equal("+OK", writer.Call("SET", key, "v", "PX", "300"));
+        }
+        // None of them before it expires.
+        Assert.All(subscribers, s => Assert.Equal(0, s.Count));
+        await Poll.UntilAsync(() => Task.FromResult(subscribers.All(s => s.Count >= keys.Count)), TimeSpan.FromSeconds(20), "every key's expired event on every node");
+        Assert.Equal(":0", writer.Call("EXISTS", keys[0]));
+        // A marker through the log: whatever the log held before it (a repeated expiry too) has reached every node.
+        Assert.Equal(":1", writer.Call("PUBLISH", "__keyevent@0__:expired", "marker"));
+        await Poll.UntilAsync(() => Task.FromResult(subscribers.All(s => s.Messages.Contains("marker"))), TimeSpan.FromSeconds(20), "the marker everywhere");
+        foreach (var s in subscribers)
+        {
+            s.Stop();
+            Assert.Equal([.. keys.Order(StringComparer.Ordinal), "marker"], s.Messages[..^1].Order(StringComparer.Ordinal).Append(s.Messages[^1]));
+        }
+        Assert.Equal(subscribers[0].Messages, subscribers[1].Messages);
+        Assert.Equal(subscribers[0].Messages, subscribers[2].Messages);
+    }
+
     /// <summary>A raw RESP2 subscriber reading messages on its own thread until stopped or disconnected.</summary>
     private sealed class Subscriber
     {

@@ -37,31 +37,82 @@ public sealed class PubSubDifferentialTests
         S(0, "QUIT"),
     ];
 
+    /// <summary>
+    /// Keyspace notifications: connection 0 listens to every event, connection 1 sets the classes, connection 2 writes
+    /// (SPOP's members are random: only that it answered is compared); each write's events in
+    /// Redis's order, under the classes set (CONFIG SET on the node that holds the listener: a node's own setting).
+    /// Expiry by time is not here (when it happens is each server's): see PubSubCommandTests.
+    /// </summary>
+    private static readonly (int Conn, string[] Command, bool Compared)[] KeyspaceScript =
+    [
+        S(1, "CONFIG", "SET", "notify-keyspace-events", "KEA"), S(1, "CONFIG", "GET", "notify-keyspace-events"), S(0, "PSUBSCRIBE", "__key*__:*"),
+        S(2, "SET", "s", "1"), S(2, "SET", "s", "2", "EX", "100"), S(2, "SET", "s", "2", "KEEPTTL"), S(2, "SETNX", "s", "3"), S(2, "SETNX", "s2", "x"),
+        S(2, "GETSET", "s", "5"), S(2, "SET", "s", "6", "NX"), S(2, "MSET", "a", "1", "b", "2"), S(2, "MSETNX", "a", "1", "c", "3"),
+        S(2, "MSETNX", "c", "1", "d", "2"), S(2, "APPEND", "s", "x"), S(2, "APPEND", "newap", "x"), S(2, "SETRANGE", "s", "0", "y"),
+        S(2, "SETRANGE", "sr", "0", ""), S(2, "SETRANGE", "s", "0", ""), S(2, "INCR", "i"), S(2, "INCRBY", "i", "5"), S(2, "DECR", "i"),
+        S(2, "INCRBYFLOAT", "f", "1.5"), S(2, "GETDEL", "a"), S(2, "GETDEL", "nosuch"), S(2, "GETEX", "b", "EX", "100"),
+        S(2, "GETEX", "b", "PERSIST"), S(2, "GETEX", "b", "PERSIST"), S(2, "GETEX", "b"), S(2, "GETEX", "b", "PXAT", "1"),
+        S(2, "EXPIRE", "c", "100"), S(2, "EXPIRE", "c", "100", "NX"), S(2, "PERSIST", "c"), S(2, "PERSIST", "c"), S(2, "EXPIRE", "c", "0"),
+        S(2, "DEL", "d", "nosuch", "s2"), S(2, "RENAME", "s", "s3"), S(2, "RENAMENX", "s3", "i"), S(2, "RENAME", "s3", "s3"),
+        S(2, "COPY", "i", "icopy"), S(2, "COPY", "i", "icopy"), S(2, "COPY", "i", "icopy", "REPLACE"), S(2, "LPUSH", "s3", "x"),
+        S(2, "HSET", "h", "f", "v", "g", "w"), S(2, "HSET", "h", "f", "v"), S(2, "HSETNX", "h", "f", "x"), S(2, "HSETNX", "h", "z", "y"),
+        S(2, "HINCRBY", "h", "n", "1"), S(2, "HINCRBYFLOAT", "h", "m", "1.5"), S(2, "HDEL", "h", "nosuch"), S(2, "HDEL", "h", "f", "g", "z", "n", "m"),
+        S(2, "LPUSH", "l", "a", "b"), S(2, "RPUSH", "l", "c"), S(2, "LPUSHX", "nol", "a"), S(2, "RPUSHX", "l", "d"), S(2, "LSET", "l", "0", "x"),
+        S(2, "LINSERT", "l", "BEFORE", "x", "y"), S(2, "LINSERT", "l", "BEFORE", "nosuch", "z"), S(2, "LREM", "l", "0", "nosuch"),
+        S(2, "LREM", "l", "1", "y"), S(2, "LTRIM", "l", "0", "-1"), S(2, "LTRIM", "nol", "0", "1"), S(2, "LTRIM", "l", "0", "2"), S(2, "LPOP", "l"),
+        S(2, "RPOP", "l", "0"), S(2, "RPUSH", "l2", "q"), S(2, "LMOVE", "l", "l2", "LEFT", "RIGHT"), S(2, "RPOPLPUSH", "l2", "l2"),
+        S(2, "LMOVE", "l", "l3", "RIGHT", "LEFT"), S(2, "LMPOP", "2", "nol", "l2", "LEFT", "COUNT", "5"), S(2, "LPOP", "l3"),
+        S(2, "SADD", "st", "a", "b"), S(2, "SADD", "st", "a"), S(2, "SREM", "st", "nosuch"), S(2, "SREM", "st", "a"), S(2, "SMOVE", "st", "st2", "b"),
+        S(2, "SMOVE", "st2", "st2", "b"), S(2, "SADD", "st3", "x", "y"), S(2, "SINTERSTORE", "dst", "st2", "st3"), S(2, "SUNIONSTORE", "dst", "st2", "st3"),
+        S(2, "SDIFFSTORE", "dst", "nosuch"), (2, ["SPOP", "st3"], false), (2, ["SPOP", "st3", "5"], false), S(2, "SPOP", "st3"),
+        S(2, "ZADD", "z", "1", "a", "2", "b"), S(2, "ZADD", "z", "1", "a"), S(2, "ZADD", "z", "XX", "5", "a"), S(2, "ZINCRBY", "z", "1", "a"),
+        S(2, "ZADD", "z", "INCR", "1", "b"), S(2, "ZREM", "z", "nosuch"), S(2, "ZREM", "z", "a"), S(2, "ZADD", "z", "3", "c", "4", "d"),
+        S(2, "ZREMRANGEBYSCORE", "z", "100", "200"), S(2, "ZREMRANGEBYSCORE", "z", "3", "3"), S(2, "ZREMRANGEBYRANK", "z", "0", "0"),
+        S(2, "ZADD", "z", "0", "x", "0", "y"), S(2, "ZREMRANGEBYLEX", "z", "[x", "[x"), S(2, "ZPOPMIN", "z"), S(2, "ZPOPMAX", "z", "10"),
+        S(2, "ZADD", "z1", "1", "a", "2", "b"), S(2, "ZRANGESTORE", "z2", "z1", "0", "-1"), S(2, "ZRANGESTORE", "z2", "z1", "5", "6"),
+        S(2, "ZUNIONSTORE", "z3", "1", "z1"), S(2, "ZINTERSTORE", "z3", "2", "z1", "nosuch"), S(2, "ZDIFFSTORE", "z4", "1", "z1"),
+        S(2, "ZMPOP", "1", "z1", "MIN"), S(2, "ZMPOP", "1", "z1", "MAX", "COUNT", "3"),
+        S(2, "SETBIT", "bt", "3", "1"), S(2, "SETBIT", "bt", "3", "1"), S(2, "BITOP", "OR", "bo", "bt"), S(2, "BITOP", "AND", "bo", "nosuch"),
+        S(2, "BITFIELD", "bf", "SET", "u8", "0", "1"), S(2, "BITFIELD", "bf", "GET", "u8", "0"), S(2, "BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300"),
+        S(1, "CONFIG", "SET", "notify-keyspace-events", "KEAn"), S(1, "CONFIG", "GET", "notify-keyspace-events"), S(2, "SET", "newkey", "1"),
+        S(2, "LPUSH", "newl", "a"), S(2, "SET", "newkey", "2"), S(2, "HSET", "newh", "a", "b"), S(2, "SADD", "news", "a"), S(2, "ZADD", "newz", "1", "a"),
+        S(2, "RENAME", "newkey", "newkey2"), S(2, "SET", "newkey3", "1", "EX", "100"),
+        S(1, "CONFIG", "SET", "notify-keyspace-events", "Kl"), S(1, "CONFIG", "GET", "notify-keyspace-events"), S(2, "LPUSH", "newl", "b"), S(2, "SET", "x", "1"),
+        S(1, "CONFIG", "SET", "notify-keyspace-events", "Eg"), S(2, "DEL", "newl"), S(2, "EXPIRE", "x", "100"), S(2, "SET", "x", "2"),
+        S(1, "CONFIG", "SET", "notify-keyspace-events", "A"), S(2, "SET", "x", "3"), S(1, "CONFIG", "SET", "notify-keyspace-events", "KEQ"),
+        S(1, "CONFIG", "GET", "notify-keyspace-events"), S(1, "CONFIG", "SET", "notify-keyspace-events", "KE$"), S(2, "SET", "x", "4"), S(2, "DEL", "x"),
+        S(1, "CONFIG", "SET", "notify-keyspace-events", ""), S(2, "SET", "x", "5"), S(2, "FLUSHALL"),
+    ];
+
     private static (int, string[], bool) S(int conn, params string[] command) => (conn, command, true);
 
-    [Fact]
-    public async Task EveryFrameIsRedissOnOneNodeAndOnAFollower()
+    public static TheoryData<string> Scripts => new() { "pubsub", "keyspace" };
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public async Task EveryFrameIsRedissOnOneNodeAndOnAFollower(string name)
     {
+        var script = name == "pubsub" ? Script : KeyspaceScript;
         using var redis = RedisServer.Start();
-        var expected = RunRedis(redis.Port);
+        var expected = RunRedis(redis.Port, script);
         await using (var single = await LocalCluster.StartAsync(1))
         {
             var node = await single.WaitForLeaderAsync();
-            Compare(expected, node.Port, "one node");
+            Compare(script, expected, node.Port, "one node");
         }
         await using var cluster = await LocalCluster.StartAsync(3);
         var leader = await cluster.WaitForLeaderAsync();
-        Compare(expected, cluster.Nodes.First(n => n != leader).Port, "follower");
+        Compare(script, expected, cluster.Nodes.First(n => n != leader).Port, "follower");
     }
 
     /// <summary>Each step's frames on each connection, found with a PING barrier after the step.</summary>
-    private static List<string>[][] RunRedis(int port)
+    private static List<string>[][] RunRedis(int port, (int Conn, string[] Command, bool Compared)[] script)
     {
         var clients = Connect(port);
-        var frames = new List<string>[Script.Length][];
-        for (var step = 0; step < Script.Length; step++)
+        var frames = new List<string>[script.Length][];
+        for (var step = 0; step < script.Length; step++)
         {
-            var (conn, command, _) = Script[step];
+            var (conn, command, _) = script[step];
             clients[conn]!.Send(RawClient.Encode(command));
             frames[step] = new List<string>[clients.Length];
             for (var i = 0; i < clients.Length; i++)
@@ -93,13 +144,13 @@ public sealed class PubSubDifferentialTests
         return frames;
     }
 
-    private static void Compare(List<string>[][] expected, int port, string where)
+    private static void Compare((int Conn, string[] Command, bool Compared)[] script, List<string>[][] expected, int port, string where)
     {
         var clients = Connect(port);
         var differences = new List<string>();
-        for (var step = 0; step < Script.Length; step++)
+        for (var step = 0; step < script.Length; step++)
         {
-            var (conn, command, compared) = Script[step];
+            var (conn, command, compared) = script[step];
             clients[conn]!.Send(RawClient.Encode(command));
             for (var i = 0; i < clients.Length; i++)
             {

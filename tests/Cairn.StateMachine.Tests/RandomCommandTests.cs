@@ -74,11 +74,14 @@ public class RandomCommandTests
         }
     }
 
-    /// <summary>Applies the seed's batches and queries; the transcript of every reply, in order.</summary>
+    /// <summary>Applies the seed's batches and queries; the transcript of every reply and every keyspace event, in order.</summary>
     private static List<string> Run(Harness h, int seed)
     {
         var random = new Random(seed);
         var transcript = new List<string>();
+        h.Machine.KeyspaceEvents = KeyspaceEvents.All | KeyspaceEvents.New | KeyspaceEvents.Keyspace | KeyspaceEvents.Keyevent;
+        h.Machine.MessagesPublished = messages => transcript.AddRange(messages.Select(m =>
+            $"event {m.Index} {Convert.ToHexString(m.Channel)} {Convert.ToHexString(m.Message)}"));
         for (var step = 0; step < 300; step++)
         {
             h.Now += random.Next(0, 3) == 0 ? random.Next(0, 20_000) : 0;

@@ -30,6 +30,7 @@ internal static class BitWrites
 
     private static KvReply SetBit(Context ctx, KvCommand c)
     {
+        var before = ctx.String(c.Args[0], out _);
         if (Grown(ctx, c.Args[0], c.Number >> 3, out var error) is not { } bytes)
         {
             return error!.Value;
@@ -37,7 +38,12 @@ internal static class BitWrites
         var old = BitRanges.Bit(bytes, c.Number);
         var mask = (byte)(1 << (7 - (int)(c.Number & 7)));
         bytes[c.Number >> 3] = (byte)(c.Number2 == 1 ? bytes[c.Number >> 3] | mask : bytes[c.Number >> 3] & ~mask);
+        // Stored either way (Redis makes the string raw even then); as Redis 7.0, the event only for a key created, grown or changed.
         ctx.PutString(c.Args[0], bytes, keepExpiry: true);
+        if (before is not { } existing || existing.Length != bytes.Length || old != c.Number2)
+        {
+            ctx.Notify(KeyspaceEvents.String, "setbit", c.Args[0]);
+        }
         return KvReply.Int(old);
     }
 
@@ -57,7 +63,10 @@ internal static class BitWrites
         var length = sources.Max(s => s.Length);
         if (length == 0)
         {
-            ctx.DeleteKey(c.Args[0]);
+            if (ctx.DeleteKey(c.Args[0]))
+            {
+                ctx.Notify(KeyspaceEvents.Generic, "del", c.Args[0]);
+            }
             return KvReply.Int(0);
         }
         var result = new byte[length];
@@ -79,6 +88,7 @@ internal static class BitWrites
             }
         }
         ctx.PutString(c.Args[0], result, keepExpiry: false);
+        ctx.Notify(KeyspaceEvents.String, "set", c.Args[0]);
         return KvReply.Int(length);
     }
 
@@ -97,6 +107,11 @@ internal static class BitWrites
         }
         var replies = BitFields.Run(bytes, ops);
         ctx.PutString(c.Args[0], bytes, keepExpiry: true);
+        if (Enumerable.Range(0, ops.Count).Any(i => ops[i].Code != BitFields.Get && replies[i].Kind != KvReplyKind.Null))
+        {
+            // As bitfieldGeneric: only when a SET or INCRBY was done (an overflow under FAIL is not).
+            ctx.Notify(KeyspaceEvents.String, "setbit", c.Args[0]);
+        }
         return KvReply.Array(replies);
     }
 }

@@ -38,6 +38,7 @@ internal static class HashWrites
         }
         hash.Size += added;
         ctx.Save(hash);
+        ctx.Notify(KeyspaceEvents.Hash, "hset", c.Args[0]);
         return reply(added);
     }
 
@@ -56,6 +57,7 @@ internal static class HashWrites
         ctx.Put(KvSpace.Members, key, c.Args[2]);
         hash.Size++;
         ctx.Save(hash);
+        ctx.Notify(KeyspaceEvents.Hash, "hset", c.Args[0]);
         return KvReply.Int(1);
     }
 
@@ -78,6 +80,7 @@ internal static class HashWrites
         if (removed > 0)
         {
             hash.Size -= removed;
+            ctx.Notify(KeyspaceEvents.Hash, "hdel", c.Args[0]);
             ctx.Save(hash);
         }
         return KvReply.Int(removed);
@@ -109,6 +112,7 @@ internal static class HashWrites
             hash.Size++;
         }
         ctx.Save(hash);
+        ctx.Notify(KeyspaceEvents.Hash, "hincrby", c.Args[0]);
         return KvReply.Int(result);
     }
 
@@ -138,6 +142,7 @@ internal static class HashWrites
             hash.Size++;
         }
         ctx.Save(hash);
+        ctx.Notify(KeyspaceEvents.Hash, "hincrbyfloat", c.Args[0]);
         return KvReply.Bulk(text);
     }
 }

@@ -42,6 +42,7 @@ internal static class ListWrites
             ListStore.Push(ctx, list, element, tail);
         }
         ctx.Save(list);
+        ctx.Notify(KeyspaceEvents.List, tail ? "rpush" : "lpush", c.Args[0]);
         return KvReply.Int(list.Size);
     }
 
@@ -57,6 +58,7 @@ internal static class ListWrites
             return KvReply.Array([]);
         }
         var popped = ListStore.Pop(ctx, list, c.Has(KvFlags.Rev), counted ? c.Number : 1);
+        ctx.Notify(KeyspaceEvents.List, c.Has(KvFlags.Rev) ? "rpop" : "lpop", c.Args[0]);
         ctx.Save(list);
         return counted ? Elements(popped) : KvReply.Bulk(popped[0]);
     }
@@ -79,6 +81,7 @@ internal static class ListWrites
         }
         ctx.Put(KvSpace.Members, ListStore.KeyAt(list, index), c.Args[1]);
         ctx.Save(list);
+        ctx.Notify(KeyspaceEvents.List, "lset", c.Args[0]);
         return KvReply.Ok;
     }
 
@@ -103,6 +106,7 @@ internal static class ListWrites
         }
         ListStore.Insert(ctx, list, pivot.Value + (c.Has(KvFlags.Rev) ? 1 : 0), c.Args[2]);
         ctx.Save(list);
+        ctx.Notify(KeyspaceEvents.List, "linsert", c.Args[0]);
         return KvReply.Int(list.Size);
     }
 
@@ -136,6 +140,7 @@ internal static class ListWrites
             removed.Reverse();
         }
         ListStore.RemoveAt(ctx, list, removed);
+        ctx.Notify(KeyspaceEvents.List, "lrem", c.Args[0]);
         ctx.Save(list);
         return KvReply.Int(removed.Count);
     }
@@ -149,6 +154,8 @@ internal static class ListWrites
         var (fromHead, fromTail) = IndexRange.Window(c.Number, c.Number2, list.Size) is { Count: > 0 } kept
             ? (kept.Start, list.Size - kept.Start - kept.Count)
             : (list.Size, 0);
+        // Redis notifies "ltrim" whenever the list exists, trimmed or not.
+        ctx.Notify(KeyspaceEvents.List, "ltrim", c.Args[0]);
         if (fromHead + fromTail > 0)
         {
             ListStore.Trim(ctx, list, fromHead, fromTail);
@@ -172,11 +179,14 @@ internal static class ListWrites
         }
         var element = ListStore.Pop(ctx, source, c.Number == 1, 1)[0];
         ListStore.Push(ctx, destination, element, c.Number2 == 1);
-        ctx.Save(source);
+        // Redis's order: the push (after the destination is created), then the pop (before the source is deleted).
         if (!same)
         {
             ctx.Save(destination);
         }
+        ctx.Notify(KeyspaceEvents.List, c.Number2 == 1 ? "rpush" : "lpush", c.Args[1]);
+        ctx.Notify(KeyspaceEvents.List, c.Number == 1 ? "rpop" : "lpop", c.Args[0]);
+        ctx.Save(source);
         return KvReply.Bulk(element);
     }
 
@@ -188,6 +198,7 @@ internal static class ListWrites
             return error ?? KvReply.NullArray;
         }
         var popped = ListStore.Pop(ctx, list, c.Has(KvFlags.Rev), c.Number);
+        ctx.Notify(KeyspaceEvents.List, c.Has(KvFlags.Rev) ? "rpop" : "lpop", key);
         ctx.Save(list);
         return KvReply.Array([KvReply.Bulk(key), Elements(popped)]);
     }

@@ -79,6 +79,7 @@ internal static class SetWrites
         if (added > 0)
         {
             ctx.Save(set);
+            ctx.Notify(KeyspaceEvents.Set, "sadd", c.Args[0]);
         }
         return KvReply.Int(added);
     }
@@ -92,6 +93,7 @@ internal static class SetWrites
         var removed = c.Args.Skip(1).Count(member => Remove(ctx, set, member));
         if (removed > 0)
         {
+            ctx.Notify(KeyspaceEvents.Set, "srem", c.Args[0]);
             ctx.Save(set);
         }
         return KvReply.Int(removed);
@@ -114,6 +116,7 @@ internal static class SetWrites
             // All of them, in hash order: the key goes, and its members with it in one range deletion.
             var all = SetReads.All(ctx, set);
             set.Size = 0;
+            ctx.Notify(KeyspaceEvents.Set, "spop", c.Args[0]);
             ctx.Save(set);
             return SetReads.Members(all);
         }
@@ -125,6 +128,7 @@ internal static class SetWrites
             Remove(ctx, set, member);
             members.Add(member);
         }
+        ctx.Notify(KeyspaceEvents.Set, "spop", c.Args[0]);
         ctx.Save(set);
         return counted ? SetReads.Members(members) : KvReply.Bulk(members[0]);
     }
@@ -148,10 +152,12 @@ internal static class SetWrites
         {
             return KvReply.Int(0);
         }
+        ctx.Notify(KeyspaceEvents.Set, "srem", c.Args[0]);
         ctx.Save(source);
         if (Add(ctx, destination, c.Args[2]))
         {
             ctx.Save(destination);
+            ctx.Notify(KeyspaceEvents.Set, "sadd", c.Args[1]);
         }
         return KvReply.Int(1);
     }
@@ -171,6 +177,10 @@ internal static class SetWrites
             Add(ctx, set, member);
         }
         ctx.Save(set);
+        if (set.Size > 0)
+        {
+            ctx.Notify(KeyspaceEvents.Set, op switch { SetOp.SInter => "sinterstore", SetOp.SUnion => "sunionstore", _ => "sdiffstore" }, c.Args[0]);
+        }
         return KvReply.Int(set.Size);
     }
 }

@@ -80,6 +80,7 @@ internal static class ZSetWrites
         if (added + updated > 0)
         {
             ctx.Save(zset);
+            ctx.Notify(KeyspaceEvents.ZSet, incr ? "zincr" : "zadd", c.Args[0]);
         }
         if (incr)
         {
@@ -106,6 +107,7 @@ internal static class ZSetWrites
         }
         if (removed > 0)
         {
+            ctx.Notify(KeyspaceEvents.ZSet, "zrem", c.Args[0]);
             ctx.Save(zset);
         }
         return KvReply.Int(removed);
@@ -132,6 +134,7 @@ internal static class ZSetWrites
         }
         if (doomed.Count > 0)
         {
+            ctx.Notify(KeyspaceEvents.ZSet, op switch { ZSetOp.ZRemRangeByRank => "zremrangebyrank", ZSetOp.ZRemRangeByScore => "zremrangebyscore", _ => "zremrangebylex" }, c.Args[0]);
             ctx.Save(zset);
         }
         return KvReply.Int(doomed.Count);
@@ -142,6 +145,7 @@ internal static class ZSetWrites
     {
         var popped = (rev ? ZStore.Descending(ctx, zset) : ZStore.Ascending(ctx, zset)).Take((int)Math.Min(count, int.MaxValue)).ToList();
         ZStore.RemoveEnd(ctx, zset, popped, fromTop: rev);
+        ctx.Notify(KeyspaceEvents.ZSet, rev ? "zpopmax" : "zpopmin", zset.Key);
         ctx.Save(zset);
         return popped;
     }
@@ -184,7 +188,7 @@ internal static class ZSetWrites
             return error.Value;
         }
         var selected = source is null ? [] : ZStore.Select(ctx, source, c, c.Args[2], c.Args[3]);
-        return Save(ctx, c.Args[0], selected);
+        return Save(ctx, c.Args[0], selected, "zrangestore");
     }
 
     private static KvReply Store(Context ctx, KvCommand c, ZSetOp op)
@@ -195,11 +199,11 @@ internal static class ZSetWrites
         {
             return error;
         }
-        return Save(ctx, c.Args[0], result);
+        return Save(ctx, c.Args[0], result, op switch { ZSetOp.ZUnion => "zunionstore", ZSetOp.ZInter => "zinterstore", _ => "zdiffstore" });
     }
 
-    /// <summary>Replaces the destination with the members given (deletes it when there are none); replies with their count.</summary>
-    private static KvReply Save(Context ctx, byte[] destination, List<(byte[] Member, double Score)> members)
+    /// <summary>Replaces the destination with the members given (deletes it when there are none, "del"; else the event); replies with their count.</summary>
+    private static KvReply Save(Context ctx, byte[] destination, List<(byte[] Member, double Score)> members, string @event)
     {
         var zset = ctx.Replace(destination, ValueType.ZSet);
         foreach (var (member, score) in members)
@@ -207,6 +211,10 @@ internal static class ZSetWrites
             ZStore.Put(ctx, zset, member, score, null);
         }
         ctx.Save(zset);
+        if (zset.Size > 0)
+        {
+            ctx.Notify(KeyspaceEvents.ZSet, @event, destination);
+        }
         return KvReply.Int(zset.Size);
     }
 }

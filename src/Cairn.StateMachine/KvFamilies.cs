@@ -29,6 +29,7 @@ internal static class KvFamilies
         rows[(byte)KvFamily.SortedSets] = new(typeof(ZSetOp), SortedSets.ZSetSyntax.Check, SortedSets.ZSetWrites.Apply, SortedSets.ZSetReads.Answer);
         rows[(byte)KvFamily.Lists] = new(typeof(ListOp), Lists.ListSyntax.Check, Lists.ListWrites.Apply, Lists.ListReads.Answer);
         rows[(byte)KvFamily.Bits] = new(typeof(BitsOp), Bits.BitSyntax.Check, Bits.BitWrites.Apply, Bits.BitReads.Answer);
+        rows[(byte)KvFamily.Blocking] = new(typeof(BlockingOp), Blocking.BlockingSyntax.Check, (ctx, c) => ctx.Blocking(c), (_, c) => KvReply.Error($"ERR '{c.Op.Name()}' is not a query"));
         rows[(byte)KvFamily.PubSub] = new(typeof(PubSubOp), PubSub.PubSubSyntax.Check, PubSub.PubSubWrites.Apply, PubSub.PubSubWrites.Answer);
         return rows;
     }

@@ -151,6 +151,7 @@ public enum KvFamily : byte
     Lists = 4,
     Bits = 5,
     PubSub = 6,
+    Blocking = 7,
 }
 
 public static class KvOpExtensions
@@ -189,4 +190,6 @@ public static class KvOps
     public static KvOp Of(BitsOp op) => Of(KvFamily.Bits, (byte)op);
 
     public static KvOp Of(PubSubOp op) => Of(KvFamily.PubSub, (byte)op);
+
+    public static KvOp Of(BlockingOp op) => Of(KvFamily.Blocking, (byte)op);
 }

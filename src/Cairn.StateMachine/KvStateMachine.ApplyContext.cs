@@ -120,6 +120,9 @@ public sealed partial class KvStateMachine
             }
         }
 
+        /// <summary>A blocking family's op (<see cref="BlockingOp"/>): the waiters are the state machine's.</summary>
+        public KvReply Blocking(KvCommand c) => machine.ApplyBlocking(c);
+
         /// <summary>A keyspace event of the command on <paramref name="key"/> (notify-keyspace-events decides whether it goes out).</summary>
         public void Notify(KeyspaceEvents type, string name, byte[] key) => machine.Notify(type, name, key);
     }

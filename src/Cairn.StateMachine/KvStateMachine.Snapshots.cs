@@ -61,6 +61,7 @@ public sealed partial class KvStateMachine
         Volatile.Write(ref _appliedIndex, ReadMetaLong(KeyCodec.AppliedIndexKey));
         EnsureNamesIndexed();
         LoadSessions();
+        LoadWaiters();
         _alarm = ReadAlarm();
         Interlocked.Exchange(ref _appliedSignal, null)?.TrySetResult();
     }

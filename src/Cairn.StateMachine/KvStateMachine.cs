@@ -55,6 +55,7 @@ public sealed partial class KvStateMachine
         _expiresCount = ReadMetaLong(KeyCodec.ExpiresCountKey);
         EnsureNamesIndexed();
         LoadSessions();
+        LoadWaiters();
         _alarm = ReadAlarm();
     }
 
@@ -130,9 +131,11 @@ public sealed partial class KvStateMachine
                     _pending.Clear();
                     _overlay.Clear();
                     _published.Clear();
+                    _unblocked.Clear();
                     _pendingFlush = false;
                     _alarmChange = null;
                     LoadSessions();
+                    LoadWaiters();
                 }
             }
             var time = _appliedTime;
@@ -162,17 +165,20 @@ public sealed partial class KvStateMachine
                 }
             }
             WriteSessions();
+            WriteWaiters();
             try
             {
                 _engine.Write(_batch, sync);
             }
             catch
             {
-                // Nothing of the batch is applied: neither are its sessions' changes.
+                // Nothing of the batch is applied: neither are its sessions' and waiters' changes.
                 LoadSessions();
+                LoadWaiters();
                 throw;
             }
             _sessionsChanged.Clear();
+            WaitersWritten();
             foreach (var dataKey in _withdrawn)
             {
                 _cache.Install(dataKey, _pending[dataKey]);
@@ -197,6 +203,10 @@ public sealed partial class KvStateMachine
             {
                 sink([.. _published]);
             }
+            if (_unblocked.Count > 0 && ClientsUnblocked is { } unblocked)
+            {
+                unblocked([.. _unblocked]);
+            }
         }
         finally
         {
@@ -207,6 +217,9 @@ public sealed partial class KvStateMachine
             _pending.Clear();
             _overlay.Clear();
             _published.Clear();
+            _unblocked.Clear();
+            _ready.Clear();
+            _readySet.Clear();
             _withdrawn.Clear();
             _random = null;
             _pendingFlush = false;
@@ -239,6 +252,11 @@ public sealed partial class KvStateMachine
             replies[i] = faulted is not null && faulted.Contains(i)
                 ? KvReply.Error($"ERR internal error applying the command (entry {entry.Index}); it was not applied")
                 : KvCommandRules.Check(entry.Command) is { } error ? KvReply.Error(error) : Execute(entry.Command);
+            if (_ready.Count > 0)
+            {
+                // As Redis after each command: the clients blocked on the keys it filled are served now.
+                ServeReady();
+            }
             if (!entry.Session.IsNone)
             {
                 KeepReply(entry.Session, replies[i]);
@@ -378,6 +396,7 @@ public sealed partial class KvStateMachine
         _batch!.Put(KvSpace.Data, slot.DataKey, record);
         _pending[slot.DataKey] = record;
         AddEvent(KvEventKind.Put, slot.UserKey, record);
+        SignalReady(slot.UserKey, record);
     }
 
     private void Remove(in Slot slot)

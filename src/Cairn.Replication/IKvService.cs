@@ -52,6 +52,17 @@ public interface IKvService
     /// </summary>
     ValueTask<bool> WaitForAppliedAsync(long index);
 
+    /// <summary>
+    /// Late replies for this node's blocked clients (served, timed out, unblocked), as this node applies the entries
+    /// that produce them; raised on the applying thread: a handler must only hand them over. One marked in flight
+    /// must be acknowledged (<see cref="BlockingOp.Ack"/>) once written to its client, or it goes back when the
+    /// client's wait is ended (<see cref="BlockingOp.Unblock"/>) or this node restarts.
+    /// </summary>
+    event Action<IReadOnlyList<UnblockedClient>>? ClientsUnblocked;
+
+    /// <summary>Who a blocking command of this node's client <paramref name="token"/> waits as (this node, this process).</summary>
+    BlockOwner BlockOwner(ulong token);
+
     /// <summary>A point-in-time view for INFO, metrics and health.</summary>
     KvServiceStatus GetStatus();
 

@@ -45,6 +45,9 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
         _time = time ?? TimeProvider.System;
         _snapshots = new SnapshotReceiver(group.SnapshotRoot);
         machine.MessagesPublished = HandOut;
+        machine.ClientsUnblocked = HandOutUnblocked;
+        // Ordered across this node's restarts (a later process has a larger one), so a restart releases the earlier ones' waits.
+        Incarnation = ((ulong)_time.GetUtcNow().ToUnixTimeMilliseconds() << 16) | (ushort)Random.Shared.Next(1 << 16);
         _expireTimer = _time.CreateTimer(_ => ExpireCycle(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
@@ -56,6 +59,31 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     public GroupStatus Cluster => _group.Status;
 
     public event Action<IReadOnlyList<PubSubMessage>>? MessagesPublished;
+
+    public event Action<IReadOnlyList<UnblockedClient>>? ClientsUnblocked;
+
+    /// <summary>This process's incarnation: the waits of this node's earlier processes end once it is released (<see cref="BlockingOp.Release"/>).</summary>
+    public ulong Incarnation { get; }
+
+    public BlockOwner BlockOwner(ulong token) => new(_group.NodeId, Incarnation, token);
+
+    public int WaitingClients => _machine.WaitingCount;
+
+    private void HandOutUnblocked(IReadOnlyList<UnblockedClient> clients)
+    {
+        try
+        {
+            var mine = clients.Where(c => c.Owner.Node == _group.NodeId && c.Owner.Incarnation == Incarnation).ToList();
+            if (mine.Count > 0)
+            {
+                ClientsUnblocked?.Invoke(mine);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogHandOutFailed(ex, clients.Count);
+        }
+    }
 
     public KeyspaceEvents KeyspaceEvents
     {
@@ -363,6 +391,7 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
     /// </summary>
     private void ExpireCycle()
     {
+        BlockingCycle();
         if (!_group.Status.IsLeader || Interlocked.Exchange(ref _expireCycleRunning, 1) == 1)
         {
             return;
@@ -400,6 +429,51 @@ public sealed partial class RaftKvService : IKvService, IPeerHandler, IAsyncDisp
             }
             Volatile.Write(ref _expireCycleRunning, 0);
         }, TaskScheduler.Default);
+    }
+
+    private int _blockingCycleRunning;
+    private int _released;
+
+    /// <summary>
+    /// Once per process, as soon as a leader takes it: this incarnation releases the waits of the node's earlier ones
+    /// (their clients went with them; pops they left in flight go back). On the leader: blocked clients past their
+    /// deadline are unblocked, by its clock (the entry's time).
+    /// </summary>
+    private void BlockingCycle()
+    {
+        var status = _group.Status;
+        if (Interlocked.Exchange(ref _blockingCycleRunning, 1) == 1)
+        {
+            return;
+        }
+        Task<KvReply>? proposal = null;
+        if (Volatile.Read(ref _released) == 0 && status.LeaderId != 0)
+        {
+            var node = new byte[8];
+            var incarnation = new byte[8];
+            BinaryPrimitives.WriteUInt64BigEndian(node, _group.NodeId);
+            BinaryPrimitives.WriteUInt64BigEndian(incarnation, Incarnation);
+            proposal = _group.ProposeAsync(new KvCommand(KvOps.Of(BlockingOp.Release), [node, incarnation]))
+                .ContinueWith(t =>
+                {
+                    if (t.IsCompletedSuccessfully && !t.Result.IsError)
+                    {
+                        Volatile.Write(ref _released, 1);
+                    }
+                    return t.IsCompletedSuccessfully ? t.Result : KvReply.Error("ERR release failed");
+                }, TaskScheduler.Default);
+        }
+        else if (status.IsLeader && _machine.EarliestBlockDeadline is var deadline and > 0
+            && deadline <= _machine.ReadTime(_time.GetUtcNow().ToUnixTimeMilliseconds()))
+        {
+            proposal = _group.ProposeAsync(new KvCommand(KvOps.Of(BlockingOp.Timeouts), []));
+        }
+        if (proposal is null)
+        {
+            Volatile.Write(ref _blockingCycleRunning, 0);
+            return;
+        }
+        proposal.ContinueWith(_ => Volatile.Write(ref _blockingCycleRunning, 0), TaskScheduler.Default);
     }
 
     public async ValueTask DisposeAsync()

@@ -32,6 +32,7 @@ public sealed class ServerContext
         Config = new ServerConfig(options, logLevel);
         Commands = CommandTable.Create();
         Subscriptions = new Subscriptions(() => Config.OutputLimits.PubSub, () => NowMilliseconds);
+        Blocked = new BlockedClients(() => Kv);
         Config.KeyspaceEventsChanged += flags => Kv.KeyspaceEvents = flags;
     }
 
@@ -56,7 +57,20 @@ public sealed class ServerContext
     /// <summary>This node's pub/sub subscriptions; they receive the log's messages from the first subscription on.</summary>
     public Subscriptions Subscriptions { get; }
 
+    /// <summary>This node's clients waiting in blocking commands.</summary>
+    public BlockedClients Blocked { get; }
+
     private int _delivering;
+    private int _unblocking;
+
+    /// <summary>Hands the log's late replies of blocked clients to <see cref="Blocked"/> from now on (a no-op after the first call).</summary>
+    public void EnsureUnblocking()
+    {
+        if (Interlocked.Exchange(ref _unblocking, 1) == 0)
+        {
+            Kv.ClientsUnblocked += Blocked.Deliver;
+        }
+    }
 
     /// <summary>Hands the log's messages to <see cref="Subscriptions"/> from now on (a no-op after the first call).</summary>
     public void EnsureDelivering()

@@ -21,6 +21,8 @@ public enum CommandFlags
 
     Pubsub = 1 << 11,
 
+    Blocking = 1 << 14,
+
     /// <summary>Served to a RESP2 client in subscribed mode (the (P|S)(UN)SUBSCRIBE family, PING, QUIT, RESET); not a Redis flag.</summary>
     Subscribed = 1 << 12,
 

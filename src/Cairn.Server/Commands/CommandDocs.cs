@@ -221,7 +221,7 @@ internal static class CommandDocs
         (CommandFlags Flag, string Name)[] names =
         [
             (CommandFlags.Write, "write"), (CommandFlags.ReadOnly, "readonly"), (CommandFlags.DenyOom, "denyoom"),
-            (CommandFlags.Admin, "admin"), (CommandFlags.Pubsub, "pubsub"), (CommandFlags.NoScript, "noscript"), (CommandFlags.Loading, "loading"),
+            (CommandFlags.Admin, "admin"), (CommandFlags.Pubsub, "pubsub"), (CommandFlags.NoScript, "noscript"), (CommandFlags.Blocking, "blocking"), (CommandFlags.Loading, "loading"),
             (CommandFlags.Stale, "stale"), (CommandFlags.Fast, "fast"), (CommandFlags.NoAuth, "no_auth"),
             (CommandFlags.AllowBusy, "allow_busy"), (CommandFlags.MovableKeys, "movablekeys"),
         ];

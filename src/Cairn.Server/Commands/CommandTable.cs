@@ -50,7 +50,7 @@ internal sealed class CommandTable
         return lookup.TryGetValue(chars, out var command) ? command : null;
     }
 
-    public static CommandTable Create() => new([.. StringCommands.Definitions(), .. HashCommands.Definitions(), .. SetCommands.Definitions(), .. SortedSetCommands.Definitions(), .. ListCommands.Definitions(), .. BitCommands.Definitions(), .. PubSubCommands.Definitions(), .. KeyCommands.Definitions(), .. ConnectionCommands.Definitions(), .. ServerCommands.Definitions(), .. RaftCommands.Definitions()]);
+    public static CommandTable Create() => new([.. StringCommands.Definitions(), .. HashCommands.Definitions(), .. SetCommands.Definitions(), .. SortedSetCommands.Definitions(), .. ListCommands.Definitions(), .. BitCommands.Definitions(), .. PubSubCommands.Definitions(), .. BlockingCommands.Definitions(), .. KeyCommands.Definitions(), .. ConnectionCommands.Definitions(), .. ServerCommands.Definitions(), .. RaftCommands.Definitions()]);
 
     /// <summary>Subcommands keyed case-insensitively.</summary>
     public static Dictionary<string, CommandDef> Subs(params CommandDef[] subcommands) =>

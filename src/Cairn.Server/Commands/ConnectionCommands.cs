@@ -32,6 +32,7 @@ internal static class ConnectionCommands
                 Sub("getname", 2, "Get the current connection name", "", GetName, "2.6.9"),
                 Sub("info", 2, "Returns information about the current client connection.", "", c => c.Writer.WriteVerbatim(Describe(c, c.Client) + "\n"), "6.2.0"),
                 Sub("list", -2, CommandFlags.Admin, "Get the list of client connections", "[TYPE NORMAL|TYPE MASTER|TYPE REPLICA|TYPE PUBSUB] [ID client-id:integer...]", List, "2.4.0", "O(N) where N is the number of client connections"),
+                Sub("unblock", -3, CommandFlags.Admin, "Unblock a client blocked in a blocking command from a different connection", "client-id:integer [TIMEOUT|ERROR]", Unblock, "5.0.0", "O(log N) where N is the number of client connections"),
                 Sub("setinfo", 4, "Set client or connection specific info", "LIB-NAME libname|LIB-VER libver", SetInfo, "7.2.0"),
                 Sub("kill", -3, CommandFlags.Admin, "Kill the connection of a client", "[ID client-id:integer] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]", Kill, "2.4.0", "O(N) where N is the number of client connections"),
                 Sub("help", 2, CommandFlags.None, "Show helpful text about the different subcommands", "", Help, "5.0.0", noScript: false)),
@@ -85,6 +86,35 @@ internal static class ConnectionCommands
         c.Writer.Protocol = 2;
         c.Client.Consistency = ReadConsistency.Linearizable;
         c.Writer.WriteSimple("RESET"u8);
+    }
+
+    /// <summary>
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client of this node waiting in a blocking command; its wait ends in the log
+    /// (as a timeout, or with UNBLOCKED), so a pop that serves it first wins. 1 if it was waiting.
+    /// </summary>
+    private static void Unblock(CommandContext c)
+    {
+        if (!Resp.RespNumbers.TryParseInt64(c.Args[2], out var id))
+        {
+            c.Error("ERR value is not an integer or out of range");
+            return;
+        }
+        long mode = 1;
+        if (c.Count == 4)
+        {
+            mode = c.Args.Is(3, "TIMEOUT"u8) ? 1 : c.Args.Is(3, "ERROR"u8) ? 2 : 0;
+        }
+        if (c.Count > 4 || mode == 0)
+        {
+            c.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+        if (c.Server.Clients.Find(id)?.BlockedBy is not { } waiting)
+        {
+            c.Writer.WriteInteger(0);
+            return;
+        }
+        c.Defer(c.Kv.WriteAsync(new StateMachine.KvCommand(StateMachine.KvOps.Of(StateMachine.BlockingOp.Unblock), [waiting.Owner.ToBytes()], mode)));
     }
 
     private static void Select(CommandContext c)
@@ -416,7 +446,7 @@ internal static class ConnectionCommands
     /// <summary>CLIENT LIST's flags: P subscribed, r READONLY, N none.</summary>
     private static string Flags(ClientSession client)
     {
-        var flags = (client.PubSub.IsSubscribed ? "P" : "") + (client.Consistency == ReadConsistency.Stale ? "r" : "");
+        var flags = (client.BlockedBy is not null ? "b" : "") + (client.PubSub.IsSubscribed ? "P" : "") + (client.Consistency == ReadConsistency.Stale ? "r" : "");
         return flags.Length == 0 ? "N" : flags;
     }
 

@@ -87,7 +87,7 @@ internal static class InfoBuilder
     [
         ("connected_clients", server.Clients.Count),
         ("maxclients", server.Config.MaxClients),
-        ("blocked_clients", 0),
+        ("blocked_clients", server.Blocked.Count),
     ];
 
     private static IEnumerable<(string, object)> MemorySection(Replication.KvServiceStatus status)

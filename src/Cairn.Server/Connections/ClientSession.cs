@@ -42,6 +42,15 @@ public sealed class ClientSession(long id, EndPoint? remote, EndPoint? local, lo
 
     public long OutputLimitBytes { get; set; }
 
+    /// <summary>The blocking command this client waits in, if any (CLIENT LIST's b, CLIENT UNBLOCK).</summary>
+    public volatile BlockedClients.Waiting? BlockedBy;
+
+    /// <summary>Ends when the client's side of the connection closes: what a blocked client's wait watches.</summary>
+    public CancellationToken Closed { get; set; }
+
+    /// <summary>Pops written to the client and not yet acknowledged to the log: acknowledged after the next flush.</summary>
+    public List<byte[]> PendingAcks { get; } = [];
+
     /// <summary>Subscriptions and the messages waiting to be written (pub/sub).</summary>
     public ClientPubSub PubSub { get; } = new();
 

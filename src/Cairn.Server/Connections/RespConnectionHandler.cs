@@ -41,11 +41,14 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         }
         server.Clients.Add(session);
         var killed = false;
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, lifetime.ApplicationStopping);
+        session.Closed = closed.Token;
         session.Kill = () =>
         {
             // A client that does not read waits in a flush (the pipe's back-pressure), not in a read: end both.
             killed = true;
             session.Closing = true;
+            closed.Cancel();
             input.CancelPendingRead();
             output.CancelPendingFlush();
         };
@@ -77,6 +80,11 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                 Log.OutputBufferExceeded(logger, session.Id, session.Address, session.OutputLimitBytes, session.OutputLimitClass);
             }
             session.PubSub.Wake = null;
+            foreach (var owner in session.PendingAcks)
+            {
+                // Written but maybe never sent: back to its key.
+                _ = server.Kv.WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Unblock), [owner], 0)).AsTask();
+            }
             server.Subscriptions.RemoveAll(session);
             session.PubSub.ClearOutbox();
             server.Clients.Remove(session);
@@ -255,6 +263,11 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             {
                 context.PendingAreReads = !command.IsLogged;
             }
+            if ((command.Flags & CommandFlags.Blocking) != 0)
+            {
+                // As Redis: a blocked client's next commands wait until it is unblocked.
+                await DrainAsync(pending, context);
+            }
             if (pending.Count == queued)
             {
                 // Answered at once (a deferred reply is recorded when it is written).
@@ -349,6 +362,12 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             }
         }
         session.OutputEnded |= result.IsCanceled || result.IsCompleted;
+        if (session.PendingAcks.Count > 0 && !session.OutputEnded)
+        {
+            // The blocked pops are out: they are no longer in flight.
+            _ = server.Kv.WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Ack), [.. session.PendingAcks])).AsTask();
+            session.PendingAcks.Clear();
+        }
     }
 
     /// <summary>Whether the client must go for overcoming its output-buffer limit (its class: pubsub while subscribed, else normal; logged at close).</summary>

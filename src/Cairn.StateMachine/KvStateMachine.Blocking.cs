@@ -195,8 +195,8 @@ public sealed partial class KvStateMachine
         }
     }
 
-    private static KvReply TimeoutReply(Waiter waiter) =>
-        (BlockingOp)waiter.Command.Op.Low() == BlockingOp.ListMove ? KvReply.Null : KvReply.NullArray;
+    /// <summary>replyToBlockedClientTimedOut: a null array for every list and sorted-set wait, BLMOVE's too.</summary>
+    private static KvReply TimeoutReply(Waiter waiter) => KvReply.NullArray;
 
     /// <summary>Ends one owner's wait: 0 it went (a pop in flight goes back), 1 as a timeout, 2 with UNBLOCKED.</summary>
     private KvReply Unblock(byte[] owner, int mode)

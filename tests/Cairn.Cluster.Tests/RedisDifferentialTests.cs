@@ -53,6 +53,20 @@ public sealed class RedisDifferentialTests
         ["GETEX", "gx", "PERSIST", "EX", "abc"], ["GET", "gx"],
         // Redis 7.0 stores a SET whose EXAT/PXAT is past and lets it expire (DBSIZE counts it until then, in both).
         ["SET", "gone", "1", "PXAT", "1"], ["GET", "gone"], ["EXISTS", "gone"], ["SET", "gx", "w", "EXAT", "1", "GET"], ["GET", "gx"],
+        // Issue 21: blocking pops served at once, timing out, refused (waits between clients: BlockingClusterTests).
+        ["RPUSH", "bq", "a", "b", "c", "d", "e", "f"], ["BLPOP", "bq", "0"], ["BRPOP", "bq", "0"], ["BLPOP", "nosuch", "bq", "0"],
+        ["BLPOP", "nosuch", "0.01"], ["BLPOP", "bq"], ["BLPOP", "bq", "-1"], ["BLPOP", "bq", "abc"], ["BLPOP", "bq", "1e400"],
+        ["BLPOP", "bq", "nan"], ["BLPOP", "bq", " 1"], ["SET", "bs", "x"], ["BLPOP", "bs", "0"], ["BLPOP", "nosuch", "bs", "0"],
+        ["BLMOVE", "bq", "bdst", "LEFT", "RIGHT", "0"], ["BLMOVE", "bq", "bdst", "UP", "RIGHT", "0"], ["BLMOVE", "bq", "bdst", "LEFT", "RIGHT", "-1"],
+        ["BLMOVE", "nosuch", "bdst", "LEFT", "RIGHT", "0.01"], ["BRPOPLPUSH", "nosuch", "bdst", "0.01"], ["BRPOPLPUSH", "bq", "bdst", "0"],
+        ["RPUSH", "bq2", "x"], ["BLMOVE", "bq2", "bs", "LEFT", "RIGHT", "0"], ["LRANGE", "bq2", "0", "-1"], ["LRANGE", "bdst", "0", "-1"],
+        ["BLMPOP", "0", "2", "nosuch", "bdst", "LEFT", "COUNT", "5"], ["BLMPOP", "0.01", "1", "nosuch", "LEFT"], ["BLMPOP", "0", "0", "bq", "LEFT"],
+        ["BLMPOP", "-1", "1", "bq", "LEFT"], ["BLMPOP", "0", "1", "bq", "UP"], ["BLMPOP", "0", "1", "bq", "LEFT", "COUNT", "0"],
+        ["BLMPOP", "x", "1", "bq", "LEFT"], ["BLMPOP", "0", "5", "bq", "LEFT"],
+        ["ZADD", "bz", "1", "a", "2.5", "b", "3", "c"], ["BZPOPMIN", "bz", "0"], ["BZPOPMAX", "bz", "0"], ["BZMPOP", "0", "1", "bz", "MIN", "COUNT", "9"],
+        ["BZPOPMIN", "bz", "0.01"], ["BZMPOP", "0.01", "1", "bz", "MAX"], ["BZPOPMIN", "bs", "0"], ["BZMPOP", "0", "1", "bz", "FOO"],
+        ["BZPOPMIN", "bq", "0"], ["BLPOP", "bz", "0.01"], ["CLIENT", "UNBLOCK", "999999"], ["CLIENT", "UNBLOCK", "abc"],
+        ["CLIENT", "UNBLOCK", "1", "FOO"], ["CLIENT", "UNBLOCK", "1", "TIMEOUT", "x"], ["CLIENT", "UNBLOCK"],
     ];
 
     [Fact]

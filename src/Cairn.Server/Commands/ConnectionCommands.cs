@@ -94,9 +94,9 @@ internal static class ConnectionCommands
     /// </summary>
     private static void Unblock(CommandContext c)
     {
-        if (!Resp.RespNumbers.TryParseInt64(c.Args[2], out var id))
+        if (c.Count > 4)
         {
-            c.Error("ERR value is not an integer or out of range");
+            c.Error($"ERR unknown subcommand or wrong number of arguments for '{c.Args.GetString(1)}'. Try CLIENT HELP.");
             return;
         }
         long mode = 1;
@@ -104,7 +104,12 @@ internal static class ConnectionCommands
         {
             mode = c.Args.Is(3, "TIMEOUT"u8) ? 1 : c.Args.Is(3, "ERROR"u8) ? 2 : 0;
         }
-        if (c.Count > 4 || mode == 0)
+        if (!Resp.RespNumbers.TryParseInt64(c.Args[2], out var id))
+        {
+            c.Error("ERR value is not an integer or out of range");
+            return;
+        }
+        if (mode == 0)
         {
             c.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
             return;
@@ -422,6 +427,7 @@ internal static class ConnectionCommands
             "LIST [options ...]", "    Return information about client connections. Options: TYPE NORMAL|MASTER|REPLICA|PUBSUB, ID <id> [<id> ...].",
             "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
             "HELP", "    Print this help.",
         ];
         c.Writer.WriteArrayHeader(lines.Length);

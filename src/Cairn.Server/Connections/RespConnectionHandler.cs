@@ -252,6 +252,15 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             CommandMetrics.Record(command.FullName, failed: true, context.Started);
             return;
         }
+        if ((command.Flags & CommandFlags.Blocking) != 0)
+        {
+            // It may wait long: the replies before it go out first, as Redis writes them while a client is blocked.
+            await DrainAsync(pending, context);
+            if (context.Output is { UnflushedBytes: > 0 } output)
+            {
+                await FlushAsync(context.Client, output);
+            }
+        }
         context.Client.LastCommand = command.FullName;
         context.Client.LastCommandMilliseconds = server.NowMilliseconds;
         var errors = context.Writer.ErrorsWritten;

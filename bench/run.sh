@@ -7,6 +7,7 @@
 #   N=500000 FAILOVERS=9 bench/run.sh cluster
 #   TESTS=set PIPELINES=1 FAILOVERS=0 bench/run.sh cluster   # one cell, no failover rounds
 #   TESTS=types bench/run.sh [cluster]   # SET, GET and redis-benchmark's tests of the data types (issue 20)
+#   TESTS=pubsub bench/run.sh [cluster]  # publish rate, publish-to-receive and BLPOP wake-up latency (issue 21)
 set -euo pipefail
 MODE=${1:-single}
 FAILOVERS=${FAILOVERS:-5}
@@ -116,6 +117,31 @@ measure() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+if [ "$TESTS" = pubsub ]; then
+  # Issue 21: pub/sub and blocking pops, Cairn vs redis-server (no persistence) in the same run. On a cluster the
+  # publisher and the pusher are on the leader, the subscriber and the blocked client on a follower.
+  dotnet build bench/Cairn.PubSub.Bench -c Release -v quiet -nologo >/dev/null
+  tool=bench/Cairn.PubSub.Bench/bin/Release/net10.0/Cairn.PubSub.Bench
+  receive_port=$cairn_port
+  if [ "$MODE" = cluster ]; then receive_port=${resp_ports[$(( $(leader_index) % 3 + 1 ))]}; fi
+  M=${M:-2000}
+  read -r c_pub c_e50 c_e99 c_pipe c_b50 c_b99 <<<"$($tool "$cairn_port" "$receive_port" "$M")"
+  read -r r_pub r_e50 r_e99 r_pipe r_b50 r_b99 <<<"$($tool "$memory_port" "$memory_port" "$M")"
+  if [ "$MODE" = cluster ]; then what="3-node Cairn cluster (publish on the leader, receive on a follower)"; else what="Cairn (one node)"; fi
+  echo "# Pub/sub and BLPOP: $what vs redis-server — $(date -u +%Y-%m-%d) — $(nproc) cores"
+  echo
+  echo "bench/Cairn.PubSub.Bench, $M messages: PUBLISH one at a time until received (send to receipt), 16 at a time"
+  echo "until all received, and a BLPOP woken by an RPUSH (push sent to BLPOP's reply), $(( M / 10 )) times."
+  echo
+  echo "| measure | Cairn | Redis | ratio |"
+  echo "|---|---|---|---|"
+  echo "| PUBLISH one at a time, rps | $c_pub | $r_pub | $(ratio "$c_pub" "$r_pub")× |"
+  echo "| publish → receive p50 / p99, ms | $c_e50 / $c_e99 | $r_e50 / $r_e99 | |"
+  echo "| PUBLISH 16 at a time, messages/s received | $c_pipe | $r_pipe | $(ratio "$c_pipe" "$r_pipe")× |"
+  echo "| RPUSH → BLPOP reply p50 / p99, ms | $c_b50 / $c_b99 | $r_b50 / $r_b99 | |"
+  exit 0
+fi
 
 if [ "$MODE" = cluster ]; then what="3-node Cairn cluster (client on the leader)"; else what="Cairn (one node)"; fi
 echo "# $what vs redis-server — $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m)"

@@ -103,12 +103,21 @@ public sealed class DifferentialFuzzTests
             {
                 if (command[0] == "SPOP" && !expected.StartsWith('-'))
                 {
-                    // Each popped its own random members: give Cairn's key Redis's members, so the runs go on alike.
+                    // Each popped its own random members: both keys are rebuilt with Redis's members (and TTL), so the runs
+                    // go on alike — encoding included (Redis never turns a set back into an intset; a rebuilt one is).
                     var members = Items(redis.Call("SMEMBERS", command[1])).Select(m => m[1..]).ToArray();
-                    cairn.Call("DEL", command[1]);
-                    if (members.Length > 0)
+                    var ttl = redis.Call("PTTL", command[1]);
+                    foreach (var server in new[] { redis, cairn })
                     {
-                        cairn.Call(["SADD", command[1], .. members]);
+                        server.Call("DEL", command[1]);
+                        if (members.Length > 0)
+                        {
+                            server.Call(["SADD", command[1], .. members]);
+                            if (ttl.StartsWith(':') && long.Parse(ttl[1..]) > 0)
+                            {
+                                server.Call("PEXPIRE", command[1], ttl[1..]);
+                            }
+                        }
                     }
                 }
                 continue;
@@ -233,7 +242,9 @@ public sealed class DifferentialFuzzTests
             return [.. options];
         }
         string[] Keys2(int max) { var keys = Some(K, max); return [random.Next(8) == 0 ? N() : keys.Length.ToString(CultureInfo.InvariantCulture), .. keys]; }
-        string[] command = random.Next(34 + 16 + 18 + 30 + 20 + 12 + 4) switch
+        // A blocking command's timeout: short (never 0, which could wait forever), or one Redis refuses.
+        string T() => random.Next(6) == 0 ? new[] { "-1", "abc", "1e400", "nan", " 1", "-0.0001x" }[random.Next(6)] : "0.01";
+        string[] command = random.Next(34 + 16 + 18 + 30 + 20 + 12 + 4 + 8) switch
         {
             0 => ["GET", K()],
             1 => ["SET", K(), V(), .. SetOptions()],
@@ -360,13 +371,23 @@ public sealed class DifferentialFuzzTests
             126 => ["COPY", K(), K(), .. random.Next(4) switch { 0 => [], 1 => new[] { "REPLACE" }, 2 => ["DB", new[] { "0", "x", "99999999999" }[random.Next(3)]], _ => ["REPLACE", "DB", "0"] }],
             127 => ["OBJECT", "ENCODING", K()],
             128 => ["OBJECT", new[] { "REFCOUNT", "FREQ", "HELP", "NOSUCH" }[random.Next(4)], K()],
+            // Issue 21: blocking pops (served at once, timing out or refused: nothing else pushes here), PUBLISH with no subscriber.
+            129 => [random.Next(2) == 0 ? "BLPOP" : "BRPOP", .. Some(K, 2), T()],
+            130 => [random.Next(2) == 0 ? "BZPOPMIN" : "BZPOPMAX", .. Some(K, 2), T()],
+            131 => ["BLMOVE", K(), K(), Side(), Side(), T()],
+            132 => ["BRPOPLPUSH", K(), K(), T()],
+            133 => ["BLMPOP", T(), .. Keys2(2), Side(), .. random.Next(2) == 0 ? new[] { "COUNT", R() } : []],
+            134 => ["BZMPOP", T(), .. Keys2(2), random.Next(6) == 0 ? "MID" : random.Next(2) == 0 ? "MIN" : "MAX", .. random.Next(2) == 0 ? new[] { "COUNT", R() } : []],
+            135 => [random.Next(2) == 0 ? "PUBLISH" : "SPUBLISH", K(), V()],
+            136 => ["PUBSUB", .. random.Next(4) switch { 0 => new[] { "NUMSUB", K() }, 1 => ["NUMPAT"], 2 => ["CHANNELS"], _ => ["SHARDNUMSUB", K(), K()] }],
             _ => ["FLUSHALL", .. random.Next(2) == 0 ? new[] { "SYNC" } : ["NOW"]],
         };
         // Now and then the wrong number of arguments.
         return random.Next(15) switch
         {
             0 when command.Length > 1 => command[..^1],
-            1 => [.. command, V()],
+            // Not after a blocking command: its last argument would become a timeout, maybe 0 (forever).
+            1 when !command[0].StartsWith('B') || command[0].StartsWith("BIT", StringComparison.Ordinal) => [.. command, V()],
             _ => command,
         };
     }

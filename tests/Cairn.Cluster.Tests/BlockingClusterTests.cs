@@ -68,13 +68,22 @@ public sealed class BlockingClusterTests
             }
         })).ToList();
         var pushed = new ConcurrentBag<string>();
+        var maybe = new ConcurrentBag<string>();
         var producers = Enumerable.Range(0, 3).Select(p => Task.Run(() =>
         {
             using var client = new RawClient(cluster.Nodes[p].Port);
             for (var i = 0; i < 150; i++)
             {
                 var element = $"{p}-{i}";
-                Assert.StartsWith(":", client.Call(i % 2 == 0 ? "LPUSH" : "RPUSH", i % 3 == 0 ? "race:b" : "race:a", element));
+                var reply = client.Call(i % 2 == 0 ? "LPUSH" : "RPUSH", i % 3 == 0 ? "race:b" : "race:a", element);
+                if (reply.StartsWith("-TIMEOUT", StringComparison.Ordinal))
+                {
+                    // Outcome unknown (a 2-core machine running the whole suite can hold a forwarded write past the
+                    // request timeout): it may or may not be in the list, never twice.
+                    maybe.Add(element);
+                    continue;
+                }
+                Assert.StartsWith(":", reply);
                 pushed.Add(element);
             }
         })).ToList();
@@ -89,8 +98,13 @@ public sealed class BlockingClusterTests
         using var drain = new RawClient(cluster.Nodes[1].Port);
         var moved = drain.Call("LRANGE", "race:done", "0", "-1");
         var movedElements = moved == "*[]" ? [] : moved[3..^1].Split(", $");
-        // Every element pushed is in exactly one place: a BRPOP's reply, or "done" (where each BLMOVE's reply put it).
-        Assert.Equal(pushed.Order(), popped.Concat(movedElements).Order());
+        // Every element pushed is in exactly one place: a BRPOP's reply, or "done" (where each BLMOVE's reply put it);
+        // one whose push had an unknown outcome is in one place or none.
+        var found = popped.Concat(movedElements).ToList();
+        Assert.Equal(found.Count, found.Distinct().Count());
+        Assert.Empty(pushed.Except(found));
+        Assert.Empty(found.Except(pushed).Except(maybe));
+        Assert.True(maybe.Count < 20, $"{maybe.Count} pushes with an unknown outcome");
         Assert.Equal(movedElements.Order(), moves.Order());
     }
 

@@ -49,6 +49,7 @@ public sealed class BlockingClusterTests
         await cluster.WaitForLeaderAsync();
         var popped = new ConcurrentBag<string>();
         var moves = new ConcurrentBag<string>();
+        int unknownPops = 0, unknownMoves = 0;
         using var stop = new CancellationTokenSource();
         var consumers = Enumerable.Range(0, 6).Select(i => Task.Run(() =>
         {
@@ -64,6 +65,11 @@ public sealed class BlockingClusterTests
                 else if (reply.StartsWith('$') && reply != "$nil")
                 {
                     moves.Add(reply[1..]);
+                }
+                else if (reply.StartsWith("-TIMEOUT", StringComparison.Ordinal))
+                {
+                    // Outcome unknown (see the producers): it may have popped or moved an element whose reply is lost.
+                    Interlocked.Increment(ref i % 2 == 0 ? ref unknownPops : ref unknownMoves);
                 }
             }
         })).ToList();
@@ -100,12 +106,14 @@ public sealed class BlockingClusterTests
         var movedElements = moved == "*[]" ? [] : moved[3..^1].Split(", $");
         // Every element pushed is in exactly one place: a BRPOP's reply, or "done" (where each BLMOVE's reply put it);
         // one whose push had an unknown outcome is in one place or none.
+        // A pop with an unknown outcome may have taken one element nobody heard of.
         var found = popped.Concat(movedElements).ToList();
         Assert.Equal(found.Count, found.Distinct().Count());
-        Assert.Empty(pushed.Except(found));
+        Assert.True(pushed.Except(found).Count() <= unknownPops, $"{pushed.Except(found).Count()} elements lost, {unknownPops} pops of unknown outcome");
         Assert.Empty(found.Except(pushed).Except(maybe));
-        Assert.True(maybe.Count < 20, $"{maybe.Count} pushes with an unknown outcome");
-        Assert.Equal(movedElements.Order(), moves.Order());
+        Assert.Empty(moves.Except(movedElements));
+        Assert.True(movedElements.Length - moves.Count <= unknownMoves, $"{movedElements.Length} moved, {moves.Count} answered, {unknownMoves} unknown");
+        Assert.True(maybe.Count + unknownPops + unknownMoves < 20, $"{maybe.Count + unknownPops + unknownMoves} writes with an unknown outcome");
     }
 
     [Fact]

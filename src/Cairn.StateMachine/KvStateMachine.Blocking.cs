@@ -151,10 +151,9 @@ public sealed partial class KvStateMachine
                 Forget(waiter);
                 if (back is not null)
                 {
+                    // In flight: kept by id and owner (not by key) until acknowledged or handed back.
                     waiter.Return = back;
-                    _waiters[waiter.Id] = waiter;
-                    _waiterByOwner[waiter.Owner] = waiter.Id;
-                    _waitersChanged.Add(waiter.Id);
+                    Remember(waiter);
                 }
                 _unblocked.Add(new UnblockedClient(BlockOwner.From(waiter.Owner), reply, back is not null));
             }

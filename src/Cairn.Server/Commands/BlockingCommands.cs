@@ -93,7 +93,7 @@ internal static class BlockingCommands
                 {
                     // Gone (or killed): the wait ends in the log; a pop handed to it meanwhile goes back (BlockedClients.Deliver).
                     server.Blocked.Unregister(waiting);
-                    _ = server.Kv.WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Unblock), [waiting.Owner.ToBytes()], 0)).AsTask();
+                    _ = server.Blocked.Gone(waiting.Owner.ToBytes());
                     return KvReply.Error("ERR the client went while blocked");
                 }
             }

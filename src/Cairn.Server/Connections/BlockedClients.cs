@@ -69,7 +69,13 @@ public sealed class BlockedClients(Func<IKvService> kv)
         if (orphans is not null)
         {
             // Not on the applying thread: a proposal may wait for room in the log.
-            _ = Task.Run(() => Task.WhenAll(orphans.Select(owner => kv().WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Unblock), [owner], 0)).AsTask())));
+            _ = Task.Run(() => Task.WhenAll(orphans.Select(Gone)));
         }
     }
+
+    /// <summary>Ends the wait of a client that went, in the log: a pop in flight for it goes back to its key.</summary>
+    public Task Gone(byte[] owner) => kv().WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Unblock), [owner], 0)).AsTask();
+
+    /// <summary>The pops written to clients and flushed: no longer in flight.</summary>
+    public Task Acknowledge(byte[][] owners) => kv().WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Ack), owners)).AsTask();
 }

@@ -83,7 +83,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
             foreach (var owner in session.PendingAcks)
             {
                 // Written but maybe never sent: back to its key.
-                _ = server.Kv.WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Unblock), [owner], 0)).AsTask();
+                _ = server.Blocked.Gone(owner);
             }
             server.Subscriptions.RemoveAll(session);
             session.PubSub.ClearOutbox();
@@ -185,7 +185,10 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
                     input.AdvanceTo(buffer.Start);
                 }
             }
-            session.PubSub.WriteOutbox(writer, long.MaxValue);
+            if (session.PubSub.HasOutbox)
+            {
+                session.PubSub.WriteOutbox(writer, long.MaxValue);
+            }
             if (session.OutputEnded || session.OutputLimitReached || OverOutputLimit(context, output.UnflushedBytes))
             {
                 // As Redis: the client is closed and what it did not read is dropped.
@@ -374,7 +377,7 @@ public sealed class RespConnectionHandler(ServerContext server, IHostApplication
         if (session.PendingAcks.Count > 0 && !session.OutputEnded)
         {
             // The blocked pops are out: they are no longer in flight.
-            _ = server.Kv.WriteAsync(new KvCommand(KvOps.Of(BlockingOp.Ack), [.. session.PendingAcks])).AsTask();
+            _ = server.Blocked.Acknowledge([.. session.PendingAcks]);
             session.PendingAcks.Clear();
         }
     }
